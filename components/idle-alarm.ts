@@ -1,0 +1,52 @@
+/**
+ * The alarm that stops the instance: `idleMinutes` one-minute periods in a row whose Maximum of
+ * active sessions is 0. Maximum (not Average) so a single sample with a session keeps the box
+ * up for that minute; `missing` so a gap in data (the box is stopped, the agent restarts) never
+ * counts as idle (AWS's advice for alarms with EC2 actions).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export type InstanceAction = "stop" | "terminate";
+
+export interface IdleAlarmSettings {
+    readonly instanceId: pulumi.Input<string>;
+    readonly idleMinutes: number;
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly action: InstanceAction;
+    readonly partition: pulumi.Input<string>;
+    readonly region: pulumi.Input<string>;
+    /** Extra alarm actions (e.g. an SNS topic that hears the stop). */
+    readonly notifyArns?: pulumi.Input<string>[];
+    readonly tags?: Record<string, string>;
+}
+
+/** CloudWatch's EC2 action ARN; AWS performs it through its service-linked role. */
+export function ec2ActionArn(partition: string, region: string, action: InstanceAction): string {
+    return `arn:${partition}:automate:${region}:ec2:${action}`;
+}
+
+export function idleAlarmArgs(settings: IdleAlarmSettings): aws.cloudwatch.MetricAlarmArgs {
+    const actionArn = pulumi.all([settings.partition, settings.region])
+        .apply(([partition, region]) => ec2ActionArn(partition, region, settings.action));
+    return {
+        alarmDescription: pulumi.interpolate`idle-stop: ${settings.action} ${settings.instanceId} after ${settings.idleMinutes} minutes without an SSH session or keep-awake hold`,
+        namespace: settings.namespace,
+        metricName: settings.metricName,
+        dimensions: { InstanceId: settings.instanceId },
+        statistic: "Maximum",
+        period: 60,
+        evaluationPeriods: settings.idleMinutes,
+        datapointsToAlarm: settings.idleMinutes,
+        comparisonOperator: "LessThanOrEqualToThreshold",
+        threshold: 0,
+        treatMissingData: "missing",
+        alarmActions: [actionArn, ...(settings.notifyArns ?? [])],
+        tags: settings.tags,
+    };
+}
+
+export function createIdleAlarm(name: string, settings: IdleAlarmSettings, parent: pulumi.Resource): aws.cloudwatch.MetricAlarm {
+    return new aws.cloudwatch.MetricAlarm(`${name}-idle`, idleAlarmArgs(settings), { parent });
+}

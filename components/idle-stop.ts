@@ -1,0 +1,231 @@
+/**
+ * IdleStop: watches one EC2 instance and stops it after `idleMinutes` without an SSH session.
+ *
+ * Composition (all children are parented to the component):
+ *   instance  created (security group, optional key pair, IMDSv2, Node.js user data) or adopted
+ *             (a read-only lookup: no resource, so `pulumi destroy` cannot touch it)
+ *   identity  instance profile (created) or IAM user + access key (adopted), least privilege
+ *   alarm     Maximum(ActiveSessions) <= 0 for idleMinutes one-minute periods -> ec2:stop
+ *   agent     payload copied over SSH and registered as a service; uninstalled on destroy
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { AgentIdentity, createIamUserIdentity, createInstanceProfileIdentity, CredentialsMode, credentialsModes } from "./agent-identity";
+import { pushAgent } from "./agent-push";
+import { alarmConsoleUrl } from "./console-urls";
+import { createIdleAlarm, InstanceAction } from "./idle-alarm";
+import { checkCidr, checkHttpUrl, checkInstanceId, checkInteger, checkMetricName, checkNonEmpty, checkOneOf, idleMinutesRange, InvalidSettingError } from "./validation";
+import { adoptInstance, createInstance, CreatedInstanceArgs, WatchedInstance } from "./watched-instance";
+
+export { CreatedInstanceArgs } from "./watched-instance";
+export { CredentialsMode } from "./agent-identity";
+export { InstanceAction } from "./idle-alarm";
+
+/** How Pulumi reaches the instance over SSH to push and register the agent. */
+export interface IdleStopSshArgs {
+    /** Host name or address. Default: the instance's public DNS name, else its public or private IP. */
+    readonly host?: pulumi.Input<string>;
+    /** User with passwordless sudo. Default `ubuntu` (use `ec2-user` on Amazon Linux / Cloud9 AL2). */
+    readonly user?: string;
+    /** Default 22. */
+    readonly port?: number;
+    /** Private key (OpenSSH or PEM). Required. Treated as a secret whether or not it already is one. */
+    readonly privateKey: pulumi.Input<string>;
+}
+
+export interface IdleStopArgs {
+    /**
+     * Adopt this existing instance (`i-` + 8 or 17 hex digits) instead of creating one. It is looked
+     * up, never managed: idle-stop does not modify it and `pulumi destroy` never terminates it.
+     * Default: create an instance from `instance`.
+     */
+    readonly instanceId?: string;
+    /** Settings for the instance idle-stop creates. Must not be given together with `instanceId`. */
+    readonly instance?: CreatedInstanceArgs;
+    /** Minutes without an active session before the instance is stopped; 1..1440. Default 15. */
+    readonly idleMinutes?: number;
+    /** SSH settings for pushing the agent. */
+    readonly ssh: IdleStopSshArgs;
+    /**
+     * How the agent gets AWS credentials. Default `instance-profile` for a created instance and
+     * `iam-user` for an adopted one (giving it a profile would modify it, so that is refused).
+     */
+    readonly credentials?: CredentialsMode;
+    /** What the alarm does to the idle instance. Default `stop`. */
+    readonly action?: InstanceAction;
+    /** CloudWatch namespace of the agent's metric. Default `IdleStop`. */
+    readonly namespace?: string;
+    /** CloudWatch metric name. Default `ActiveSessions`. */
+    readonly metricName?: string;
+    /** Seconds between two samples of the session count; 1..60. Default 10. */
+    readonly sampleSeconds?: number;
+    /** Base URL of Node.js release downloads (a mirror for private subnets). Default `https://nodejs.org/dist`. */
+    readonly nodeDistUrl?: string;
+    /**
+     * sshd `ClientAliveInterval` in seconds installed as a drop-in, so dead-but-open connections are
+     * closed and stop keeping the box awake; 0 leaves sshd alone. Default 60.
+     */
+    readonly clientAliveIntervalSeconds?: number;
+    /** sshd `ClientAliveCountMax` for that drop-in. Default 3. */
+    readonly clientAliveCountMax?: number;
+    /** Tags for every taggable resource. Default `{}` (the component adds `idle-stop: <name>`). */
+    readonly tags?: Record<string, string>;
+}
+
+/** Defaults of optional IdleStopArgs fields, in one place for the component and the docs. */
+export const idleStopDefaults = {
+    idleMinutes: 15,
+    sshUser: "ubuntu",
+    sshPort: 22,
+    action: "stop" as InstanceAction,
+    namespace: "IdleStop",
+    metricName: "ActiveSessions",
+    sampleSeconds: 10,
+    publishSeconds: 60,
+    nodeDistUrl: "https://nodejs.org/dist",
+    clientAliveIntervalSeconds: 60,
+    clientAliveCountMax: 3,
+} as const;
+
+interface ResolvedArgs {
+    readonly idleMinutes: number;
+    readonly sshUser: string;
+    readonly sshPort: number;
+    readonly credentials: CredentialsMode;
+    readonly action: InstanceAction;
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly sampleSeconds: number;
+    readonly nodeDistUrl: string;
+    readonly clientAliveIntervalSeconds: number;
+    readonly clientAliveCountMax: number;
+}
+
+/** Applies defaults and rejects invalid values and combinations before any resource exists. */
+export function resolveIdleStopArgs(args: IdleStopArgs): ResolvedArgs {
+    const adopted = args.instanceId !== undefined;
+    if (adopted) {
+        checkInstanceId("instanceId", args.instanceId!);
+        if (args.instance !== undefined) {
+            throw new InvalidSettingError("instance", "(settings for a new instance)", "no instance settings when instanceId adopts an existing instance");
+        }
+    }
+    if (args.ssh === undefined || args.ssh.privateKey === undefined || args.ssh.privateKey === "") {
+        throw new InvalidSettingError("ssh.privateKey", undefined, "the private key that logs in to the instance (required to push the agent)");
+    }
+    const credentials = checkOneOf("credentials", args.credentials ?? (adopted ? "iam-user" : "instance-profile"), credentialsModes);
+    if (adopted && credentials === "instance-profile") {
+        throw new InvalidSettingError("credentials", credentials, `"iam-user" for an adopted instance: attaching an instance profile would modify it, which idle-stop never does`);
+    }
+    if (!adopted && args.instance?.keyName === undefined && args.instance?.sshPublicKey === undefined) {
+        throw new InvalidSettingError("instance.keyName", undefined, "an EC2 key pair name (or instance.sshPublicKey) so the push key can log in to the new instance");
+    }
+    for (const cidr of args.instance?.sshIngressCidrs ?? []) {
+        checkCidr("instance.sshIngressCidrs", cidr);
+    }
+    return {
+        idleMinutes: checkInteger("idleMinutes", args.idleMinutes ?? idleStopDefaults.idleMinutes, idleMinutesRange.min, idleMinutesRange.max),
+        sshUser: checkNonEmpty("ssh.user", args.ssh.user ?? idleStopDefaults.sshUser, "a user name"),
+        sshPort: checkInteger("ssh.port", args.ssh.port ?? idleStopDefaults.sshPort, 1, 65535),
+        credentials,
+        action: checkOneOf("action", args.action ?? idleStopDefaults.action, ["stop", "terminate"]),
+        namespace: checkMetricName("namespace", args.namespace ?? idleStopDefaults.namespace),
+        metricName: checkMetricName("metricName", args.metricName ?? idleStopDefaults.metricName),
+        sampleSeconds: checkInteger("sampleSeconds", args.sampleSeconds ?? idleStopDefaults.sampleSeconds, 1, 60),
+        nodeDistUrl: checkHttpUrl("nodeDistUrl", args.nodeDistUrl ?? idleStopDefaults.nodeDistUrl),
+        clientAliveIntervalSeconds: checkInteger("clientAliveIntervalSeconds", args.clientAliveIntervalSeconds ?? idleStopDefaults.clientAliveIntervalSeconds, 0, 3600),
+        clientAliveCountMax: checkInteger("clientAliveCountMax", args.clientAliveCountMax ?? idleStopDefaults.clientAliveCountMax, 1, 100),
+    };
+}
+
+/** The directory `npm run build` fills with the agent bundle and its installer. */
+export const defaultPayloadDir = path.resolve(__dirname, "..", "agent", "dist");
+
+export class IdleStop extends pulumi.ComponentResource {
+    /** The watched instance's id. */
+    public readonly instanceId: pulumi.Output<string>;
+    /** Whether the instance was adopted (true) or created by this component (false). */
+    public readonly adopted: boolean;
+    public readonly alarmName: pulumi.Output<string>;
+    public readonly alarmArn: pulumi.Output<string>;
+    /** A ready-to-paste command that logs in to the instance. */
+    public readonly sshCommand: pulumi.Output<string>;
+    /** The idle alarm in the CloudWatch console. */
+    public readonly alarmConsoleUrl: pulumi.Output<string>;
+    /** Content id of what is installed on the box; changes when the bundle or its config does. */
+    public readonly agentRelease: pulumi.Output<string>;
+    /** The created instance, when there is one. */
+    public readonly instance?: aws.ec2.Instance;
+
+    constructor(name: string, args: IdleStopArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Only non-secret settings are recorded as the component's inputs in state.
+        super("idle-stop:index:IdleStop", name, { instanceId: args.instanceId, idleMinutes: args.idleMinutes }, opts);
+        const settings = resolveIdleStopArgs(args);
+        const tags = { "idle-stop": name, ...(args.tags ?? {}) };
+        this.adopted = args.instanceId !== undefined;
+
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        const partition = aws.getPartitionOutput({}, { parent: this });
+
+        const identity: AgentIdentity = settings.credentials === "instance-profile"
+            ? createInstanceProfileIdentity(name, partition.dnsSuffix, tags, this)
+            : createIamUserIdentity(name, tags, this);
+
+        const watched: WatchedInstance = this.adopted
+            ? adoptInstance(name, args.instanceId!, this)
+            : createInstance(name, args.instance ?? {}, settings.sshPort, identity.instanceProfileName, tags, this);
+        this.instance = watched.instance;
+
+        const alarm = createIdleAlarm(name, {
+            instanceId: watched.instanceId,
+            idleMinutes: settings.idleMinutes,
+            namespace: settings.namespace,
+            metricName: settings.metricName,
+            action: settings.action,
+            partition: partition.partition,
+            region,
+            tags,
+        }, this);
+        const policy = identity.grant(settings.namespace, [alarm.arn]);
+
+        const sshHost = pulumi.output(args.ssh.host ?? watched.address);
+        const push = pushAgent(name, {
+            ssh: { host: sshHost, user: settings.sshUser, port: settings.sshPort, privateKey: args.ssh.privateKey },
+            agentConfig: pulumi.all([watched.instanceId, region, alarm.name]).apply(([instanceId, regionName, alarmName]) => ({
+                instanceId,
+                region: regionName,
+                namespace: settings.namespace,
+                metricName: settings.metricName,
+                sampleSeconds: settings.sampleSeconds,
+                publishSeconds: idleStopDefaults.publishSeconds,
+                alarmName,
+                idleMinutes: settings.idleMinutes,
+            })),
+            credentialsFile: identity.credentialsFile,
+            payloadDir: defaultPayloadDir,
+            nodeDistUrl: settings.nodeDistUrl,
+            clientAliveIntervalSeconds: settings.clientAliveIntervalSeconds || undefined,
+            clientAliveCountMax: settings.clientAliveIntervalSeconds ? settings.clientAliveCountMax : undefined,
+            dependsOn: watched.instance ? [watched.instance, policy] : [policy],
+        }, this);
+
+        this.instanceId = watched.instanceId;
+        this.alarmName = alarm.name;
+        this.alarmArn = alarm.arn;
+        this.agentRelease = push.release;
+        this.sshCommand = sshHost.apply((host) =>
+            `ssh ${settings.sshPort === 22 ? "" : `-p ${settings.sshPort} `}${settings.sshUser}@${host}`);
+        this.alarmConsoleUrl = pulumi.all([partition.partition, region, alarm.name])
+            .apply(([partitionName, regionName, alarmName]) => alarmConsoleUrl(partitionName, regionName, alarmName));
+
+        this.registerOutputs({
+            instanceId: this.instanceId,
+            alarmName: this.alarmName,
+            alarmArn: this.alarmArn,
+            sshCommand: this.sshCommand,
+            alarmConsoleUrl: this.alarmConsoleUrl,
+            agentRelease: this.agentRelease,
+        });
+    }
+}

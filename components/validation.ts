@@ -1,0 +1,91 @@
+/**
+ * Checks shared by the stack config reader (index.ts) and the IdleStop component. Each failure
+ * names the key, the value it got and what is allowed, so a bad setting is fixed in one go.
+ */
+
+export class InvalidSettingError extends Error {
+    constructor(readonly key: string, readonly value: unknown, readonly allowed: string) {
+        super(`${key}: ${describeValue(value)} is not allowed; expected ${allowed}`);
+        this.name = "InvalidSettingError";
+    }
+}
+
+function describeValue(value: unknown): string {
+    if (value === undefined) return "no value";
+    return JSON.stringify(value);
+}
+
+/** CloudWatch caps period x evaluationPeriods at one day for 60 s periods, hence 1440. */
+export const idleMinutesRange = { min: 1, max: 1440 } as const;
+
+export function checkInteger(key: string, value: number, min: number, max: number): number {
+    if (!Number.isInteger(value) || value < min || value > max) {
+        throw new InvalidSettingError(key, value, `a whole number from ${min} to ${max}`);
+    }
+    return value;
+}
+
+/** Parses a config string as an integer; "2.5", "abc" and "" are rejected, not rounded. */
+export function parseInteger(key: string, raw: string, min: number, max: number): number {
+    const trimmed = raw.trim();
+    if (!/^-?\d+$/.test(trimmed)) {
+        throw new InvalidSettingError(key, raw, `a whole number from ${min} to ${max}`);
+    }
+    const value = Number(trimmed);
+    if (value < min || value > max) {
+        throw new InvalidSettingError(key, raw, `a whole number from ${min} to ${max}`);
+    }
+    return value;
+}
+
+export function checkOneOf<T extends string>(key: string, value: string, allowed: readonly T[]): T {
+    if (!(allowed as readonly string[]).includes(value)) {
+        throw new InvalidSettingError(key, value, `one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
+    }
+    return value as T;
+}
+
+/** EC2 ids are `i-` followed by 8 (older) or 17 hex digits. */
+export function checkInstanceId(key: string, value: string): string {
+    if (!/^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(value)) {
+        throw new InvalidSettingError(key, value, `an EC2 instance id: "i-" followed by 8 or 17 lowercase hex digits`);
+    }
+    return value;
+}
+
+export function checkNonEmpty(key: string, value: string | undefined, what: string): string {
+    if (value === undefined || value.trim() === "") {
+        throw new InvalidSettingError(key, value, what);
+    }
+    return value;
+}
+
+/** CloudWatch namespaces and metric names: 1-255 printable ASCII, no leading colon. */
+export function checkMetricName(key: string, value: string): string {
+    if (!/^[\x20-\x7e]{1,255}$/.test(value) || value.startsWith(":")) {
+        throw new InvalidSettingError(key, value, "1 to 255 printable ASCII characters, not starting with ':'");
+    }
+    return value;
+}
+
+export function checkCidr(key: string, value: string): string {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+    const valid = match !== null && match.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(match[5]) <= 32;
+    if (!valid) {
+        throw new InvalidSettingError(key, value, `an IPv4 CIDR block such as "203.0.113.7/32"`);
+    }
+    return value;
+}
+
+export function checkHttpUrl(key: string, value: string): string {
+    let parsed: URL | undefined;
+    try {
+        parsed = new URL(value);
+    } catch {
+        parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
+        throw new InvalidSettingError(key, value, "an http(s) URL");
+    }
+    return value.replace(/\/+$/, "");
+}

@@ -1,0 +1,110 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { installCommand, shellQuote, stagingDir, uninstallCommand } from "../../components/agent-commands";
+import { payloadHash } from "../../components/agent-push";
+import { defaultPayloadDir } from "../../components/idle-stop";
+import { isWireSecret, mockAws, runProgram } from "../support/pulumi-mocks";
+import { single } from "../support/resources";
+import { adoptedConfig, adoptedInstanceId, testPrivateKey } from "../support/stack-configs";
+
+describe("agent push over SSH", () => {
+    beforeEach(() => {
+        mockAws.region = "eu-west-1";
+    });
+
+    it("connects with the configured host, user and port, and the private key as a secret", async () => {
+        const run = await runProgram(adoptedConfig({ sshHost: "box.example.internal", sshUser: "ec2-user", sshPort: "2022" }));
+        for (const type of ["command:remote:CopyToRemote", "command:remote:Command"]) {
+            const resource = single(run.resources, type);
+            const connection = resource.inputs.connection as Record<string, unknown>;
+            assert.equal(connection.host, "box.example.internal");
+            assert.equal(connection.user, "ec2-user");
+            assert.equal(connection.port, 2022);
+            assert.equal(connection.privateKey, testPrivateKey);
+            const wire = resource.wireInputs.connection;
+            const wireKey = isWireSecret(wire) ? (wire.value as Record<string, unknown>).privateKey : (wire as Record<string, unknown>).privateKey;
+            assert.ok(isWireSecret(wire) || isWireSecret(wireKey), `${type}: the private key must travel as a secret`);
+        }
+    });
+
+    it("defaults the SSH host to the adopted instance's public DNS name", async () => {
+        const run = await runProgram(adoptedConfig());
+        const connection = single(run.resources, "command:remote:Command").inputs.connection as Record<string, unknown>;
+        assert.equal(connection.host, "ec2-203-0-113-10.compute-1.amazonaws.com");
+        assert.equal(connection.port, 22);
+    });
+
+    it("never shows the private key in plain text in any resource's inputs", async () => {
+        for (const config of [adoptedConfig(), { sshPrivateKey: testPrivateKey, keyName: "k" }]) {
+            const run = await runProgram(config);
+            for (const resource of run.resources) {
+                const visible = JSON.stringify(resource.wireInputs, (_key, value) => (isWireSecret(value) ? "[secret]" : value));
+                assert.ok(!visible.includes("test-key-material"), `${resource.type} ${resource.name} exposes the private key`);
+            }
+        }
+    });
+
+    it("copies the built payload and installs it with the agent config; delete uninstalls that release", async () => {
+        const run = await runProgram(adoptedConfig({ idleMinutes: "30", sampleSeconds: "5" }));
+        const copy = single(run.resources, "command:remote:CopyToRemote").inputs;
+        const install = single(run.resources, "command:remote:Command").inputs;
+        const release = String((install.triggers as unknown[])[0]);
+        assert.match(release, /^[0-9a-f]{16}$/);
+        assert.equal(copy.remotePath, stagingDir(release));
+        assert.equal((copy.source as { path: string }).path, defaultPayloadDir);
+        assert.deepEqual(copy.triggers, [release]);
+
+        const configArg = /--config-b64 (\S+)/.exec(String(install.create));
+        assert.ok(configArg, "the install command carries the agent config");
+        const agentConfig = JSON.parse(Buffer.from(configArg[1], "base64").toString("utf8"));
+        assert.deepEqual(agentConfig, {
+            instanceId: adoptedInstanceId,
+            region: "eu-west-1",
+            namespace: "IdleStop",
+            metricName: "ActiveSessions",
+            sampleSeconds: 5,
+            publishSeconds: 60,
+            alarmName: run.outputs.alarmName,
+            idleMinutes: 30,
+        });
+        assert.ok(String(install.create).includes(`sudo -n sh ${stagingDir(release)}/dist/install.sh --release ${release}`));
+        assert.equal(install.delete, uninstallCommand(release));
+        assert.match(String(install.create), /--client-alive-interval 60 --client-alive-count-max 3/);
+    });
+
+    it("gives a new release id when the agent config changes (so the command is replaced)", async () => {
+        const releases = [];
+        for (const idleMinutes of ["15", "16", "15"]) {
+            const run = await runProgram(adoptedConfig({ idleMinutes }));
+            releases.push(String((single(run.resources, "command:remote:Command").inputs.triggers as unknown[])[0]));
+        }
+        assert.notEqual(releases[0], releases[1]);
+        assert.equal(releases[0], releases[2], "the release id is a pure function of its inputs");
+    });
+
+    it("hashes the payload by content, so a changed bundle is a new release", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "idle-stop-payload-"));
+        try {
+            for (const file of ["idle-stop-agent.js", "install.sh", "uninstall.sh"]) fs.writeFileSync(path.join(dir, file), file);
+            const before = payloadHash(dir);
+            assert.equal(payloadHash(dir), before);
+            fs.writeFileSync(path.join(dir, "idle-stop-agent.js"), "changed");
+            assert.notEqual(payloadHash(dir), before);
+            fs.rmSync(path.join(dir, "install.sh"));
+            assert.throws(() => payloadHash(dir), /lacks install\.sh; run `npm run build` first/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("builds shell-safe install and uninstall commands", () => {
+        assert.equal(shellQuote("plain-value_1.2"), "plain-value_1.2");
+        assert.equal(shellQuote("it's $HOME"), `'it'"'"'s $HOME'`);
+        const command = installCommand({ release: "abc", agentConfigJson: "{}", credentialsOnStdin: false, nodeDistUrl: "https://mirror.example/node dist" });
+        assert.ok(command.endsWith(`--node-dist-url 'https://mirror.example/node dist'`));
+        assert.ok(!command.includes("--credentials-stdin"));
+        assert.ok(!command.includes("--client-alive"));
+    });
+});

@@ -1,0 +1,64 @@
+import { strict as assert } from "assert";
+import { programError, recorded } from "../support/pulumi-mocks";
+import { adoptedConfig, createdConfig, testPrivateKey } from "../support/stack-configs";
+
+/** Each bad value must fail the program before any resource is declared, naming the key. */
+async function assertRejected(config: Record<string, string>, key: string, value: string | undefined, allowed: RegExp): Promise<void> {
+    const error = await programError(config);
+    assert.ok(error.message.includes(`idle-stop:${key}`), `message names the key: ${error.message}`);
+    if (value !== undefined) {
+        assert.ok(error.message.includes(JSON.stringify(value)), `message shows the value: ${error.message}`);
+    }
+    assert.match(error.message, allowed);
+    assert.equal(recorded.length, 0, "no resource may be declared before validation passes");
+}
+
+describe("stack config validation", () => {
+    for (const value of ["0", "1441", "2.5", "abc", "-5", ""]) {
+        it(`rejects idleMinutes ${JSON.stringify(value)}`, async () => {
+            await assertRejected(adoptedConfig({ idleMinutes: value }), "idleMinutes", value, /whole number from 1 to 1440/);
+        });
+    }
+
+    for (const value of ["i-123", "i-0123456789ABCDEF0", "0123456789abcdef0", "i-0123456789abcdef01", "vol-0123456789abcdef0"]) {
+        it(`rejects malformed instanceId ${value}`, async () => {
+            await assertRejected({ sshPrivateKey: testPrivateKey, instanceId: value }, "instanceId", value, /"i-" followed by 8 or 17/);
+        });
+    }
+
+    it("accepts the 8-digit instance id form", async () => {
+        const error = await programError({ instanceId: "i-0123abcd", credentials: "bogus", sshPrivateKey: "k" });
+        assert.match(error.message, /idle-stop:credentials/, "got past instanceId to the next check");
+    });
+
+    it("requires sshPrivateKey", async () => {
+        await assertRejected({ instanceId: "i-0123456789abcdef0" }, "sshPrivateKey", undefined, /pulumi config set --secret sshPrivateKey/);
+    });
+
+    for (const value of ["instance_profile", "access-key", "IAM-USER"]) {
+        it(`rejects unknown credentials mode ${value}`, async () => {
+            await assertRejected(adoptedConfig({ credentials: value }), "credentials", value, /one of "instance-profile", "iam-user"/);
+        });
+    }
+
+    it("refuses an instance profile for an adopted instance (it would modify it)", async () => {
+        await assertRejected(adoptedConfig({ credentials: "instance-profile" }), "credentials", "instance-profile", /never modifies|never does/);
+    });
+
+    it("refuses new-instance settings together with instanceId", async () => {
+        await assertRejected(adoptedConfig({ instanceType: "t3.large" }), "instanceType", "t3.large", /adopts an existing instance/);
+    });
+
+    it("needs a key pair to log in to a created instance", async () => {
+        await assertRejected({ sshPrivateKey: testPrivateKey }, "keyName", undefined, /EC2 key pair name/);
+    });
+
+    it("rejects bad ports, sample intervals, CIDRs and URLs", async () => {
+        await assertRejected(adoptedConfig({ sshPort: "70000" }), "sshPort", "70000", /1 to 65535/);
+        await assertRejected(adoptedConfig({ sampleSeconds: "0" }), "sampleSeconds", "0", /1 to 60/);
+        await assertRejected(createdConfig({ sshIngressCidrs: '["10.0.0.0/33"]' }), "sshIngressCidrs", "10.0.0.0/33", /IPv4 CIDR/);
+        await assertRejected(createdConfig({ sshIngressCidrs: "10.0.0.0/8" }), "sshIngressCidrs", "10.0.0.0/8", /list of strings/);
+        await assertRejected(adoptedConfig({ nodeDistUrl: "ftp://mirror" }), "nodeDistUrl", "ftp://mirror", /http\(s\) URL/);
+        await assertRejected(adoptedConfig({ name: "Dev_Box" }), "name", "Dev_Box", /lowercase letters/);
+    });
+});
