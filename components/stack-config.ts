@@ -41,12 +41,13 @@ function optionalInteger(source: ConfigSource, key: string, min: number, max: nu
     return raw === undefined ? undefined : parseInteger(label(key), raw, min, max);
 }
 
+/**
+ * Optional string keys are declared in Pulumi.yaml with the default "" (a declared key without a
+ * default would be required), so the empty string means "not set".
+ */
 function optionalString(source: ConfigSource, key: string): string | undefined {
     const raw = source.get(key);
-    if (raw !== undefined && raw.trim() === "") {
-        throw new InvalidSettingError(label(key), raw, "a non-empty string, or leave the key unset");
-    }
-    return raw;
+    return raw === undefined || raw.trim() === "" ? undefined : raw;
 }
 
 function optionalStringList(source: ConfigSource, key: string): string[] | undefined {
@@ -94,13 +95,15 @@ export function readStackConfig(source: ConfigSource): StackSettings {
     const sshIngressCidrs = optionalStringList(source, "sshIngressCidrs");
     sshIngressCidrs?.forEach((cidr) => checkCidr(label("sshIngressCidrs"), cidr));
 
-    const creationKeys = ["instanceType", "ami", "keyName", "sshPublicKey", "subnetId", "sshIngressCidrs", "rootVolumeGb"];
-    const presentCreationKeys = creationKeys.filter((key) => source.get(key) !== undefined);
+    // Keys that only make sense for a new instance and have no default (instanceType and the
+    // like have defaults in Pulumi.yaml, so their presence says nothing and they are ignored).
+    const creationKeys = ["ami", "keyName", "sshPublicKey", "subnetId"];
+    const presentCreationKeys = creationKeys.filter((key) => optionalString(source, key) !== undefined);
     if (instanceId !== undefined && presentCreationKeys.length > 0) {
         throw new InvalidSettingError(label(presentCreationKeys[0]), source.get(presentCreationKeys[0]),
             `no value: ${label("instanceId")} adopts an existing instance, which idle-stop never modifies, so settings for a new instance do not apply`);
     }
-    if (instanceId === undefined && source.get("keyName") === undefined && source.get("sshPublicKey") === undefined) {
+    if (instanceId === undefined && optionalString(source, "keyName") === undefined && optionalString(source, "sshPublicKey") === undefined) {
         throw new InvalidSettingError(label("keyName"), undefined,
             `an EC2 key pair name (or ${label("sshPublicKey")}) matching ${label("sshPrivateKey")}, so Pulumi can log in to the instance it creates; or set ${label("instanceId")} to adopt an existing instance`);
     }
@@ -115,7 +118,7 @@ export function readStackConfig(source: ConfigSource): StackSettings {
             sshPublicKey: optionalString(source, "sshPublicKey"),
             subnetId: optionalString(source, "subnetId"),
             sshIngressCidrs,
-            rootVolumeGb: optionalInteger(source, "rootVolumeGb", 8, 16384),
+            rootVolumeGb: optionalInteger(source, "rootVolumeGb", 0, 16384) || undefined,
             nodeDistUrl: nodeDistUrl === undefined ? undefined : checkHttpUrl(label("nodeDistUrl"), nodeDistUrl),
         } : undefined,
         idleMinutes: optionalInteger(source, "idleMinutes", idleMinutesRange.min, idleMinutesRange.max) ?? idleStopDefaults.idleMinutes,

@@ -46,7 +46,7 @@ describe("stack config validation", () => {
     });
 
     it("refuses new-instance settings together with instanceId", async () => {
-        await assertRejected(adoptedConfig({ instanceType: "t3.large" }), "instanceType", "t3.large", /adopts an existing instance/);
+        await assertRejected(adoptedConfig({ keyName: "dev-key" }), "keyName", "dev-key", /adopts an existing instance/);
     });
 
     it("needs a key pair to log in to a created instance", async () => {
