@@ -1,0 +1,116 @@
+// Agent configuration (SPEC section 5) with defaults and clear errors (exit 2).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { errnoCode, errorMessage, UsageError } from "./errors";
+
+export const DEFAULT_CONFIG_PATH = "/etc/idle-stop/agent.json";
+
+export interface Config {
+    /** EC2 instance id, the metric's InstanceId dimension (required for once/run). */
+    instanceId?: string;
+    /** AWS region (else AWS_REGION / AWS_DEFAULT_REGION). */
+    region?: string;
+    namespace: string;
+    metricName: string;
+    sampleSeconds: number;
+    publishSeconds: number;
+    stateDir: string;
+    /** Keep-awake hold files; default <stateDir>/holds. */
+    holdsDir: string;
+    /** Alarm to set back to OK when the daemon starts (fresh idle countdown). */
+    alarmName?: string;
+    /** The alarm's idle minutes, for `status` ("would stop at"). */
+    idleMinutes?: number;
+    /** Where /proc is (tests point it at synthetic trees). */
+    procRoot: string;
+    /** The file this came from, or null when defaults were used. */
+    source: string | null;
+}
+
+export const CONFIG_KEYS = [
+    "instanceId", "region", "namespace", "metricName", "sampleSeconds", "publishSeconds",
+    "stateDir", "holdsDir", "alarmName", "idleMinutes", "procRoot",
+] as const;
+
+type Raw = Record<string, unknown>;
+
+function fail(source: string, msg: string): never {
+    throw new UsageError(`config ${source}: ${msg}`);
+}
+
+function str(raw: Raw, key: string, source: string, pattern?: RegExp, allowed?: string): string | undefined {
+    const v = raw[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "string" || v === "") fail(source, `"${key}" must be a non-empty string, got ${JSON.stringify(v)}`);
+    if (pattern && !pattern.test(v)) fail(source, `"${key}" is ${JSON.stringify(v)}; allowed: ${allowed}`);
+    return v;
+}
+
+function int(raw: Raw, key: string, source: string, min: number, max: number): number | undefined {
+    const v = raw[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+        fail(source, `"${key}" is ${JSON.stringify(v)}; allowed: an integer ${min}..${max}`);
+    }
+    return v;
+}
+
+export function parseConfig(raw: unknown, source: string): Config {
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail(source, "must be a JSON object");
+    const r = raw as Raw;
+    for (const k of Object.keys(r)) {
+        if (k.startsWith("_") || k === "$schema") continue; // comments
+        if (!(CONFIG_KEYS as readonly string[]).includes(k)) fail(source, `unknown key "${k}"; known keys: ${CONFIG_KEYS.join(", ")}`);
+    }
+    const instanceId = str(r, "instanceId", source, /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, "i- followed by 8 or 17 hex digits");
+    const region = str(r, "region", source, /^[a-z]{2}(?:-[a-z]+)+-\d+$/, "an AWS region such as eu-west-1");
+    const namespace = str(r, "namespace", source, /^[^:][\x20-\x7e]{0,254}$/, "1-255 printable ASCII characters, not starting with ':'") ?? "IdleStop";
+    const metricName = str(r, "metricName", source, /^[\x20-\x7e]{1,255}$/, "1-255 printable ASCII characters") ?? "ActiveSessions";
+    const sampleSeconds = int(r, "sampleSeconds", source, 1, 3600) ?? 10;
+    const publishSeconds = int(r, "publishSeconds", source, 1, 3600) ?? 60;
+    if (publishSeconds < sampleSeconds) fail(source, `"publishSeconds" (${publishSeconds}) must be >= "sampleSeconds" (${sampleSeconds})`);
+    const absPath = /^\//;
+    const stateDir = str(r, "stateDir", source, absPath, "an absolute path") ?? "/var/lib/idle-stop";
+    const holdsDir = str(r, "holdsDir", source, absPath, "an absolute path") ?? join(stateDir, "holds");
+    const alarmName = str(r, "alarmName", source, /^[\x20-\x7e]{1,255}$/, "1-255 printable ASCII characters");
+    const idleMinutes = int(r, "idleMinutes", source, 1, 1440);
+    const procRoot = str(r, "procRoot", source, absPath, "an absolute path") ?? "/proc";
+    return { instanceId, region, namespace, metricName, sampleSeconds, publishSeconds, stateDir, holdsDir, alarmName, idleMinutes, procRoot, source };
+}
+
+/**
+ * Loads the config file. When `explicit` is false and the default file does not exist, the
+ * defaults are used (commands that need more, such as once/run, check with requirePublishing).
+ */
+export function loadConfig(path: string, explicit: boolean): Config {
+    let text: string;
+    try {
+        text = readFileSync(path, "utf8");
+    } catch (e) {
+        if (!explicit && errnoCode(e) === "ENOENT") return parseConfig({}, "(defaults)");
+        throw new UsageError(`cannot read config ${path}: ${errorMessage(e)}`);
+    }
+    let raw: unknown;
+    try {
+        raw = JSON.parse(text);
+    } catch (e) {
+        throw new UsageError(`config ${path}: not valid JSON: ${errorMessage(e)}`);
+    }
+    const c = parseConfig(raw, path);
+    c.source = path;
+    return c;
+}
+
+export interface PublishConfig extends Config {
+    instanceId: string;
+}
+
+/** once/run need an instance id and a region. */
+export function requirePublishing(c: Config): PublishConfig {
+    const where = c.source ?? DEFAULT_CONFIG_PATH;
+    if (c.instanceId === undefined) throw new UsageError(`config ${where}: "instanceId" is required to publish`);
+    if (c.region === undefined && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION) {
+        throw new UsageError(`config ${where}: "region" is required to publish (or set AWS_REGION)`);
+    }
+    return c as PublishConfig;
+}

@@ -1,0 +1,48 @@
+// One publisher per stateDir: <stateDir>/publisher.pid holds "PID STARTTIME"; a stale lock (process
+// gone or pid reused) is taken over.
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { errnoCode, RuntimeError } from "./errors";
+import { processAlive, readStat } from "./proc";
+
+export class Lock {
+    private constructor(readonly path: string) {}
+
+    static acquire(stateDir: string, procRoot: string): Lock {
+        const path = join(stateDir, "publisher.pid");
+        const me = readStat(procRoot, process.pid);
+        const content = `${process.pid} ${me?.starttime ?? 0}\n`;
+        for (let i = 0; i < 3; i++) {
+            try {
+                writeFileSync(path, content, { flag: "wx", mode: 0o644 });
+                return new Lock(path);
+            } catch (e) {
+                if (errnoCode(e) !== "EEXIST") throw new RuntimeError(`cannot create ${path}: ${String(e)}`);
+            }
+            let pid = 0;
+            let start = 0;
+            try {
+                [pid, start] = readFileSync(path, "utf8").trim().split(/\s+/).map(Number);
+            } catch {
+                /* vanished: retry */
+            }
+            if (pid > 0 && pid !== process.pid && processAlive(procRoot, pid, start || undefined)) {
+                throw new RuntimeError(`another idle-stop agent (pid ${pid}) is publishing from ${stateDir}`);
+            }
+            try {
+                unlinkSync(path);
+            } catch {
+                /* raced: retry */
+            }
+        }
+        throw new RuntimeError(`cannot take ${path}`);
+    }
+
+    release(): void {
+        try {
+            unlinkSync(this.path);
+        } catch {
+            /* gone */
+        }
+    }
+}

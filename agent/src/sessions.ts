@@ -1,0 +1,61 @@
+// Counts authenticated SSH sessions from /proc (SPEC section 6), without child processes.
+//
+// A session is an sshd process (comm `sshd` or `sshd-session`) whose title is
+// `sshd: USER@pts/N`, `sshd: USER@notty` or the same with `sshd-session:`, and whose parent is a
+// root-owned sshd/sshd-session (the listener for root logins, the `[priv]` monitor otherwise).
+// Pre-auth titles (`[accepted]`, `[net]`, `unknown [priv]`, `USER [priv]`, `sshd-auth`,
+// `[listener]`) never match the title pattern. Impostors fail the comm check (`exec -a`) or the
+// parent check (a user's own binary called sshd is not a child of a root sshd).
+import { listPids, readBootTime, readCmdline, readComm, readStat, readUid, startTimeMs } from "./proc";
+
+export interface Session {
+    pid: number;
+    user: string;
+    /** `pts/N`, or null for a session without a terminal (notty: scp, sftp, ssh host cmd, -N). */
+    tty: string | null;
+    /** ISO 8601 time the session process started (≈ login time). */
+    since: string;
+    uid: number | null;
+    ppid: number;
+    comm: string;
+    title: string;
+}
+
+export const SSHD_COMMS: ReadonlySet<string> = new Set(["sshd", "sshd-session"]);
+const TITLE = /^(?:sshd|sshd-session): (\S+)@(pts\/\d+|notty)$/;
+
+/** Parses a session title; null for anything that is not an authenticated session title. */
+export function parseSessionTitle(title: string): { user: string; tty: string | null } | null {
+    const m = TITLE.exec(title);
+    if (!m) return null;
+    return { user: m[1], tty: m[2] === "notty" ? null : m[2] };
+}
+
+export function listSessions(procRoot = "/proc"): Session[] {
+    const boot = readBootTime(procRoot) ?? 0;
+    const out: Session[] = [];
+    for (const pid of listPids(procRoot)) {
+        const comm = readComm(procRoot, pid);
+        if (comm === null || !SSHD_COMMS.has(comm)) continue;
+        const title = readCmdline(procRoot, pid);
+        if (title === null) continue;
+        const parsed = parseSessionTitle(title);
+        if (!parsed) continue;
+        const st = readStat(procRoot, pid);
+        if (!st || st.state === "Z" || st.state === "X") continue;
+        const parentComm = readComm(procRoot, st.ppid);
+        if (parentComm === null || !SSHD_COMMS.has(parentComm)) continue;
+        if (readUid(procRoot, st.ppid) !== 0) continue;
+        out.push({
+            pid,
+            user: parsed.user,
+            tty: parsed.tty,
+            since: new Date(startTimeMs(boot, st.starttime)).toISOString(),
+            uid: readUid(procRoot, pid),
+            ppid: st.ppid,
+            comm,
+            title,
+        });
+    }
+    return out.sort((a, b) => a.pid - b.pid);
+}

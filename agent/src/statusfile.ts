@@ -1,0 +1,53 @@
+// The daemon's view for `status`: <stateDir>/status.json, world-readable, replaced atomically
+// after every sample, so an ordinary user (who cannot write stateDir) sees it.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "./fsutil";
+
+export interface StatusFile {
+    version: 1;
+    pid: number;
+    /** "run" (daemon) or "once". */
+    mode: "run" | "once";
+    startedAt: string;
+    updatedAt: string;
+    instanceId: string;
+    namespace: string;
+    metricName: string;
+    sampleSeconds: number;
+    publishSeconds: number;
+    alarmName: string | null;
+    idleMinutes: number | null;
+    /** Last sample: sessions + holds = active. */
+    sessions: number;
+    holds: number;
+    active: number;
+    /** Last sample that saw an active session or hold. */
+    lastActiveAt: string | null;
+    /** Start of the current idle stretch (never before the daemon started: it re-arms the alarm). */
+    idleSince: string | null;
+    lastPublishAt: string | null;
+    lastError: string | null;
+    backlog: number;
+    oldestBacklog: string | null;
+    rearm: "disabled" | "pending" | "done";
+    rearmedAt: string | null;
+}
+
+export function statusPath(stateDir: string): string {
+    return join(stateDir, "status.json");
+}
+
+export function writeStatus(stateDir: string, s: StatusFile): void {
+    writeFileAtomic(statusPath(stateDir), `${JSON.stringify(s, null, 1)}\n`, 0o644);
+}
+
+export function readStatus(stateDir: string): StatusFile | null {
+    try {
+        const v: unknown = JSON.parse(readFileSync(statusPath(stateDir), "utf8"));
+        if (typeof v === "object" && v !== null && (v as { version?: unknown }).version === 1) return v as StatusFile;
+    } catch {
+        /* missing or unreadable */
+    }
+    return null;
+}
