@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { IdleStop, InvalidSettingError } from "./components";
+import { createNotifications } from "./components/notifications";
 import { configNamespace, readStackConfig, StackSettings } from "./components/stack-config";
 
 function readSettings(): StackSettings {
@@ -17,7 +18,9 @@ function readSettings(): StackSettings {
 
 const settings = readSettings();
 
-const watchers = settings.instances.map(({ name, args }) => new IdleStop(name, args));
+const notifications = settings.notifyEmails.length > 0 ? createNotifications("idle-stop-notify", settings.notifyEmails) : undefined;
+const watchers = settings.instances.map(({ name, args }) =>
+    new IdleStop(name, { ...args, notificationTopicArn: notifications?.topic.arn }));
 const only = watchers[0];
 
 export const instanceId = only.instanceId;
@@ -25,3 +28,5 @@ export const alarmName = only.alarmName;
 export const alarmArn = only.alarmArn;
 export const sshCommand = only.sshCommand;
 export const alarmConsoleUrl = only.alarmConsoleUrl;
+export const silentAlarmName = only.silentAlarmName;
+export const notificationTopicArn = notifications?.topic.arn;

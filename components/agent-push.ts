@@ -23,6 +23,8 @@ export interface AgentConfig {
     readonly sampleSeconds: number;
     readonly publishSeconds: number;
     readonly alarmName: string;
+    /** The stop-warning alarm, re-armed together with the idle alarm; absent without notifications. */
+    readonly warningAlarmName?: string;
     readonly idleMinutes: number;
 }
 

@@ -50,3 +50,26 @@ export function idleAlarmArgs(settings: IdleAlarmSettings): aws.cloudwatch.Metri
 export function createIdleAlarm(name: string, settings: IdleAlarmSettings, parent: pulumi.Resource): aws.cloudwatch.MetricAlarm {
     return new aws.cloudwatch.MetricAlarm(`${name}-idle`, idleAlarmArgs(settings), { parent });
 }
+
+export interface StopWarningSettings {
+    readonly idle: IdleAlarmSettings;
+    /** Minutes before the stop at which the warning fires. */
+    readonly warnMinutes: number;
+    readonly notifyArns: pulumi.Input<string>[];
+}
+
+/**
+ * The same idle condition, `warnMinutes` earlier, notifying people instead of acting on the
+ * instance. Undefined when the idle period is too short to warn before it ends.
+ */
+export function stopWarningAlarmArgs(settings: StopWarningSettings): aws.cloudwatch.MetricAlarmArgs | undefined {
+    const periods = settings.idle.idleMinutes - settings.warnMinutes;
+    if (periods < 1) return undefined;
+    return {
+        ...idleAlarmArgs(settings.idle),
+        alarmDescription: pulumi.interpolate`idle-stop: ${settings.idle.instanceId} has been idle for ${periods} minutes and will be ${settings.idle.action === "stop" ? "stopped" : "terminated"} in ${settings.warnMinutes} minutes. Log in, or run \`idle-stop hold 2h\` on it, to keep it.`,
+        evaluationPeriods: periods,
+        datapointsToAlarm: periods,
+        alarmActions: settings.notifyArns,
+    };
+}

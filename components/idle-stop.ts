@@ -14,7 +14,8 @@ import * as path from "path";
 import { AgentIdentity, createIamUserIdentity, createInstanceProfileIdentity, CredentialsMode, credentialsModes } from "./agent-identity";
 import { pushAgent } from "./agent-push";
 import { alarmConsoleUrl } from "./console-urls";
-import { createIdleAlarm, InstanceAction } from "./idle-alarm";
+import { createIdleAlarm, IdleAlarmSettings, InstanceAction, stopWarningAlarmArgs } from "./idle-alarm";
+import { createSilentAgentAlarm } from "./silent-agent-alarm";
 import { checkCidr, checkHttpUrl, checkInstanceId, checkInteger, checkMetricName, checkNonEmpty, checkOneOf, idleMinutesRange, InvalidSettingError } from "./validation";
 import { adoptInstance, createInstance, CreatedInstanceArgs, WatchedInstance } from "./watched-instance";
 
@@ -54,6 +55,23 @@ export interface IdleStopArgs {
     readonly credentials?: CredentialsMode;
     /** What the alarm does to the idle instance. Default `stop`. */
     readonly action?: InstanceAction;
+    /**
+     * Allow `action: terminate` on an adopted instance. Default false: an adopted instance is
+     * somebody's existing box, and terminating it loses its disks.
+     */
+    readonly allowTerminateAdopted?: boolean;
+    /**
+     * Minutes the instance may run with no datapoint from its agent before the silent-agent alarm
+     * fires (rounded up to whole 5-minute periods); 5..1440. Default 10.
+     */
+    readonly silentMinutes?: number;
+    /** Minutes before the stop at which a warning is sent (needs `notificationTopicArn`); 0 disables. Default 5. */
+    readonly warnMinutes?: number;
+    /**
+     * SNS topic that hears the stop itself, the warning before it and the silent-agent alarm.
+     * Default: none (no notifications; the alarms still show in the console).
+     */
+    readonly notificationTopicArn?: pulumi.Input<string>;
     /** CloudWatch namespace of the agent's metric. Default `IdleStop`. */
     readonly namespace?: string;
     /** CloudWatch metric name. Default `ActiveSessions`. */
@@ -79,6 +97,8 @@ export const idleStopDefaults = {
     sshUser: "ubuntu",
     sshPort: 22,
     action: "stop" as InstanceAction,
+    silentMinutes: 10,
+    warnMinutes: 5,
     namespace: "IdleStop",
     metricName: "ActiveSessions",
     sampleSeconds: 10,
@@ -94,6 +114,8 @@ interface ResolvedArgs {
     readonly sshPort: number;
     readonly credentials: CredentialsMode;
     readonly action: InstanceAction;
+    readonly silentMinutes: number;
+    readonly warnMinutes: number;
     readonly namespace: string;
     readonly metricName: string;
     readonly sampleSeconds: number;
@@ -124,12 +146,19 @@ export function resolveIdleStopArgs(args: IdleStopArgs): ResolvedArgs {
     for (const cidr of args.instance?.sshIngressCidrs ?? []) {
         checkCidr("instance.sshIngressCidrs", cidr);
     }
+    const action = checkOneOf("action", args.action ?? idleStopDefaults.action, ["stop", "terminate"]);
+    if (adopted && action === "terminate" && args.allowTerminateAdopted !== true) {
+        throw new InvalidSettingError("action", action,
+            `"stop" for an adopted instance; terminating somebody's existing box loses its disks, so it needs allowTerminateAdopted: true`);
+    }
     return {
         idleMinutes: checkInteger("idleMinutes", args.idleMinutes ?? idleStopDefaults.idleMinutes, idleMinutesRange.min, idleMinutesRange.max),
         sshUser: checkNonEmpty("ssh.user", args.ssh.user ?? idleStopDefaults.sshUser, "a user name"),
         sshPort: checkInteger("ssh.port", args.ssh.port ?? idleStopDefaults.sshPort, 1, 65535),
         credentials,
-        action: checkOneOf("action", args.action ?? idleStopDefaults.action, ["stop", "terminate"]),
+        action,
+        silentMinutes: checkInteger("silentMinutes", args.silentMinutes ?? idleStopDefaults.silentMinutes, 5, 1440),
+        warnMinutes: checkInteger("warnMinutes", args.warnMinutes ?? idleStopDefaults.warnMinutes, 0, 1439),
         namespace: checkMetricName("namespace", args.namespace ?? idleStopDefaults.namespace),
         metricName: checkMetricName("metricName", args.metricName ?? idleStopDefaults.metricName),
         sampleSeconds: checkInteger("sampleSeconds", args.sampleSeconds ?? idleStopDefaults.sampleSeconds, 1, 60),
@@ -149,6 +178,8 @@ export class IdleStop extends pulumi.ComponentResource {
     public readonly adopted: boolean;
     public readonly alarmName: pulumi.Output<string>;
     public readonly alarmArn: pulumi.Output<string>;
+    /** The alarm that fires when the instance runs but its agent is silent. */
+    public readonly silentAlarmName: pulumi.Output<string>;
     /** A ready-to-paste command that logs in to the instance. */
     public readonly sshCommand: pulumi.Output<string>;
     /** The idle alarm in the CloudWatch console. */
@@ -177,7 +208,8 @@ export class IdleStop extends pulumi.ComponentResource {
             : createInstance(name, args.instance ?? {}, settings.sshPort, identity.instanceProfileName, tags, this);
         this.instance = watched.instance;
 
-        const alarm = createIdleAlarm(name, {
+        const notifyArns = args.notificationTopicArn ? [args.notificationTopicArn] : [];
+        const idleSettings: IdleAlarmSettings = {
             instanceId: watched.instanceId,
             idleMinutes: settings.idleMinutes,
             namespace: settings.namespace,
@@ -185,14 +217,30 @@ export class IdleStop extends pulumi.ComponentResource {
             action: settings.action,
             partition: partition.partition,
             region,
+            notifyArns,
+            tags,
+        };
+        const alarm = createIdleAlarm(name, idleSettings, this);
+        const warningArgs = notifyArns.length > 0 && settings.warnMinutes > 0
+            ? stopWarningAlarmArgs({ idle: idleSettings, warnMinutes: settings.warnMinutes, notifyArns })
+            : undefined;
+        const warning = warningArgs ? new aws.cloudwatch.MetricAlarm(`${name}-warning`, warningArgs, { parent: this }) : undefined;
+        const silent = createSilentAgentAlarm(name, {
+            instanceId: watched.instanceId,
+            silentMinutes: settings.silentMinutes,
+            namespace: settings.namespace,
+            metricName: settings.metricName,
+            notifyArns,
             tags,
         }, this);
-        const policy = identity.grant(settings.namespace, [alarm.arn]);
+        // The agent re-arms (sets to OK) the alarms that act on state changes, at every start.
+        const rearmed = warning ? [alarm, warning] : [alarm];
+        const policy = identity.grant(settings.namespace, rearmed.map((a) => a.arn));
 
         const sshHost = pulumi.output(args.ssh.host ?? watched.address);
         const push = pushAgent(name, {
             ssh: { host: sshHost, user: settings.sshUser, port: settings.sshPort, privateKey: args.ssh.privateKey },
-            agentConfig: pulumi.all([watched.instanceId, region, alarm.name]).apply(([instanceId, regionName, alarmName]) => ({
+            agentConfig: pulumi.all([watched.instanceId, region, alarm.name, warning?.name]).apply(([instanceId, regionName, alarmName, warningName]) => ({
                 instanceId,
                 region: regionName,
                 namespace: settings.namespace,
@@ -200,6 +248,7 @@ export class IdleStop extends pulumi.ComponentResource {
                 sampleSeconds: settings.sampleSeconds,
                 publishSeconds: idleStopDefaults.publishSeconds,
                 alarmName,
+                ...(warningName ? { warningAlarmName: warningName } : {}),
                 idleMinutes: settings.idleMinutes,
             })),
             credentialsFile: identity.credentialsFile,
@@ -213,6 +262,7 @@ export class IdleStop extends pulumi.ComponentResource {
         this.instanceId = watched.instanceId;
         this.alarmName = alarm.name;
         this.alarmArn = alarm.arn;
+        this.silentAlarmName = silent.name;
         this.agentRelease = push.release;
         this.sshCommand = sshHost.apply((host) =>
             `ssh ${settings.sshPort === 22 ? "" : `-p ${settings.sshPort} `}${settings.sshUser}@${host}`);
@@ -223,6 +273,7 @@ export class IdleStop extends pulumi.ComponentResource {
             instanceId: this.instanceId,
             alarmName: this.alarmName,
             alarmArn: this.alarmArn,
+            silentAlarmName: this.silentAlarmName,
             sshCommand: this.sshCommand,
             alarmConsoleUrl: this.alarmConsoleUrl,
             agentRelease: this.agentRelease,

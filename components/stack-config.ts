@@ -10,8 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { credentialsModes } from "./agent-identity";
 import { IdleStopArgs, idleStopDefaults } from "./idle-stop";
 import {
-    checkCidr, checkHttpUrl, checkInstanceId, checkMetricName, checkOneOf, idleMinutesRange,
-    InvalidSettingError, parseInteger,
+    checkCidr, checkEmail, checkHttpUrl, checkInstanceId, checkMetricName, checkOneOf, idleMinutesRange,
+    InvalidSettingError, parseBoolean, parseInteger,
 } from "./validation";
 
 export const configNamespace = "idle-stop";
@@ -24,6 +24,8 @@ export interface WatchedInstanceSettings {
 
 export interface StackSettings {
     readonly instances: WatchedInstanceSettings[];
+    /** Who hears warnings, stops and silent agents; empty means no SNS resources at all. */
+    readonly notifyEmails: string[];
 }
 
 /** The subset of pulumi.Config the reader needs; a plain map works in unit tests. */
@@ -108,6 +110,17 @@ export function readStackConfig(source: ConfigSource): StackSettings {
             `an EC2 key pair name (or ${label("sshPublicKey")}) matching ${label("sshPrivateKey")}, so Pulumi can log in to the instance it creates; or set ${label("instanceId")} to adopt an existing instance`);
     }
 
+    const action = optionalString(source, "action");
+    if (action !== undefined) checkOneOf(label("action"), action, ["stop", "terminate"]);
+    const allowTerminate = optionalString(source, "allowTerminateAdopted");
+    const allowTerminateAdopted = allowTerminate === undefined ? false : parseBoolean(label("allowTerminateAdopted"), allowTerminate);
+    if (instanceId !== undefined && action === "terminate" && !allowTerminateAdopted) {
+        throw new InvalidSettingError(label("action"), action,
+            `"stop" when ${label("instanceId")} adopts an existing instance: terminating somebody's box loses its disks; set ${label("allowTerminateAdopted")} to true if that is really meant`);
+    }
+    const notifyEmails = (optionalString(source, "notifyEmail") ?? "").split(",").map((e) => e.trim()).filter((e) => e !== "");
+    notifyEmails.forEach((email) => checkEmail(label("notifyEmail"), email));
+
     const name = checkResourceName(label("name"), optionalString(source, "name") ?? "devbox");
     const args: IdleStopArgs = {
         instanceId,
@@ -135,10 +148,14 @@ export function readStackConfig(source: ConfigSource): StackSettings {
         nodeDistUrl: nodeDistUrl === undefined ? undefined : checkHttpUrl(label("nodeDistUrl"), nodeDistUrl),
         clientAliveIntervalSeconds: optionalInteger(source, "clientAliveInterval", 0, 3600),
         clientAliveCountMax: optionalInteger(source, "clientAliveCountMax", 1, 100),
+        action: action as IdleStopArgs["action"],
+        allowTerminateAdopted,
+        silentMinutes: optionalInteger(source, "silentMinutes", 5, 1440),
+        warnMinutes: optionalInteger(source, "warnMinutes", 0, 1439),
     };
     if (args.credentials === "instance-profile" && instanceId !== undefined) {
         throw new InvalidSettingError(label("credentials"), "instance-profile",
             `"iam-user" when ${label("instanceId")} adopts an instance: attaching an instance profile would modify it, which idle-stop never does`);
     }
-    return { instances: [{ name, args }] };
+    return { instances: [{ name, args }], notifyEmails };
 }

@@ -89,3 +89,15 @@ export function checkHttpUrl(key: string, value: string): string {
     }
     return value.replace(/\/+$/, "");
 }
+
+export function checkEmail(key: string, value: string): string {
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
+        throw new InvalidSettingError(key, value, "an email address such as dev@example.com");
+    }
+    return value;
+}
+
+export function parseBoolean(key: string, raw: string): boolean {
+    if (raw === "true" || raw === "false") return raw === "true";
+    throw new InvalidSettingError(key, raw, "true or false");
+}

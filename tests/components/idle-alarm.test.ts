@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { mockAws, runProgram } from "../support/pulumi-mocks";
-import { single } from "../support/resources";
+import { named, single } from "../support/resources";
 import { adoptedConfig, adoptedInstanceId, createdConfig } from "../support/stack-configs";
 
 const alarmType = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -17,7 +17,7 @@ describe("idle alarm", () => {
             it(`stops after ${idleMinutes} idle minutes in ${region} (${partition})`, async () => {
                 mockAws.region = region;
                 const run = await runProgram(adoptedConfig({ idleMinutes: String(idleMinutes) }));
-                const alarm = single(run.resources, alarmType).inputs;
+                const alarm = named(run.resources, alarmType, "devbox-idle").inputs;
                 assert.deepEqual(alarm.alarmActions, [`arn:${partition}:automate:${region}:ec2:stop`]);
                 assert.deepEqual(alarm.dimensions, { InstanceId: adoptedInstanceId });
                 assert.equal(alarm.namespace, "IdleStop");
@@ -39,7 +39,7 @@ describe("idle alarm", () => {
         mockAws.region = "us-west-2";
         const run = await runProgram(createdConfig({ namespace: "EC2", metricName: "SSH Connections" }));
         const instance = single(run.resources, "aws:ec2/instance:Instance");
-        const alarm = single(run.resources, alarmType).inputs;
+        const alarm = named(run.resources, alarmType, "devbox-idle").inputs;
         assert.match(String((alarm.dimensions as Record<string, string>).InstanceId), /^i-0abc/);
         assert.equal(alarm.namespace, "EC2");
         assert.equal(alarm.metricName, "SSH Connections");

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { calls, mockAws, runProgram } from "../support/pulumi-mocks";
-import { ofType, single, typeCounts } from "../support/resources";
+import { named, ofType, single, typeCounts } from "../support/resources";
 import { adoptedConfig, adoptedInstanceId, createdConfig } from "../support/stack-configs";
 
 const componentType = "idle-stop:index:IdleStop";
@@ -18,7 +18,7 @@ describe("IdleStop program: what gets deployed", () => {
             "aws:iam/instanceProfile:InstanceProfile": 1,
             "aws:ec2/securityGroup:SecurityGroup": 1,
             "aws:ec2/instance:Instance": 1,
-            "aws:cloudwatch/metricAlarm:MetricAlarm": 1,
+            "aws:cloudwatch/metricAlarm:MetricAlarm": 2,
             "aws:iam/rolePolicy:RolePolicy": 1,
             "command:remote:CopyToRemote": 1,
             "command:remote:Command": 1,
@@ -61,7 +61,7 @@ describe("IdleStop program: what gets deployed", () => {
             [componentType]: 1,
             "aws:iam/user:User": 1,
             "aws:iam/accessKey:AccessKey": 1,
-            "aws:cloudwatch/metricAlarm:MetricAlarm": 1,
+            "aws:cloudwatch/metricAlarm:MetricAlarm": 2,
             "aws:iam/userPolicy:UserPolicy": 1,
             "command:remote:CopyToRemote": 1,
             "command:remote:Command": 1,
@@ -80,7 +80,7 @@ describe("IdleStop program: what gets deployed", () => {
 
     it("exports the instance id, alarm name and ARN, SSH command and console URL", async () => {
         const run = await runProgram(adoptedConfig({ sshPort: "2200" }));
-        const alarm = single(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm");
+        const alarm = named(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm", "devbox-idle");
         assert.equal(run.outputs.instanceId, adoptedInstanceId);
         assert.match(String(run.outputs.alarmName), new RegExp(`^${alarm.name}`));
         assert.equal(run.outputs.alarmArn, `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${run.outputs.alarmName}`);

@@ -17,3 +17,10 @@ export function typeCounts(resources: RecordedResource[]): Record<string, number
     for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
     return counts;
 }
+
+/** The one resource of a type whose logical name is `name`. */
+export function named(resources: RecordedResource[], type: string, name: string): RecordedResource {
+    const found = resources.filter((r) => r.type === type && r.name === name);
+    assert.equal(found.length, 1, `expected exactly one ${type} named ${name}, got ${found.length}`);
+    return found[0];
+}
