@@ -1,0 +1,387 @@
+// A local CloudWatch endpoint on 127.0.0.1 for tests: speaks the wire protocol the AWS SDK v3
+// uses (AWS JSON 1.0: POST /, X-Amz-Target GraniteServiceVersion20100801.<Op>, content type
+// application/x-amz-json-1.0, answers {} or {"__type","message"} with 4xx/5xx), checks that every
+// request is SigV4-signed by recomputing the signature with the SDK's own @smithy/signature-v4
+// and the known test secret, records requests, and can be scripted to fail for a while.
+//
+// Protocols are pluggable (see `Protocol`): a later benchmark can add the Query protocol
+// (form-encoded Action=PutMetricData&..., XML answers) that AWS CLI v2 uses.
+//
+//   const cw = await startCloudWatchEndpoint();
+//   env: AWS_ENDPOINT_URL_CLOUDWATCH=cw.url, AWS_ACCESS_KEY_ID=TEST_CREDENTIALS.accessKeyId, ...
+//   cw.failWith({ status: 503, type: "ServiceUnavailable" }, { count: 5 });
+//   cw.datapoints()   // every datapoint of every accepted PutMetricData
+//   await cw.close();
+import { SignatureV4 } from "@smithy/signature-v4";
+import type { HttpRequest, SourceData } from "@smithy/types";
+import { createHash, createHmac, Hash, Hmac } from "node:crypto";
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
+import { gunzipSync } from "node:zlib";
+
+export const TEST_CREDENTIALS = {
+    accessKeyId: "AKIAIDLESTOPTEST0001",
+    secretAccessKey: "idle-stop-test-secret-key/not-a-real-one+0000",
+    region: "eu-west-1",
+};
+
+/** Environment for a child process (agent, aws cli) that should talk to this endpoint. */
+export function clientEnv(url: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith("AWS_")) delete env[k];
+    return {
+        ...env,
+        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+        AWS_REGION: TEST_CREDENTIALS.region,
+        AWS_ENDPOINT_URL_CLOUDWATCH: url,
+        AWS_EC2_METADATA_DISABLED: "true",
+        AWS_CONFIG_FILE: "/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+        ...extra,
+    };
+}
+
+export interface SignatureCheck {
+    valid: boolean;
+    /** Why not valid (missing header, wrong key, mismatch...). */
+    problem?: string;
+    accessKeyId?: string;
+    region?: string;
+    service?: string;
+    signedHeaders?: string[];
+}
+
+export interface RecordedRequest {
+    at: number;
+    protocol: string;
+    operation: string;
+    headers: http.IncomingHttpHeaders;
+    /** The decoded request (JSON body for AWS JSON 1.0). */
+    params: Record<string, unknown>;
+    rawBody: Buffer;
+    signature: SignatureCheck;
+    status: number;
+    errorType?: string;
+}
+
+export interface Datapoint {
+    at: number;
+    namespace: string;
+    metricName: string;
+    dimensions: Record<string, string>;
+    /** ms since the epoch. */
+    timestamp: number;
+    unit?: string;
+    value?: number;
+    statisticValues?: { SampleCount: number; Sum: number; Minimum: number; Maximum: number };
+    storageResolution?: number;
+}
+
+export interface Failure {
+    status: number;
+    /** __type, e.g. ServiceUnavailable, ThrottlingException, InternalServiceError. */
+    type: string;
+    message?: string;
+}
+
+export interface FailureScope {
+    /** Only these operations fail (default: all). */
+    operations?: string[];
+    /** Fail this many matching requests, then recover (default: until cleared). */
+    count?: number;
+    /** Fail until this time (ms since epoch). */
+    until?: number;
+}
+
+export interface ParsedCall {
+    operation: string;
+    params: Record<string, unknown>;
+}
+
+/** A wire protocol: recognizes, decodes and answers requests. */
+export interface Protocol {
+    name: string;
+    matches(req: http.IncomingMessage): boolean;
+    parse(req: http.IncomingMessage, body: Buffer): ParsedCall;
+    ok(operation: string): { contentType: string; body: string };
+    error(operation: string, f: Failure): { contentType: string; body: string };
+}
+
+export const awsJson10: Protocol = {
+    name: "awsJson1_0",
+    matches: (req) => typeof req.headers["x-amz-target"] === "string",
+    parse(req, body) {
+        const target = String(req.headers["x-amz-target"]);
+        const m = /^GraniteServiceVersion20100801\.(\w+)$/.exec(target);
+        if (!m) throw new ProtocolError(400, "UnknownOperationException", `unknown target ${target}`);
+        if (!String(req.headers["content-type"] ?? "").startsWith("application/x-amz-json-1.0")) {
+            throw new ProtocolError(400, "SerializationException", `content type ${req.headers["content-type"]}`);
+        }
+        let params: unknown;
+        try {
+            params = body.length ? JSON.parse(body.toString("utf8")) : {};
+        } catch {
+            throw new ProtocolError(400, "SerializationException", "body is not JSON");
+        }
+        if (typeof params !== "object" || params === null) throw new ProtocolError(400, "SerializationException", "body is not an object");
+        return { operation: m[1], params: params as Record<string, unknown> };
+    },
+    ok: () => ({ contentType: "application/x-amz-json-1.0", body: "{}" }),
+    error: (_op, f) => ({ contentType: "application/x-amz-json-1.0", body: JSON.stringify({ __type: f.type, message: f.message ?? f.type }) }),
+};
+
+export class ProtocolError extends Error {
+    constructor(
+        readonly status: number,
+        readonly type: string,
+        message: string,
+    ) {
+        super(message);
+    }
+}
+
+function toBuffer(d: SourceData): Buffer {
+    if (typeof d === "string") return Buffer.from(d, "utf8");
+    if (ArrayBuffer.isView(d)) return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+    return Buffer.from(d);
+}
+
+class NodeSha256 {
+    private h: Hash | Hmac;
+    constructor(secret?: SourceData) {
+        this.h = secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(secret));
+    }
+    update(data: SourceData): void {
+        this.h.update(toBuffer(data));
+    }
+    digest(): Promise<Uint8Array> {
+        return Promise.resolve(new Uint8Array(this.h.digest()));
+    }
+    reset(): void {
+        this.h = createHash("sha256");
+    }
+}
+
+const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+
+/** Recomputes the SigV4 signature of a request with the SDK's signer and the known secret. */
+export async function verifySigV4(req: http.IncomingMessage, body: Buffer, secret: string, accessKeyId: string): Promise<SignatureCheck> {
+    const auth = req.headers.authorization;
+    if (!auth) return { valid: false, problem: "no Authorization header" };
+    const m = AUTH.exec(auth);
+    if (!m) return { valid: false, problem: `malformed Authorization: ${auth.slice(0, 80)}` };
+    const [, akid, day, region, service, signedList, signature] = m;
+    const base = { accessKeyId: akid, region, service, signedHeaders: signedList.split(";") };
+    if (akid !== accessKeyId) return { ...base, valid: false, problem: `unknown access key ${akid}` };
+    if (service !== "monitoring") return { ...base, valid: false, problem: `credential scope service ${service}, CloudWatch signs as "monitoring"` };
+    const amzDate = req.headers["x-amz-date"];
+    if (typeof amzDate !== "string" || !/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== day) {
+        return { ...base, valid: false, problem: `bad X-Amz-Date ${String(amzDate)}` };
+    }
+    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+    if (Math.abs(Date.now() - signingDate.getTime()) > 15 * 60 * 1000) return { ...base, valid: false, problem: "request time too skewed" };
+    for (const h of ["host", "x-amz-date"]) if (!base.signedHeaders.includes(h)) return { ...base, valid: false, problem: `${h} not signed` };
+    const headers: Record<string, string> = {};
+    for (const name of base.signedHeaders) {
+        const v = req.headers[name];
+        if (v === undefined) return { ...base, valid: false, problem: `signed header ${name} missing` };
+        headers[name] = Array.isArray(v) ? v.join(",") : v;
+    }
+    const url = new URL(req.url ?? "/", "http://placeholder");
+    const query: Record<string, string | string[]> = {};
+    for (const [k, v] of url.searchParams) {
+        const prev = query[k];
+        query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    const [hostname, port] = (headers.host ?? "").split(":");
+    const request: HttpRequest = {
+        method: req.method ?? "POST",
+        protocol: "http:",
+        hostname,
+        port: port ? Number(port) : undefined,
+        path: url.pathname,
+        query,
+        headers,
+        body: new Uint8Array(body),
+    };
+    const token = req.headers["x-amz-security-token"];
+    const signer = new SignatureV4({
+        credentials: { accessKeyId, secretAccessKey: secret, sessionToken: typeof token === "string" ? token : undefined },
+        region,
+        service,
+        sha256: NodeSha256,
+        uriEscapePath: true,
+        applyChecksum: false,
+    });
+    const signed = await signer.sign(request, { signingDate, signingRegion: region, signingService: service });
+    const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? signed.headers.Authorization ?? ""))?.[1];
+    if (expected !== signature) return { ...base, valid: false, problem: "signature mismatch" };
+    return { ...base, valid: true };
+}
+
+function toMs(t: unknown): number {
+    if (typeof t === "number") return Math.round(t * 1000); // AWS JSON: epoch seconds
+    if (typeof t === "string") return /^\d+(\.\d+)?$/.test(t) ? Math.round(Number(t) * 1000) : Date.parse(t);
+    return NaN;
+}
+
+export class CloudWatchEndpoint {
+    readonly requests: RecordedRequest[] = [];
+    url = "";
+    port = 0;
+    /** Reject requests whose signature does not verify (403 InvalidSignatureException). Default true. */
+    enforceSignature = true;
+    private server: http.Server;
+    private failure: (Failure & FailureScope) | null = null;
+    private protocols: Protocol[] = [awsJson10];
+    private waiters: Array<() => void> = [];
+
+    constructor(private readonly creds = TEST_CREDENTIALS) {
+        this.server = http.createServer((req, res) => {
+            const chunks: Buffer[] = [];
+            req.on("data", (c: Buffer) => chunks.push(c));
+            req.on("end", () => {
+                void this.handle(req, Buffer.concat(chunks), res).catch((e: unknown) => {
+                    res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
+                    res.end(JSON.stringify({ __type: "InternalFailure", message: String(e) }));
+                });
+            });
+        });
+    }
+
+    async listen(): Promise<this> {
+        await new Promise<void>((resolve, reject) => {
+            this.server.once("error", reject);
+            this.server.listen(0, "127.0.0.1", () => resolve());
+        });
+        this.port = (this.server.address() as AddressInfo).port;
+        this.url = `http://127.0.0.1:${this.port}`;
+        return this;
+    }
+
+    /** Add a wire protocol (tried before the built-in ones). */
+    addProtocol(p: Protocol): void {
+        this.protocols.unshift(p);
+    }
+
+    /** Fail matching requests with this error until cleared / count used up / until passed. */
+    failWith(f: Failure, scope: FailureScope = {}): void {
+        this.failure = { ...f, ...scope };
+    }
+
+    recover(): void {
+        this.failure = null;
+    }
+
+    private takeFailure(operation: string): Failure | null {
+        const f = this.failure;
+        if (!f) return null;
+        if (f.until !== undefined && Date.now() >= f.until) {
+            this.failure = null;
+            return null;
+        }
+        if (f.operations && !f.operations.includes(operation)) return null;
+        if (f.count !== undefined) {
+            if (f.count <= 0) {
+                this.failure = null;
+                return null;
+            }
+            f.count--;
+        }
+        return f;
+    }
+
+    private async handle(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse): Promise<void> {
+        const send = (status: number, r: { contentType: string; body: string }): void => {
+            res.writeHead(status, { "content-type": r.contentType, "x-amzn-requestid": `req-${this.requests.length}` });
+            res.end(r.body);
+        };
+        const proto = this.protocols.find((p) => p.matches(req));
+        if (req.method !== "POST" || !proto) {
+            send(400, awsJson10.error("", { status: 400, type: "UnknownOperationException", message: `${req.method} ${req.url}` }));
+            return;
+        }
+        let body = raw;
+        if (String(req.headers["content-encoding"] ?? "").includes("gzip")) body = gunzipSync(raw);
+        const signature = await verifySigV4(req, raw, this.creds.secretAccessKey, this.creds.accessKeyId);
+        let call: ParsedCall;
+        try {
+            call = proto.parse(req, body);
+        } catch (e) {
+            const pe = e instanceof ProtocolError ? e : new ProtocolError(400, "SerializationException", String(e));
+            this.record({ at: Date.now(), protocol: proto.name, operation: "?", headers: req.headers, params: {}, rawBody: body, signature, status: pe.status, errorType: pe.type });
+            send(pe.status, proto.error("?", { status: pe.status, type: pe.type, message: pe.message }));
+            return;
+        }
+        const rec: RecordedRequest = { at: Date.now(), protocol: proto.name, operation: call.operation, headers: req.headers, params: call.params, rawBody: body, signature, status: 200 };
+        let failure: Failure | null = null;
+        if (this.enforceSignature && !signature.valid) failure = { status: 403, type: "InvalidSignatureException", message: signature.problem };
+        else failure = this.takeFailure(call.operation);
+        if (failure) {
+            rec.status = failure.status;
+            rec.errorType = failure.type;
+            this.record(rec);
+            send(failure.status, proto.error(call.operation, failure));
+            return;
+        }
+        this.record(rec);
+        send(200, proto.ok(call.operation));
+    }
+
+    private record(r: RecordedRequest): void {
+        this.requests.push(r);
+        const w = this.waiters;
+        this.waiters = [];
+        for (const f of w) f();
+    }
+
+    /** Resolves at the next recorded request. */
+    nextRequest(): Promise<void> {
+        return new Promise((r) => this.waiters.push(r));
+    }
+
+    /** Accepted requests of one operation. */
+    accepted(operation: string): RecordedRequest[] {
+        return this.requests.filter((r) => r.operation === operation && r.status === 200);
+    }
+
+    /** All datapoints of accepted PutMetricData calls, in arrival order. */
+    datapoints(): Datapoint[] {
+        const out: Datapoint[] = [];
+        for (const r of this.accepted("PutMetricData")) {
+            const ns = String(r.params.Namespace);
+            const data = Array.isArray(r.params.MetricData) ? (r.params.MetricData as Array<Record<string, unknown>>) : [];
+            for (const d of data) {
+                const dims: Record<string, string> = {};
+                for (const x of (Array.isArray(d.Dimensions) ? d.Dimensions : []) as Array<{ Name: string; Value: string }>) dims[x.Name] = x.Value;
+                out.push({
+                    at: r.at,
+                    namespace: ns,
+                    metricName: String(d.MetricName),
+                    dimensions: dims,
+                    timestamp: toMs(d.Timestamp),
+                    unit: typeof d.Unit === "string" ? d.Unit : undefined,
+                    value: typeof d.Value === "number" ? d.Value : undefined,
+                    statisticValues: d.StatisticValues as Datapoint["statisticValues"],
+                    storageResolution: typeof d.StorageResolution === "number" ? d.StorageResolution : undefined,
+                });
+            }
+        }
+        return out;
+    }
+
+    reset(): void {
+        this.requests.length = 0;
+        this.failure = null;
+    }
+
+    async close(): Promise<void> {
+        this.server.closeAllConnections();
+        await new Promise<void>((r) => this.server.close(() => r()));
+    }
+}
+
+export async function startCloudWatchEndpoint(creds = TEST_CREDENTIALS): Promise<CloudWatchEndpoint> {
+    return new CloudWatchEndpoint(creds).listen();
+}
