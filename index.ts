@@ -1,9 +1,13 @@
 /**
  * The idle-stop program: one IdleStop per watched instance, configured by stack config
  * (`pulumi config set idle-stop:<key> <value>`; keys are documented in Pulumi.yaml and README).
+ * Shared by the stack: one SNS topic (when notifyEmail is set) and one dashboard.
  */
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IdleStop, InvalidSettingError } from "./components";
+import { alarmConsoleUrl as alarmConsoleLink, dashboardConsoleUrl } from "./components/console-urls";
+import { createFleetDashboard } from "./components/fleet-dashboard";
 import { createNotifications } from "./components/notifications";
 import { configNamespace, readStackConfig, StackSettings } from "./components/stack-config";
 
@@ -17,16 +21,47 @@ function readSettings(): StackSettings {
 }
 
 const settings = readSettings();
-
 const notifications = settings.notifyEmails.length > 0 ? createNotifications("idle-stop-notify", settings.notifyEmails) : undefined;
 const watchers = settings.instances.map(({ name, args }) =>
     new IdleStop(name, { ...args, notificationTopicArn: notifications?.topic.arn }));
-const only = watchers[0];
 
-export const instanceId = only.instanceId;
-export const alarmName = only.alarmName;
-export const alarmArn = only.alarmArn;
-export const sshCommand = only.sshCommand;
-export const alarmConsoleUrl = only.alarmConsoleUrl;
-export const silentAlarmName = only.silentAlarmName;
+const dashboard = settings.dashboard
+    ? createFleetDashboard("idle-stop", watchers.map((w, index) => pulumi.all([w.instanceId, w.alarmArn, w.silentAlarmArn])
+        .apply(([instanceId, alarmArn, silentAlarmArn]) => ({
+            name: settings.instances[index].name,
+            instanceId,
+            idleMinutes: w.idleMinutes,
+            namespace: w.namespace,
+            metricName: w.metricName,
+            alarmArns: [alarmArn, silentAlarmArn],
+        }))))
+    : undefined;
+
+const partition = aws.getPartitionOutput().partition;
+const region = aws.getRegionOutput().region;
+
+/** The stack's CloudWatch dashboard in the console. */
+export const dashboardUrl = dashboard
+    ? pulumi.all([partition, region, dashboard.dashboardName]).apply(([p, r, n]) => dashboardConsoleUrl(p, r, n))
+    : undefined;
+
+/** Per watched instance: how to reach it, its alarms, and where to look. */
+export const instances = pulumi.all(Object.fromEntries(watchers.map((w, index) => [settings.instances[index].name, pulumi.all({
+    instanceId: w.instanceId,
+    sshCommand: w.sshCommand,
+    alarmName: w.alarmName,
+    alarmConsoleUrl: w.alarmConsoleUrl,
+    silentAlarmName: w.silentAlarmName,
+    silentAlarmConsoleUrl: pulumi.all([partition, region, w.silentAlarmName]).apply(([p, r, n]) => alarmConsoleLink(p, r, n)),
+    dashboardUrl: dashboardUrl ?? "",
+})])));
+
+// With a single watched instance, its outputs also sit at the top level (`pulumi stack output sshCommand`).
+const only = watchers.length === 1 ? watchers[0] : undefined;
+export const instanceId = only?.instanceId;
+export const alarmName = only?.alarmName;
+export const alarmArn = only?.alarmArn;
+export const sshCommand = only?.sshCommand;
+export const silentAlarmName = only?.silentAlarmName;
+export const alarmConsoleUrl = only?.alarmConsoleUrl;
 export const notificationTopicArn = notifications?.topic.arn;

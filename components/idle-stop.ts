@@ -180,6 +180,11 @@ export class IdleStop extends pulumi.ComponentResource {
     public readonly alarmArn: pulumi.Output<string>;
     /** The alarm that fires when the instance runs but its agent is silent. */
     public readonly silentAlarmName: pulumi.Output<string>;
+    public readonly silentAlarmArn: pulumi.Output<string>;
+    /** The resolved settings the alarms use (for dashboards and outputs). */
+    public readonly idleMinutes: number;
+    public readonly namespace: string;
+    public readonly metricName: string;
     /** A ready-to-paste command that logs in to the instance. */
     public readonly sshCommand: pulumi.Output<string>;
     /** The idle alarm in the CloudWatch console. */
@@ -263,6 +268,10 @@ export class IdleStop extends pulumi.ComponentResource {
         this.alarmName = alarm.name;
         this.alarmArn = alarm.arn;
         this.silentAlarmName = silent.name;
+        this.silentAlarmArn = silent.arn;
+        this.idleMinutes = settings.idleMinutes;
+        this.namespace = settings.namespace;
+        this.metricName = settings.metricName;
         this.agentRelease = push.release;
         this.sshCommand = sshHost.apply((host) =>
             `ssh ${settings.sshPort === 22 ? "" : `-p ${settings.sshPort} `}${settings.sshUser}@${host}`);

@@ -1,10 +1,14 @@
 /**
  * Reads the `idle-stop:*` stack config (SPEC.md section 2) into IdleStop arguments, rejecting bad
  * values before any resource is declared. Values are read as raw strings and parsed here, so every
- * message has one shape: `idle-stop:KEY: VALUE is not allowed; expected WHAT`.
+ * message has one shape: `KEY: VALUE is not allowed; expected WHAT`, where KEY is the config key
+ * (`idle-stop:idleMinutes`) or the fleet entry's field (`idle-stop:instances[1] "web".idleMinutes`).
  *
- * Pulumi.yaml declares the same keys with types and defaults for the CLI; defaults are applied here
- * too because Pulumi's mock runtime (the tests) does not apply Pulumi.yaml defaults.
+ * Two forms, one model: the single-instance keys describe one watched instance; the `instances`
+ * list describes a fleet whose entries inherit those same keys as defaults and override them.
+ *
+ * Pulumi.yaml declares the keys with types and defaults for the CLI; defaults are applied here too
+ * because Pulumi's mock runtime (the tests) does not apply Pulumi.yaml defaults.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { credentialsModes } from "./agent-identity";
@@ -26,6 +30,8 @@ export interface StackSettings {
     readonly instances: WatchedInstanceSettings[];
     /** Who hears warnings, stops and silent agents; empty means no SNS resources at all. */
     readonly notifyEmails: string[];
+    /** Whether to build the stack's CloudWatch dashboard. */
+    readonly dashboard: boolean;
 }
 
 /** The subset of pulumi.Config the reader needs; a plain map works in unit tests. */
@@ -34,26 +40,68 @@ export interface ConfigSource {
     getSecret(key: string): pulumi.Output<string> | undefined;
 }
 
-function label(key: string): string {
-    return `${configNamespace}:${key}`;
+/** Where one watched instance's settings come from, and how to name them in messages. */
+interface FieldReader {
+    /** The raw value, or undefined when unset ("" counts as unset: Pulumi.yaml's "no value" default). */
+    get(key: string): string | undefined;
+    /** Whether the entry itself sets the key (not inherited from the stack-wide keys). */
+    ownsKey(key: string): boolean;
+    label(key: string): string;
 }
 
-function optionalInteger(source: ConfigSource, key: string, min: number, max: number): number | undefined {
-    const raw = source.get(key);
-    return raw === undefined ? undefined : parseInteger(label(key), raw, min, max);
+function label(key: string): string {
+    return `${configNamespace}:${key}`;
 }
 
 /**
  * Optional string keys are declared in Pulumi.yaml with the default "" (a declared key without a
  * default would be required), so the empty string means "not set".
  */
-function optionalString(source: ConfigSource, key: string): string | undefined {
-    const raw = source.get(key);
+function blankToUndefined(raw: string | undefined): string | undefined {
     return raw === undefined || raw.trim() === "" ? undefined : raw;
 }
 
-function optionalStringList(source: ConfigSource, key: string): string[] | undefined {
-    const raw = source.get(key);
+const topLevelReader = (source: ConfigSource): FieldReader => ({
+    get: (key) => blankToUndefined(source.get(key)),
+    ownsKey: (key) => blankToUndefined(source.get(key)) !== undefined,
+    label,
+});
+
+/** Keys a fleet entry may set; all but `name`, `instanceId` and `sshHost` fall back to the stack-wide key. */
+const entryKeys = [
+    "name", "instanceId", "sshHost", "sshUser", "sshPort", "sshPrivateKeyConfig", "credentials", "idleMinutes",
+    "action", "allowTerminateAdopted", "silentMinutes", "warnMinutes", "namespace", "metricName", "sampleSeconds",
+    "nodeDistUrl", "clientAliveInterval", "clientAliveCountMax", "instanceType", "ami", "keyName", "sshPublicKey",
+    "sshIngressCidrs", "subnetId", "rootVolumeGb",
+];
+const perEntryOnlyKeys = new Set(["name", "instanceId", "sshHost", "sshPrivateKeyConfig"]);
+
+function entryReader(entry: Record<string, unknown>, index: number, name: string, stackWide: FieldReader): FieldReader {
+    const entryLabel = `${label("instances")}[${index}] "${name}"`;
+    const own = (key: string): string | undefined => {
+        const value = entry[key];
+        if (value === undefined || value === null) return undefined;
+        return blankToUndefined(typeof value === "string" ? value : JSON.stringify(value));
+    };
+    return {
+        get: (key) => own(key) ?? (perEntryOnlyKeys.has(key) ? undefined : stackWide.get(key)),
+        ownsKey: (key) => own(key) !== undefined,
+        label: (key) => (own(key) !== undefined || perEntryOnlyKeys.has(key) ? `${entryLabel}.${key}` : stackWide.label(key)),
+    };
+}
+
+function optionalInteger(fields: FieldReader, key: string, min: number, max: number): number | undefined {
+    const raw = fields.get(key);
+    return raw === undefined ? undefined : parseInteger(fields.label(key), raw, min, max);
+}
+
+function optionalChoice<T extends string>(fields: FieldReader, key: string, allowed: readonly T[]): T | undefined {
+    const raw = fields.get(key);
+    return raw === undefined ? undefined : checkOneOf(fields.label(key), raw, allowed);
+}
+
+function optionalStringList(fields: FieldReader, key: string): string[] | undefined {
+    const raw = fields.get(key);
     if (raw === undefined) return undefined;
     let parsed: unknown;
     try {
@@ -62,7 +110,7 @@ function optionalStringList(source: ConfigSource, key: string): string[] | undef
         parsed = undefined;
     }
     if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === "string")) {
-        throw new InvalidSettingError(label(key), raw, "a list of strings");
+        throw new InvalidSettingError(fields.label(key), raw, "a list of strings");
     }
     return parsed as string[];
 }
@@ -75,87 +123,150 @@ export function checkResourceName(key: string, value: string): string {
     return value;
 }
 
-export function readStackConfig(source: ConfigSource): StackSettings {
-    const instanceId = optionalString(source, "instanceId");
-    if (instanceId !== undefined) checkInstanceId(label("instanceId"), instanceId);
-
-    const privateKey = source.getSecret("sshPrivateKey");
-    if (privateKey === undefined) {
+function readPrivateKey(source: ConfigSource, fields: FieldReader, isFleetEntry: boolean): pulumi.Output<string> {
+    const keyConfig = isFleetEntry ? fields.get("sshPrivateKeyConfig") : undefined;
+    if (keyConfig !== undefined) {
+        const key = source.getSecret(keyConfig);
+        if (key === undefined) {
+            throw new InvalidSettingError(fields.label("sshPrivateKeyConfig"), keyConfig,
+                `the name of a secret config key holding this entry's private key: \`pulumi config set --secret ${keyConfig} < key\``);
+        }
+        return key;
+    }
+    const key = source.getSecret("sshPrivateKey");
+    if (key === undefined) {
         throw new InvalidSettingError(label("sshPrivateKey"), undefined,
             "the SSH private key that logs in to the instance, set as a secret: `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`");
     }
+    return key;
+}
 
-    const credentials = optionalString(source, "credentials");
-    if (credentials !== undefined) checkOneOf(label("credentials"), credentials, credentialsModes);
+/** Reads one watched instance's settings from the stack-wide keys or a fleet entry. */
+function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetEntry: boolean): IdleStopArgs {
+    const instanceId = fields.get("instanceId");
+    if (instanceId !== undefined) checkInstanceId(fields.label("instanceId"), instanceId);
+    const adopted = instanceId !== undefined;
 
-    const namespace = optionalString(source, "namespace");
-    if (namespace !== undefined) checkMetricName(label("namespace"), namespace);
-    const metricName = optionalString(source, "metricName");
-    if (metricName !== undefined) checkMetricName(label("metricName"), metricName);
-    const nodeDistUrl = optionalString(source, "nodeDistUrl");
+    const credentials = optionalChoice(fields, "credentials", credentialsModes);
+    if (adopted && credentials === "instance-profile") {
+        throw new InvalidSettingError(fields.label("credentials"), credentials,
+            `"iam-user" when ${fields.label("instanceId")} adopts an instance: attaching an instance profile would modify it, which idle-stop never does`);
+    }
+    const action = optionalChoice(fields, "action", ["stop", "terminate"] as const);
+    const allowTerminateRaw = fields.get("allowTerminateAdopted");
+    const allowTerminateAdopted = allowTerminateRaw === undefined ? false : parseBoolean(fields.label("allowTerminateAdopted"), allowTerminateRaw);
+    if (adopted && action === "terminate" && !allowTerminateAdopted) {
+        throw new InvalidSettingError(fields.label("action"), action,
+            `"stop" when ${fields.label("instanceId")} adopts an existing instance: terminating somebody's box loses its disks; set allowTerminateAdopted to true if that is really meant`);
+    }
 
-    const sshIngressCidrs = optionalStringList(source, "sshIngressCidrs");
-    sshIngressCidrs?.forEach((cidr) => checkCidr(label("sshIngressCidrs"), cidr));
+    const namespace = fields.get("namespace");
+    if (namespace !== undefined) checkMetricName(fields.label("namespace"), namespace);
+    const metricName = fields.get("metricName");
+    if (metricName !== undefined) checkMetricName(fields.label("metricName"), metricName);
+    const nodeDistUrlRaw = fields.get("nodeDistUrl");
+    const nodeDistUrl = nodeDistUrlRaw === undefined ? undefined : checkHttpUrl(fields.label("nodeDistUrl"), nodeDistUrlRaw);
 
-    // Keys that only make sense for a new instance and have no default (instanceType and the
-    // like have defaults in Pulumi.yaml, so their presence says nothing and they are ignored).
+    // Keys that only make sense for a new instance and have no default. (instanceType and the like
+    // have defaults in Pulumi.yaml, so their presence says nothing; they are ignored when adopting.)
     const creationKeys = ["ami", "keyName", "sshPublicKey", "subnetId"];
-    const presentCreationKeys = creationKeys.filter((key) => optionalString(source, key) !== undefined);
-    if (instanceId !== undefined && presentCreationKeys.length > 0) {
-        throw new InvalidSettingError(label(presentCreationKeys[0]), source.get(presentCreationKeys[0]),
-            `no value: ${label("instanceId")} adopts an existing instance, which idle-stop never modifies, so settings for a new instance do not apply`);
+    const ownCreationKey = creationKeys.find((key) => fields.ownsKey(key));
+    if (adopted && ownCreationKey !== undefined) {
+        throw new InvalidSettingError(fields.label(ownCreationKey), fields.get(ownCreationKey),
+            `no value: ${fields.label("instanceId")} adopts an existing instance, which idle-stop never modifies, so settings for a new instance do not apply`);
     }
-    if (instanceId === undefined && optionalString(source, "keyName") === undefined && optionalString(source, "sshPublicKey") === undefined) {
-        throw new InvalidSettingError(label("keyName"), undefined,
-            `an EC2 key pair name (or ${label("sshPublicKey")}) matching ${label("sshPrivateKey")}, so Pulumi can log in to the instance it creates; or set ${label("instanceId")} to adopt an existing instance`);
+    if (!adopted && fields.get("keyName") === undefined && fields.get("sshPublicKey") === undefined) {
+        throw new InvalidSettingError(fields.label("keyName"), undefined,
+            `an EC2 key pair name (or sshPublicKey) matching the SSH private key, so Pulumi can log in to the instance it creates; or set instanceId to adopt an existing instance`);
     }
+    const sshIngressCidrs = adopted ? undefined : optionalStringList(fields, "sshIngressCidrs");
+    sshIngressCidrs?.forEach((cidr) => checkCidr(fields.label("sshIngressCidrs"), cidr));
 
-    const action = optionalString(source, "action");
-    if (action !== undefined) checkOneOf(label("action"), action, ["stop", "terminate"]);
-    const allowTerminate = optionalString(source, "allowTerminateAdopted");
-    const allowTerminateAdopted = allowTerminate === undefined ? false : parseBoolean(label("allowTerminateAdopted"), allowTerminate);
-    if (instanceId !== undefined && action === "terminate" && !allowTerminateAdopted) {
-        throw new InvalidSettingError(label("action"), action,
-            `"stop" when ${label("instanceId")} adopts an existing instance: terminating somebody's box loses its disks; set ${label("allowTerminateAdopted")} to true if that is really meant`);
-    }
-    const notifyEmails = (optionalString(source, "notifyEmail") ?? "").split(",").map((e) => e.trim()).filter((e) => e !== "");
-    notifyEmails.forEach((email) => checkEmail(label("notifyEmail"), email));
-
-    const name = checkResourceName(label("name"), optionalString(source, "name") ?? "devbox");
-    const args: IdleStopArgs = {
+    return {
         instanceId,
-        instance: instanceId === undefined ? {
-            instanceType: optionalString(source, "instanceType"),
-            ami: optionalString(source, "ami"),
-            keyName: optionalString(source, "keyName"),
-            sshPublicKey: optionalString(source, "sshPublicKey"),
-            subnetId: optionalString(source, "subnetId"),
+        instance: adopted ? undefined : {
+            instanceType: fields.get("instanceType"),
+            ami: fields.get("ami"),
+            keyName: fields.get("keyName"),
+            sshPublicKey: fields.get("sshPublicKey"),
+            subnetId: fields.get("subnetId"),
             sshIngressCidrs,
-            rootVolumeGb: optionalInteger(source, "rootVolumeGb", 0, 16384) || undefined,
-            nodeDistUrl: nodeDistUrl === undefined ? undefined : checkHttpUrl(label("nodeDistUrl"), nodeDistUrl),
-        } : undefined,
-        idleMinutes: optionalInteger(source, "idleMinutes", idleMinutesRange.min, idleMinutesRange.max) ?? idleStopDefaults.idleMinutes,
-        ssh: {
-            host: optionalString(source, "sshHost"),
-            user: optionalString(source, "sshUser"),
-            port: optionalInteger(source, "sshPort", 1, 65535),
-            privateKey,
+            rootVolumeGb: optionalInteger(fields, "rootVolumeGb", 0, 16384) || undefined,
+            nodeDistUrl,
         },
-        credentials: credentials as IdleStopArgs["credentials"],
+        idleMinutes: optionalInteger(fields, "idleMinutes", idleMinutesRange.min, idleMinutesRange.max) ?? idleStopDefaults.idleMinutes,
+        ssh: {
+            host: fields.get("sshHost"),
+            user: fields.get("sshUser"),
+            port: optionalInteger(fields, "sshPort", 1, 65535),
+            privateKey: readPrivateKey(source, fields, isFleetEntry),
+        },
+        credentials,
+        action,
+        allowTerminateAdopted,
+        silentMinutes: optionalInteger(fields, "silentMinutes", 5, 1440),
+        warnMinutes: optionalInteger(fields, "warnMinutes", 0, 1439),
         namespace,
         metricName,
-        sampleSeconds: optionalInteger(source, "sampleSeconds", 1, 60),
-        nodeDistUrl: nodeDistUrl === undefined ? undefined : checkHttpUrl(label("nodeDistUrl"), nodeDistUrl),
-        clientAliveIntervalSeconds: optionalInteger(source, "clientAliveInterval", 0, 3600),
-        clientAliveCountMax: optionalInteger(source, "clientAliveCountMax", 1, 100),
-        action: action as IdleStopArgs["action"],
-        allowTerminateAdopted,
-        silentMinutes: optionalInteger(source, "silentMinutes", 5, 1440),
-        warnMinutes: optionalInteger(source, "warnMinutes", 0, 1439),
+        sampleSeconds: optionalInteger(fields, "sampleSeconds", 1, 60),
+        nodeDistUrl,
+        clientAliveIntervalSeconds: optionalInteger(fields, "clientAliveInterval", 0, 3600),
+        clientAliveCountMax: optionalInteger(fields, "clientAliveCountMax", 1, 100),
+        tags: { "idle-stop:stack": pulumi.getStack() },
     };
-    if (args.credentials === "instance-profile" && instanceId !== undefined) {
-        throw new InvalidSettingError(label("credentials"), "instance-profile",
-            `"iam-user" when ${label("instanceId")} adopts an instance: attaching an instance profile would modify it, which idle-stop never does`);
+}
+
+function readFleet(source: ConfigSource, raw: string, stackWide: FieldReader): WatchedInstanceSettings[] {
+    let entries: unknown;
+    try {
+        entries = JSON.parse(raw);
+    } catch {
+        entries = undefined;
     }
-    return { instances: [{ name, args }], notifyEmails };
+    if (!Array.isArray(entries) || entries.length === 0) {
+        throw new InvalidSettingError(label("instances"), raw, "a non-empty list of entries, each an object with at least a name");
+    }
+    if (stackWide.get("instanceId") !== undefined) {
+        throw new InvalidSettingError(label("instanceId"), stackWide.get("instanceId"),
+            `no value when ${label("instances")} lists the fleet; give each entry its own instanceId`);
+    }
+    const seen = new Map<string, number>();
+    return entries.map((entry: unknown, index: number) => {
+        const at = `${label("instances")}[${index}]`;
+        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+            throw new InvalidSettingError(at, entry, "an object such as {\"name\": \"alice\", \"instanceId\": \"i-...\"}");
+        }
+        const fields = entry as Record<string, unknown>;
+        if (typeof fields.name !== "string") {
+            throw new InvalidSettingError(`${at}.name`, fields.name, "a name for the entry (it names its resources)");
+        }
+        const name = checkResourceName(`${at}.name`, fields.name);
+        const unknown = Object.keys(fields).find((key) => !entryKeys.includes(key));
+        if (unknown !== undefined) {
+            throw new InvalidSettingError(`${at} "${name}".${unknown}`, fields[unknown], `one of the entry keys: ${entryKeys.join(", ")}`);
+        }
+        const first = seen.get(name);
+        if (first !== undefined) {
+            throw new InvalidSettingError(`${at}.name`, name, `a name not already used by ${label("instances")}[${first}]: names become resource names and must be unique`);
+        }
+        seen.set(name, index);
+        return { name, args: readWatchedInstance(source, entryReader(fields, index, name, stackWide), true) };
+    });
+}
+
+export function readStackConfig(source: ConfigSource): StackSettings {
+    const stackWide = topLevelReader(source);
+    const fleet = stackWide.get("instances");
+    const instances = fleet !== undefined
+        ? readFleet(source, fleet, stackWide)
+        : [(() => {
+            const name = checkResourceName(label("name"), stackWide.get("name") ?? "devbox");
+            return { name, args: readWatchedInstance(source, stackWide, false) };
+        })()];
+
+    const notifyEmails = (stackWide.get("notifyEmail") ?? "").split(",").map((e) => e.trim()).filter((e) => e !== "");
+    notifyEmails.forEach((email) => checkEmail(label("notifyEmail"), email));
+    const dashboardRaw = stackWide.get("dashboard");
+    const dashboard = dashboardRaw === undefined ? true : parseBoolean(label("dashboard"), dashboardRaw);
+    return { instances, notifyEmails, dashboard };
 }

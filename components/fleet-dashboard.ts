@@ -1,0 +1,92 @@
+/**
+ * One CloudWatch dashboard per stack: active sessions of every watched instance against the stop
+ * threshold, the alarms' states, and whether each instance is running at all.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface DashboardInstance {
+    readonly name: string;
+    readonly instanceId: string;
+    readonly idleMinutes: number;
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly alarmArns: string[];
+}
+
+type MetricLine = (string | Record<string, unknown>)[];
+
+interface Widget {
+    readonly type: "text" | "metric" | "alarm";
+    readonly x: number;
+    readonly y: number;
+    readonly width: number;
+    readonly height: number;
+    readonly properties: Record<string, unknown>;
+}
+
+export function dashboardBody(stack: string, region: string, instances: DashboardInstance[]): string {
+    const idleRange = [...new Set(instances.map((i) => i.idleMinutes))].sort((a, b) => a - b);
+    const sessions: MetricLine[] = instances.map((i) => [
+        i.namespace, i.metricName, "InstanceId", i.instanceId, { label: i.name, stat: "Maximum", period: 60 },
+    ]);
+    const running: MetricLine[] = instances.map((i) => [
+        "AWS/EC2", "CPUUtilization", "InstanceId", i.instanceId, { label: i.name, stat: "SampleCount", period: 300 },
+    ]);
+    const widgets: Widget[] = [
+        {
+            type: "text", x: 0, y: 0, width: 24, height: 2,
+            properties: {
+                markdown: `## idle-stop: ${stack}\nAn instance stops after ${idleRange.join(" / ")} minutes at 0 active sessions `
+                    + "(SSH sessions plus keep-awake holds). On the box, `idle-stop status` shows why it is awake and `idle-stop hold 2h` keeps it awake.",
+            },
+        },
+        {
+            type: "metric", x: 0, y: 2, width: 16, height: 8,
+            properties: {
+                title: "Active sessions (SSH + holds), per minute",
+                region,
+                view: "timeSeries",
+                stat: "Maximum",
+                period: 60,
+                metrics: sessions,
+                yAxis: { left: { min: 0, label: "sessions", showUnits: false } },
+                annotations: { horizontal: [{ label: "stop threshold: 0 for the idle period", value: 0, fill: "below" }] },
+            },
+        },
+        {
+            type: "alarm", x: 16, y: 2, width: 8, height: 8,
+            properties: { title: "Alarms", alarms: instances.flatMap((i) => i.alarmArns), sortBy: "stateUpdatedTimestamp" },
+        },
+        {
+            type: "metric", x: 0, y: 10, width: 24, height: 5,
+            properties: {
+                title: "Instance running (EC2 monitoring samples per 5 minutes; none = stopped)",
+                region,
+                view: "timeSeries",
+                period: 300,
+                metrics: running,
+                yAxis: { left: { min: 0, showUnits: false } },
+            },
+        },
+    ];
+    return JSON.stringify({ widgets });
+}
+
+/** CloudWatch dashboard names allow letters, digits, '-' and '_'. */
+export function dashboardName(project: string, stack: string): string {
+    return `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+}
+
+export function createFleetDashboard(
+    name: string,
+    instances: pulumi.Input<DashboardInstance>[],
+    opts?: pulumi.CustomResourceOptions,
+): aws.cloudwatch.Dashboard {
+    const region = aws.getRegionOutput({}, opts).region;
+    return new aws.cloudwatch.Dashboard(name, {
+        dashboardName: dashboardName(pulumi.getProject(), pulumi.getStack()),
+        dashboardBody: pulumi.all([region, pulumi.all(instances)])
+            .apply(([regionName, resolved]) => dashboardBody(pulumi.getStack(), regionName, resolved as DashboardInstance[])),
+    }, opts);
+}
