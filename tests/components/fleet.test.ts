@@ -1,4 +1,7 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
 import { mockAws, programError, RecordedResource, runProgram } from "../support/pulumi-mocks";
 import { named, ofType, single } from "../support/resources";
 import { registerAdoptedInstance, testPrivateKey } from "../support/stack-configs";
@@ -152,5 +155,22 @@ describe("fleets", () => {
         const connection = (entry: string) => named(run.resources, "command:remote:Command", `${entry}-agent`).inputs.connection as Record<string, unknown>;
         assert.equal(connection("alice").privateKey, "alice-secret-key");
         assert.equal(connection("bob").privateKey, testPrivateKey);
+    });
+
+    it("accepts the fleet example from the README", async () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+        const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes("idle-stop:instances:"));
+        assert.ok(block, "README has a fleet example");
+        const stack = yaml.load(block) as { config: Record<string, unknown> };
+        const config: Record<string, string> = { sshPrivateKey: testPrivateKey, bobSshPrivateKey: "bob-key" };
+        for (const [key, value] of Object.entries(stack.config)) {
+            if (key.startsWith("aws:")) continue;
+            config[key.replace(/^idle-stop:/, "")] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+        registerAdoptedInstance("i-0aaaaaaaaaaaaaaa1");
+        registerAdoptedInstance("i-0bbbbbbbbbbbbbbb2");
+        const run = await runProgram(config);
+        assert.deepEqual(ofType(run.resources, "idle-stop:index:IdleStop").map((c) => c.name).sort(), ["alice", "bob", "scratch"]);
+        single(run.resources, "aws:sns/topic:Topic");
     });
 });
