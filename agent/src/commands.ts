@@ -64,7 +64,7 @@ function backlogFromSpool(c: Config): number | null {
 
 export function buildStatus(c: Config, now = Date.now()): StatusReport {
     const sessions = listSessions(c.procRoot);
-    const holds = scanHolds(c.holdsDir, c.procRoot, now).active;
+    const holds = scanHolds(c.holdsDir, now).active;
     const active = sessions.length + holds.length;
     const st: StatusFile | null = readStatus(c.stateDir);
     // The daemon is considered running when it updated the file within 3 sample intervals.
@@ -147,13 +147,13 @@ export function cmdHold(c: Config, duration: string | undefined, reason: string 
 export function cmdRelease(c: Config, id: string | undefined, all: boolean): number {
     if (id !== undefined && all) throw new UsageError("release: give an ID or --all, not both");
     if (id !== undefined) {
-        const matches = [...scanHolds(c.holdsDir, c.procRoot).active, ...scanHolds(c.holdsDir, c.procRoot).expired].filter((h) => h.id.startsWith(id));
+        const matches = [...scanHolds(c.holdsDir).active, ...scanHolds(c.holdsDir).expired].filter((h) => h.id.startsWith(id));
         if (matches.length > 1) throw new UsageError(`release: "${id}" matches several holds`);
         removeHold(c.holdsDir, matches[0]?.id ?? id);
         out(`released ${matches[0]?.id ?? id}`);
         return 0;
     }
-    const scan = scanHolds(c.holdsDir, c.procRoot);
+    const scan = scanHolds(c.holdsDir);
     const uid = process.getuid?.() ?? -1;
     const targets = [...scan.active, ...scan.expired].filter((h) => all || h.uid === uid);
     let released = 0;
@@ -177,7 +177,7 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGT
 
 export function cmdKeepAwake(c: Config, command: string[], reason: string | undefined): Promise<number> {
     if (command.length === 0) throw new UsageError("keep-awake: give the command after --, e.g. keep-awake -- make build");
-    const owner = selfOwner(c.procRoot);
+    const owner = selfOwner();
     const hold = createHold(c.holdsDir, { owner, reason: reason ?? `keep-awake ${command.join(" ")}`.slice(0, 200), command: command.join(" ").slice(0, 200) });
     const cleanup = (): void => dropHold(c.holdsDir, hold.id);
     process.on("exit", cleanup);

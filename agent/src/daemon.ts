@@ -106,7 +106,7 @@ class Agent {
 /** `once`: sample, publish this period's datapoint plus any backlog, exit. */
 export async function runOnce(c: PublishConfig, sinkFactory: SinkFactory = defaultSink): Promise<number> {
     prepareDirs(c);
-    const lock = Lock.acquire(c.stateDir, c.procRoot);
+    const lock = Lock.acquire(c.stateDir);
     const sink = await sinkFactory(c);
     try {
         const agent = new Agent(c, "once");
@@ -134,7 +134,7 @@ export async function runOnce(c: PublishConfig, sinkFactory: SinkFactory = defau
 /** `run`: the daemon. Resolves with the exit code after SIGTERM/SIGINT. */
 export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = defaultSink): Promise<number> {
     prepareDirs(c);
-    const lock = Lock.acquire(c.stateDir, c.procRoot);
+    const lock = Lock.acquire(c.stateDir);
     let sink: MetricSink;
     try {
         sink = await sinkFactory(c);
@@ -178,22 +178,24 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
             });
     };
 
-    const tick = (): void => {
+    // Samples are aligned to the wall clock (multiples of sampleSeconds). A timer may fire a
+    // millisecond early: the sample is then stamped with its intended time, never the period before.
+    const tick = (intended: number): void => {
         if (stopping) return;
+        const at = Math.max(Date.now(), intended);
         try {
             const before = agent.outbox.size;
-            agent.sample();
+            agent.sample(at);
             if (agent.outbox.size > before) publish();
         } catch (e) {
             log("error", "sample_failed", { error: errorMessage(e) });
         }
         agent.writeStatus();
-        schedule();
+        schedule(at);
     };
-    const schedule = (): void => {
-        const now = Date.now();
-        const next = (Math.floor(now / sampleMs) + 1) * sampleMs; // aligned to the wall clock
-        sampleTimer = setTimeout(tick, next - now);
+    const schedule = (after: number): void => {
+        const next = (Math.floor(after / sampleMs) + 1) * sampleMs;
+        sampleTimer = setTimeout(() => tick(next), Math.max(0, next - Date.now()));
     };
 
     // Re-arm: the alarm may still be in ALARM from before this start; set it OK so it can fire again.
@@ -222,7 +224,7 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
         attempt();
     }
 
-    tick(); // first sample now, then aligned
+    tick(Date.now()); // first sample now, then aligned
     publish(); // backlog from a previous run
 
     const code = await new Promise<number>((resolve) => {

@@ -83,9 +83,12 @@ function parseHold(text: string, fileUid: number, id: string): Hold | null {
     };
 }
 
-export function holdActive(h: Hold, procRoot: string, now = Date.now()): boolean {
+/** Hold owners are real processes: their liveness always comes from the real /proc. */
+const REAL_PROC = "/proc";
+
+export function holdActive(h: Hold, now = Date.now()): boolean {
     if (h.expiresAt !== null && Date.parse(h.expiresAt) <= now) return false;
-    if (h.owner !== null && !processAlive(procRoot, h.owner.pid, h.owner.start)) return false;
+    if (h.owner !== null && !processAlive(REAL_PROC, h.owner.pid, h.owner.start)) return false;
     return true;
 }
 
@@ -94,7 +97,7 @@ export interface HoldScan {
     expired: Hold[];
 }
 
-export function scanHolds(holdsDir: string, procRoot: string, now = Date.now()): HoldScan {
+export function scanHolds(holdsDir: string, now = Date.now()): HoldScan {
     const out: HoldScan = { active: [], expired: [] };
     let names: string[];
     try {
@@ -109,7 +112,7 @@ export function scanHolds(holdsDir: string, procRoot: string, now = Date.now()):
         if (!f) continue;
         const h = parseHold(f.text, f.uid, m[1]);
         if (!h) continue;
-        (holdActive(h, procRoot, now) ? out.active : out.expired).push(h);
+        (holdActive(h, now) ? out.active : out.expired).push(h);
     }
     const byTime = (a: Hold, b: Hold): number => a.createdAt.localeCompare(b.createdAt);
     out.active.sort(byTime);
@@ -167,9 +170,9 @@ export function createHold(holdsDir: string, spec: NewHold, now = Date.now()): H
 }
 
 /** Owner record for the current process (pid + start time, to survive pid reuse). */
-export function selfOwner(procRoot: string): { pid: number; start: number } {
-    const st = readStat(procRoot, process.pid);
-    if (!st) throw new RuntimeError(`cannot read ${procRoot}/${process.pid}/stat`);
+export function selfOwner(): { pid: number; start: number } {
+    const st = readStat(REAL_PROC, process.pid);
+    if (!st) throw new RuntimeError(`cannot read ${REAL_PROC}/${process.pid}/stat`);
     return { pid: process.pid, start: st.starttime };
 }
 

@@ -8,7 +8,8 @@ import { processAlive, readStat } from "./proc";
 export class Lock {
     private constructor(readonly path: string) {}
 
-    static acquire(stateDir: string, procRoot: string): Lock {
+    static acquire(stateDir: string): Lock {
+        const procRoot = "/proc";
         const path = join(stateDir, "publisher.pid");
         const me = readStat(procRoot, process.pid);
         const content = `${process.pid} ${me?.starttime ?? 0}\n`;

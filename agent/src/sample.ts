@@ -14,7 +14,7 @@ export interface Sample {
 /** One sample. With cleanup, expired hold files are removed (the daemon does this). */
 export function takeSample(c: Config, cleanup: boolean, now = Date.now()): Sample {
     const sessions = listSessions(c.procRoot);
-    const h = scanHolds(c.holdsDir, c.procRoot, now);
+    const h = scanHolds(c.holdsDir, now);
     if (cleanup && h.expired.length > 0) {
         const n = removeExpired(c.holdsDir, h.expired);
         for (const x of h.expired) log("info", "hold_expired", { id: x.id, user: x.user, reason: x.reason ?? undefined });
