@@ -161,7 +161,10 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
         if (agent.outbox.size === 0) return;
         flushing = agent.outbox
             .flush(sink)
-            .then(() => pubBackoff.reset())
+            .then(() => {
+                pubBackoff.reset();
+                agent.writeStatus();
+            })
             .catch((e: unknown) => {
                 const msg = e instanceof PublishError ? e.message : errorMessage(e);
                 agent.outbox.lastError = msg;
