@@ -19,6 +19,8 @@ export interface Config {
     holdsDir: string;
     /** Alarm to set back to OK when the daemon starts (fresh idle countdown). */
     alarmName?: string;
+    /** The stop-warning alarm, re-armed with alarmName for the same reason (it too fires only on a change). */
+    warningAlarmName?: string;
     /** The alarm's idle minutes, for `status` ("would stop at"). */
     idleMinutes?: number;
     /** Where /proc is (tests point it at synthetic trees). */
@@ -29,7 +31,7 @@ export interface Config {
 
 export const CONFIG_KEYS = [
     "instanceId", "region", "namespace", "metricName", "sampleSeconds", "publishSeconds",
-    "stateDir", "holdsDir", "alarmName", "idleMinutes", "procRoot",
+    "stateDir", "holdsDir", "alarmName", "warningAlarmName", "idleMinutes", "procRoot",
 ] as const;
 
 type Raw = Record<string, unknown>;
@@ -73,9 +75,10 @@ export function parseConfig(raw: unknown, source: string): Config {
     const stateDir = str(r, "stateDir", source, absPath, "an absolute path") ?? "/var/lib/idle-stop";
     const holdsDir = str(r, "holdsDir", source, absPath, "an absolute path") ?? join(stateDir, "holds");
     const alarmName = str(r, "alarmName", source, /^[\x20-\x7e]{1,255}$/, "1-255 printable ASCII characters");
+    const warningAlarmName = str(r, "warningAlarmName", source, /^[\x20-\x7e]{1,255}$/, "1-255 printable ASCII characters");
     const idleMinutes = int(r, "idleMinutes", source, 1, 1440);
     const procRoot = str(r, "procRoot", source, absPath, "an absolute path") ?? "/proc";
-    return { instanceId, region, namespace, metricName, sampleSeconds, publishSeconds, stateDir, holdsDir, alarmName, idleMinutes, procRoot, source };
+    return { instanceId, region, namespace, metricName, sampleSeconds, publishSeconds, stateDir, holdsDir, alarmName, warningAlarmName, idleMinutes, procRoot, source };
 }
 
 /**

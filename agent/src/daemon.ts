@@ -52,7 +52,7 @@ class Agent {
     ) {
         this.outbox = new Outbox(new Spool(join(c.stateDir, "spool.jsonl")));
         this.agg = new PeriodAggregator(c.publishSeconds * 1000, { ns: c.namespace, mn: c.metricName, iid: c.instanceId });
-        this.rearm = c.alarmName ? "pending" : "disabled";
+        this.rearm = c.alarmName || c.warningAlarmName ? "pending" : "disabled";
         const prev = readStatus(c.stateDir);
         if (prev?.lastActiveAt) this.lastActiveAt = Date.parse(prev.lastActiveAt);
         if (prev?.lastPublishAt) this.outbox.lastPublishAt = Date.parse(prev.lastPublishAt);
@@ -201,18 +201,22 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
         sampleTimer = setTimeout(() => tick(next), Math.max(0, next - Date.now()));
     };
 
-    // Re-arm: the alarm may still be in ALARM from before this start; set it OK so it can fire again.
-    let rearmTimer: NodeJS.Timeout | undefined;
-    if (c.alarmName) {
-        const alarm = c.alarmName;
+    // Re-arm: the alarms may still be in ALARM from before this start (actions fire only on a change
+    // into ALARM); set them OK so they can fire again. Each alarm retries on its own backoff.
+    const rearmTimers = new Set<NodeJS.Timeout>();
+    const alarmsToRearm = [c.alarmName, c.warningAlarmName].filter((a): a is string => a !== undefined);
+    let rearmsLeft = alarmsToRearm.length;
+    for (const alarm of alarmsToRearm) {
         const rearmBackoff = new Backoff(1000, capMs);
         const attempt = (): void => {
-            rearmTimer = undefined;
             if (stopping) return;
             sink.setAlarmState(alarm, REARM_REASON).then(
                 () => {
-                    agent.rearm = "done";
-                    agent.rearmedAt = Date.now();
+                    rearmsLeft -= 1;
+                    if (rearmsLeft === 0) {
+                        agent.rearm = "done";
+                        agent.rearmedAt = Date.now();
+                    }
                     log("info", "rearmed", { alarm, state: "OK" });
                 },
                 (e: unknown) => {
@@ -220,7 +224,11 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
                     const info = classifyError(e);
                     const wait = rearmBackoff.next();
                     log("warn", "rearm_failed", { alarm, code: info.code, status: info.status, message: info.message, attempt: rearmBackoff.failures, retry_in_ms: wait });
-                    rearmTimer = setTimeout(attempt, wait);
+                    const timer = setTimeout(() => {
+                        rearmTimers.delete(timer);
+                        attempt();
+                    }, wait);
+                    rearmTimers.add(timer);
                 },
             );
         };
@@ -237,7 +245,7 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
             stopping = true;
             clearTimeout(sampleTimer);
             clearTimeout(retryTimer);
-            clearTimeout(rearmTimer);
+            rearmTimers.forEach((timer) => clearTimeout(timer));
             void (async () => {
                 const partial = agent.agg.take();
                 if (partial) agent.outbox.push(partial);

@@ -230,6 +230,22 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         assert.equal(st.rearm, "done");
     });
 
+    it("re-arms the stop-warning alarm too when the config names one", async () => {
+        const fake = new FakeProc().withListener();
+        const alarmName = `idle-stop-${IID}-idle`;
+        const warningAlarmName = `idle-stop-${IID}-warning`;
+        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, alarmName, warningAlarmName, idleMinutes: 15 });
+        cw.failWith({ status: 500, type: "InternalServiceError", message: "try later" }, { operations: ["SetAlarmState"], until: Date.now() + 3000 });
+        const d = daemon(cfg.path);
+        await waitUntil(() => cw.accepted("SetAlarmState").length >= 2, 40000, "both alarms re-armed");
+        await waitUntil(() => d.events("rearmed").length >= 2, 5000, "rearmed logged twice");
+        await d.stop();
+        const names = cw.accepted("SetAlarmState").map((r) => (r.params as { AlarmName: string }).AlarmName).sort();
+        assert.deepEqual(names, [alarmName, warningAlarmName]);
+        const st = JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as { rearm: string };
+        assert.equal(st.rearm, "done");
+    });
+
     it("does not touch any alarm without alarmName", async () => {
         const fake = new FakeProc().withListener();
         const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root });

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { installCommand, shellQuote, stagingDir, uninstallCommand } from "../../components/agent-commands";
+import { parseConfig } from "../../agent/src/config";
 import { payloadHash } from "../../components/agent-push";
 import { defaultPayloadDir } from "../../components/idle-stop";
 import { isWireSecret, mockAws, runProgram } from "../support/pulumi-mocks";
@@ -72,6 +73,18 @@ describe("agent push over SSH", () => {
         assert.ok(String(install.create).includes(`sudo -n sh ${stagingDir(release)}/dist/install.sh --release ${release}`));
         assert.equal(install.delete, uninstallCommand(release));
         assert.match(String(install.create), /--client-alive-interval 60 --client-alive-count-max 3/);
+    });
+
+    it("writes an agent config the agent itself accepts, with and without a warning alarm", async () => {
+        for (const extra of [{}, { notifyEmail: "dev@example.com" }]) {
+            const run = await runProgram(adoptedConfig(extra));
+            const create = String(single(run.resources, "command:remote:Command").inputs.create);
+            const json = Buffer.from(/--config-b64 (\S+)/.exec(create)![1], "base64").toString("utf8");
+            const parsed = parseConfig(JSON.parse(json), "agent.json");
+            assert.equal(parsed.instanceId, adoptedInstanceId);
+            assert.equal(parsed.alarmName, run.outputs.alarmName);
+            assert.equal(parsed.warningAlarmName === undefined, !("notifyEmail" in extra));
+        }
     });
 
     it("gives a new release id when the agent config changes (so the command is replaced)", async () => {
