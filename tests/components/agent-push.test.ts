@@ -76,7 +76,7 @@ describe("agent push over SSH", () => {
     });
 
     it("writes an agent config the agent itself accepts, with and without a warning alarm", async () => {
-        for (const extra of [{}, { notifyEmail: "dev@example.com" }]) {
+        for (const extra of [{}, { notifyEmail: "dev@example.com" }] as Record<string, string>[]) {
             const run = await runProgram(adoptedConfig(extra));
             const create = String(single(run.resources, "command:remote:Command").inputs.create);
             const json = Buffer.from(/--config-b64 (\S+)/.exec(create)![1], "base64").toString("utf8");
