@@ -13,6 +13,8 @@ export interface Session {
     user: string;
     /** `pts/N`, or null for a session without a terminal (notty: scp, sftp, ssh host cmd, -N). */
     tty: string | null;
+    /** Every terminal of the connection: one multiplexed connection can hold several (`pts/1,pts/4`). */
+    ttys: string[];
     /** ISO 8601 time the session process started (≈ login time). */
     since: string;
     uid: number | null;
@@ -22,13 +24,16 @@ export interface Session {
 }
 
 export const SSHD_COMMS: ReadonlySet<string> = new Set(["sshd", "sshd-session"]);
-const TITLE = /^(?:sshd|sshd-session): (\S+)@(pts\/\d+|notty)$/;
+// sshd lists all terminals of a connection, comma-separated, when it multiplexes several
+// (ControlMaster, VS Code Remote-SSH): `sshd: alice@pts/1,pts/4`.
+const TITLE = /^(?:sshd|sshd-session): (\S+)@(pts\/\d+(?:,pts\/\d+)*|notty)$/;
 
 /** Parses a session title; null for anything that is not an authenticated session title. */
-export function parseSessionTitle(title: string): { user: string; tty: string | null } | null {
+export function parseSessionTitle(title: string): { user: string; tty: string | null; ttys: string[] } | null {
     const m = TITLE.exec(title);
     if (!m) return null;
-    return { user: m[1], tty: m[2] === "notty" ? null : m[2] };
+    const ttys = m[2] === "notty" ? [] : m[2].split(",");
+    return { user: m[1], tty: ttys[0] ?? null, ttys };
 }
 
 export function listSessions(procRoot = "/proc"): Session[] {
@@ -50,6 +55,7 @@ export function listSessions(procRoot = "/proc"): Session[] {
             pid,
             user: parsed.user,
             tty: parsed.tty,
+            ttys: parsed.ttys,
             since: new Date(startTimeMs(boot, st.starttime)).toISOString(),
             uid: readUid(procRoot, pid),
             ppid: st.ppid,

@@ -84,9 +84,12 @@ describe("session counting against a real sshd", function () {
             await mux.channel({ pty: false });
             await mux.channel({ pty: false });
             await mux.channel({ pty: true });
+            await mux.channel({ pty: true });
             await sleep(500);
             const s = await expectCount(1, "for one multiplexed connection");
             assert.equal(s[0].user, user);
+            // sshd titles a connection with two terminals `user@pts/A,pts/B`; both are listed.
+            assert.equal(s[0].ttys.length, 2, JSON.stringify(s[0]));
             // still one after a moment (no late second process)
             await sleep(1000);
             assert.equal(ours().length, 1);

@@ -8,13 +8,15 @@ import { runAgent, writeConfig } from "../support/agent";
 
 describe("session counting on synthetic /proc trees", () => {
     it("parses session titles and rejects everything pre-auth", () => {
-        assert.deepEqual(parseSessionTitle("sshd: alice@pts/3"), { user: "alice", tty: "pts/3" });
-        assert.deepEqual(parseSessionTitle("sshd: root@notty"), { user: "root", tty: null });
-        assert.deepEqual(parseSessionTitle("sshd-session: bob.smith@pts/12"), { user: "bob.smith", tty: "pts/12" });
+        assert.deepEqual(parseSessionTitle("sshd: alice@pts/3"), { user: "alice", tty: "pts/3", ttys: ["pts/3"] });
+        assert.deepEqual(parseSessionTitle("sshd: root@notty"), { user: "root", tty: null, ttys: [] });
+        assert.deepEqual(parseSessionTitle("sshd-session: bob.smith@pts/12"), { user: "bob.smith", tty: "pts/12", ttys: ["pts/12"] });
+        // One multiplexed connection with several terminals (ControlMaster, VS Code Remote-SSH).
+        assert.deepEqual(parseSessionTitle("sshd: carol@pts/1,pts/4"), { user: "carol", tty: "pts/1", ttys: ["pts/1", "pts/4"] });
         for (const t of [
             "sshd: [accepted]", "sshd: unknown [priv]", "sshd: unknown [net]", "sshd: alice [priv]", "sshd: alice [net]",
             "sshd-session: alice [priv]", "sshd-auth: alice [net]", "sshd-auth: [accepted]",
-            "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups", "sshd: alice@pts/0 extra", "sshd: alice@pts/x",
+            "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups", "sshd: alice@pts/0 extra", "sshd: alice@pts/x", "sshd: alice@pts/0,", "sshd: alice@pts/0,notty",
             "sshd:alice@pts/0", "sshd: @pts/0", "bash", "",
         ]) {
             assert.equal(parseSessionTitle(t), null, t);
