@@ -1,8 +1,7 @@
 // Runs the agent as a real child process in tests. The source is bundled once per mocha process
 // with the same esbuild settings as agent/build.mjs into a temp dir (so tests always exercise the
 // current source, not a stale agent/dist), and every temp dir/process is cleaned up on exit.
-import { buildSync } from "esbuild";
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -33,18 +32,8 @@ export function agentBundle(): string {
     if (bundle) return bundle;
     const dir = tempDir("idle-stop-agent-build-");
     const out = join(dir, "idle-stop-agent.js");
-    buildSync({
-        entryPoints: [join(REPO, "agent", "src", "main.ts")],
-        outfile: out,
-        bundle: true,
-        platform: "node",
-        target: "node20",
-        format: "cjs",
-        minify: true,
-        legalComments: "none",
-        banner: { js: "#!/usr/bin/env node" },
-        logLevel: "warning",
-    });
+    // The same build as `npm run build`, into a directory of the tests' own (agent/dist may be in use).
+    execFileSync(process.execPath, [join(REPO, "agent", "build.mjs"), "--outdir", dir], { stdio: ["ignore", "ignore", "inherit"] });
     bundle = out;
     return out;
 }
