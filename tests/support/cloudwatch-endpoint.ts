@@ -4,8 +4,10 @@
 // request is SigV4-signed by recomputing the signature with the SDK's own @smithy/signature-v4
 // and the known test secret, records requests, and can be scripted to fail for a while.
 //
-// Protocols are pluggable (see `Protocol`): a later benchmark can add the Query protocol
-// (form-encoded Action=PutMetricData&..., XML answers) that AWS CLI v2 uses.
+// Protocols are pluggable (see `Protocol`). Besides AWS JSON 1.0 it also answers the Query
+// protocol (`awsQuery`: form-encoded Action=PutMetricData&Version=2010-08-01&..., XML answers)
+// that Debian's AWS CLI v2 (2.9) speaks; Query calls are recorded with the same params shape as
+// JSON calls (MetricData.member.1.Value=3 becomes {MetricData: [{Value: 3}]}).
 //
 //   const cw = await startCloudWatchEndpoint();
 //   env: AWS_ENDPOINT_URL_CLOUDWATCH=cw.url, AWS_ACCESS_KEY_ID=TEST_CREDENTIALS.accessKeyId, ...
@@ -14,7 +16,7 @@
 //   await cw.close();
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { HttpRequest, SourceData } from "@smithy/types";
-import { createHash, createHmac, Hash, Hmac } from "node:crypto";
+import { createHash, createHmac, Hash, Hmac, randomUUID } from "node:crypto";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
@@ -131,6 +133,101 @@ export const awsJson10: Protocol = {
     error: (_op, f) => ({ contentType: "application/x-amz-json-1.0", body: JSON.stringify({ __type: f.type, message: f.message ?? f.type }) }),
 };
 
+const QUERY_NS = "http://monitoring.amazonaws.com/doc/2010-08-01/";
+
+function xmlEscape(s: string): string {
+    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+type Nested = Record<string, unknown> | unknown[];
+
+/** Query-protocol keys (`A.member.2.B`) to nested objects/arrays (`{A: [, {B}]}`); `member.N` is 1-based. */
+export function unflattenQuery(form: URLSearchParams): Record<string, unknown> {
+    const root: Record<string, unknown> = {};
+    for (const [key, value] of form) {
+        const segs: Array<string | number> = [];
+        const parts = key.split(".");
+        for (let i = 0; i < parts.length; i++) {
+            if (parts[i] === "member" && i + 1 < parts.length && /^\d+$/.test(parts[i + 1])) {
+                segs.push(Number(parts[++i]) - 1);
+            } else segs.push(parts[i]);
+        }
+        let node: Nested = root;
+        for (let i = 0; i < segs.length; i++) {
+            const seg = segs[i];
+            const last = i === segs.length - 1;
+            const rec = node as Record<string | number, unknown>;
+            if (last) {
+                rec[seg] = value;
+                break;
+            }
+            let next = rec[seg];
+            if (typeof next !== "object" || next === null) {
+                next = typeof segs[i + 1] === "number" ? [] : {};
+                rec[seg] = next;
+            }
+            node = next as Nested;
+        }
+    }
+    // Sparse arrays (member.2 without member.1) become dense.
+    const dense = (v: unknown): unknown => {
+        if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(dense);
+        if (typeof v === "object" && v !== null) {
+            const o: Record<string, unknown> = {};
+            for (const [k, x] of Object.entries(v)) o[k] = dense(x);
+            return o;
+        }
+        return v;
+    };
+    return dense(root) as Record<string, unknown>;
+}
+
+const QUERY_NUMBERS = new Set(["Value", "SampleCount", "Sum", "Minimum", "Maximum", "StorageResolution"]);
+
+/** Query values are strings: turn PutMetricData's numeric fields into numbers, as JSON carries them. */
+function numberify(v: unknown, key = ""): unknown {
+    if (Array.isArray(v)) return v.map((x) => (key === "Values" || key === "Counts" ? Number(x) : numberify(x)));
+    if (typeof v === "object" && v !== null) {
+        const o: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) o[k] = numberify(x, k);
+        return o;
+    }
+    if (typeof v === "string" && QUERY_NUMBERS.has(key) && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v)) return Number(v);
+    return v;
+}
+
+/** The Query protocol (AWS CLI v2 for CloudWatch): form-encoded POST, XML answers. */
+export const awsQuery: Protocol = {
+    name: "awsQuery",
+    matches: (req) => String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"),
+    parse(_req, body) {
+        const form = new URLSearchParams(body.toString("utf8"));
+        const action = form.get("Action");
+        if (!action || !/^\w+$/.test(action)) throw new ProtocolError(400, "MissingAction", "no Action parameter");
+        const version = form.get("Version");
+        if (version !== "2010-08-01") throw new ProtocolError(400, "InvalidParameterValue", `Version ${String(version)}, expected 2010-08-01`);
+        form.delete("Action");
+        form.delete("Version");
+        const params = numberify(unflattenQuery(form)) as Record<string, unknown>;
+        return { operation: action, params };
+    },
+    ok: (operation) => ({
+        contentType: "text/xml",
+        body: `<${operation}Response xmlns="${QUERY_NS}"><ResponseMetadata><RequestId>${randomRequestId()}</RequestId></ResponseMetadata></${operation}Response>`,
+    }),
+    error: (_op, f) => ({
+        contentType: "text/xml",
+        body:
+            `<ErrorResponse xmlns="${QUERY_NS}"><Error><Type>${f.status >= 500 ? "Receiver" : "Sender"}</Type>` +
+            `<Code>${xmlEscape(f.type)}</Code><Message>${xmlEscape(f.message ?? f.type)}</Message></Error>` +
+            `<RequestId>${randomRequestId()}</RequestId></ErrorResponse>`,
+    }),
+};
+
+function randomRequestId(): string {
+    return randomUUID();
+}
+
 export class ProtocolError extends Error {
     constructor(
         readonly status: number,
@@ -234,7 +331,7 @@ export class CloudWatchEndpoint {
     enforceSignature = true;
     private server: http.Server;
     private failure: (Failure & FailureScope) | null = null;
-    private protocols: Protocol[] = [awsJson10];
+    private protocols: Protocol[] = [awsJson10, awsQuery];
     private waiters: Array<() => void> = [];
 
     constructor(private readonly creds = TEST_CREDENTIALS) {
