@@ -1,7 +1,9 @@
 // Program scale (reports, asserts nothing): time to evaluate the Pulumi program on Pulumi's mocks
 // for fleets of 1, 10 and 100 watched instances (half adopted, half created), and the growth per
 // instance. Prints one JSON object on stdout.
-//   node -r ts-node/register/transpile-only bench/program-scale.ts   (after npm run build)
+// Run by bench/run.ts (section "program"), or alone:
+//   node -r ts-node/register/transpile-only bench/program-scale.ts
+// PROGRAM_SCALE_SIZES (default 1,10,100), PROGRAM_SCALE_REPEATS (default 5).
 import { installMocks, mockAws, runProgram } from "../tests/support/pulumi-mocks";
 import { testPrivateKey } from "../tests/support/stack-configs";
 
