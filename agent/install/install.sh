@@ -49,23 +49,39 @@ is_uint() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Running commands as the agent user.
-as_agent() {
+# Running commands as another user: as_user USER CMD...
+as_user() {
+    u=$1
+    shift
     if command -v runuser >/dev/null 2>&1; then
-        runuser -u "$AGENT_USER" -- "$@"
+        runuser -u "$u" -- "$@"
     elif command -v setpriv >/dev/null 2>&1; then
-        setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --init-groups -- "$@"
+        setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups -- "$@"
     else
-        sudo -n -u "$AGENT_USER" -- "$@"
+        sudo -n -u "$u" -- "$@"
+    fi
+}
+as_agent() { as_user "$AGENT_USER" "$@"; }
+
+# The user whose access stands for the agent's before the agent user exists: an unprivileged
+# account without extra groups has the same access to other users' files as idle-stop.
+probe_user() {
+    if getent passwd "$AGENT_USER" >/dev/null 2>&1; then
+        echo "$AGENT_USER"
+    elif getent passwd nobody >/dev/null 2>&1; then
+        echo nobody
+    else
+        echo root
     fi
 }
 
 # ---------------------------------------------------------------------------------------------
 # Node.js discovery and download.
 
-# node_major PATH: prints the major version of the node at PATH when the agent user can run it.
+# node_major_as_agent PATH: prints the major version of the node at PATH when the agent user
+# (or, before it exists, an equally unprivileged user) can run it.
 node_major_as_agent() {
-    v=$(as_agent "$1" --version 2>/dev/null </dev/null) || return 1
+    v=$(as_user "$(probe_user)" "$1" --version 2>/dev/null </dev/null) || return 1
     node_major_of "$v"
 }
 
@@ -457,6 +473,43 @@ main() {
         cloud-init status --wait >/dev/null 2>&1 || say "note: cloud-init reports errors (see cloud-init status --long); continuing"
     fi
 
+    # Node.js >= 20 that the agent user can run; found or downloaded before anything changes.
+    downloaded=""
+    node=$(find_node) || node=""
+    if [ -z "$node" ]; then
+        say "no Node.js >= $NODE_MIN_MAJOR usable by $AGENT_USER found (PATH, ${SUDO_USER:-the SSH user}'s login PATH, /usr/local/bin, ~/.nvm, $PREFIX/runtime)"
+        download_node "$node_dist_url" "$work_dir/runtime"
+        v=$("$work_dir/runtime/bin/node" --version 2>/dev/null) || die "the downloaded Node.js does not run on this machine"
+        major=$(node_major_of "$v") || die "the downloaded Node.js reports version '$v'"
+        [ "$major" -ge "$NODE_MIN_MAJOR" ] || die "the downloaded Node.js is $v, older than $NODE_MIN_MAJOR"
+        downloaded=$work_dir/runtime
+        node=$PREFIX/runtime/bin/node
+        config_node=$work_dir/runtime/bin/node
+    else
+        config_node=$node
+    fi
+    say "using Node.js $("$config_node" --version) at $node"
+
+    # Validate the config with node (the agent itself validates the details at start).
+    "$config_node" -e '
+        const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+        if (typeof c !== "object" || c === null || Array.isArray(c)) throw new Error("not a JSON object");
+        const state = c.stateDir ?? "/var/lib/idle-stop";
+        if (state.replace(/\/+$/, "") !== "/var/lib/idle-stop") throw new Error(`stateDir must be /var/lib/idle-stop (the installer creates it and the service may write only there), got ${JSON.stringify(c.stateDir)}`);
+        if (c.holdsDir !== undefined && !String(c.holdsDir).startsWith("/var/lib/idle-stop/")) throw new Error(`holdsDir must be inside /var/lib/idle-stop, got ${JSON.stringify(c.holdsDir)}`);
+        console.log(c.idleMinutes ?? "");
+        console.log(c.holdsDir ?? "/var/lib/idle-stop/holds");
+    ' "$work_dir/agent.json" >"$work_dir/idle-minutes" 2>"$work_dir/config-error" ||
+        die "--config-b64: $(grep -m1 Error "$work_dir/config-error" | sed 's/^[A-Za-z]*Error: //' || tail -n 1 "$work_dir/config-error")"
+    idle_minutes=$(sed -n 1p "$work_dir/idle-minutes")
+    holds_dir=$(sed -n 2p "$work_dir/idle-minutes")
+    is_uint "$idle_minutes" || idle_minutes=""
+    # The agent's own check of the config (exit code 2 = bad config), before anything changes.
+    rc=0
+    "$config_node" "$payload/idle-stop-agent.js" status --config "$work_dir/agent.json" \
+        </dev/null >/dev/null 2>"$work_dir/agent-check" || rc=$?
+    [ "$rc" != 2 ] || die "the agent rejects the config: $(head -n 3 "$work_dir/agent-check" | sed "s|$work_dir/agent.json|(--config-b64)|g")"
+
     # Only one installer / uninstaller at a time.
     mkdir -p "$PREFIX"
     chmod 0755 "$PREFIX"
@@ -486,39 +539,19 @@ main() {
         say "created system user $AGENT_USER"
     fi
 
-    # Node.js >= 20 that the agent user can run.
-    node=$(find_node) || node=""
-    if [ -z "$node" ]; then
-        say "no Node.js >= $NODE_MIN_MAJOR usable by $AGENT_USER found (PATH, ${SUDO_USER:-the SSH user}'s login PATH, /usr/local/bin, ~/.nvm, $PREFIX/runtime)"
-        download_node "$node_dist_url" "$PREFIX/runtime"
-        node=$PREFIX/runtime/bin/node
-        major=$(node_major_as_agent "$node") || die "the downloaded Node.js at $node does not run"
-        [ "$major" -ge "$NODE_MIN_MAJOR" ] || die "the downloaded Node.js is version $major, older than $NODE_MIN_MAJOR"
+    # Node.js in place (a downloaded runtime moves in now).
+    if [ -n "$downloaded" ]; then
+        rm -rf "$PREFIX/runtime"
+        mv "$downloaded" "$PREFIX/runtime"
+        manifest_add "dir $PREFIX/runtime"
+    elif [ -d "$PREFIX/runtime" ] && [ "${node#"$PREFIX"/runtime/}" = "$node" ]; then
+        rm -rf "$PREFIX/runtime" # a runtime an earlier install downloaded, no longer needed
+        manifest_remove "dir $PREFIX/runtime"
     fi
-    case $node in
-    "$PREFIX"/runtime/*) manifest_add "dir $PREFIX/runtime" ;;
-    *)
-        if [ -d "$PREFIX/runtime" ]; then
-            rm -rf "$PREFIX/runtime" # a runtime an earlier install downloaded, no longer needed
-            manifest_remove "dir $PREFIX/runtime"
-        fi
-        ;;
-    esac
-    say "using Node.js $("$node" --version) at $node"
     echo "$node" >"$work_dir/node-path"
     put_file "$work_dir/node-path" "$PREFIX/node-path" 0644
     ln -sfn "$node" "$PREFIX/node.idle-stop-new"
     mv -f "$PREFIX/node.idle-stop-new" "$PREFIX/node"
-
-    # Validate the config with node (the agent itself validates the details at start).
-    "$node" -e '
-        const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-        if (typeof c !== "object" || c === null || Array.isArray(c)) throw new Error("not a JSON object");
-        if (c.idleMinutes !== undefined) console.log(c.idleMinutes);
-    ' "$work_dir/agent.json" >"$work_dir/idle-minutes" 2>"$work_dir/config-error" ||
-        die "--config-b64 is not a JSON object: $(tail -n 1 "$work_dir/config-error")"
-    idle_minutes=$(cat "$work_dir/idle-minutes")
-    is_uint "$idle_minutes" || idle_minutes=""
 
     # Files under /opt/idle-stop.
     put_file "$payload/idle-stop-agent.js" "$PREFIX/idle-stop-agent.js" 0644
@@ -562,9 +595,10 @@ main() {
     manifest_add "dir $STATE_DIR"
     chown "$AGENT_USER:$AGENT_USER" "$STATE_DIR"
     chmod 0755 "$STATE_DIR"
-    mkdir -p "$STATE_DIR/holds"
-    chown "$AGENT_USER:$AGENT_USER" "$STATE_DIR/holds"
-    chmod 1777 "$STATE_DIR/holds"
+    # Every user may add a hold (sticky: only its owner may remove it).
+    mkdir -p "$holds_dir"
+    chown "$AGENT_USER:$AGENT_USER" "$holds_dir"
+    chmod 1777 "$holds_dir"
 
     # The idle-stop command for every user.
     mkdir -p "$(dirname "$WRAPPER")"
