@@ -426,9 +426,11 @@ main() {
     case $release in *[!A-Za-z0-9._-]* | .*) usage_error "--release must be letters, digits, '.', '_' or '-': $release" ;; esac
     [ -n "$config_b64" ] || usage_error "--config-b64 is required"
     if [ -n "$client_alive_interval" ]; then
+        # shellcheck disable=SC2015
         is_uint "$client_alive_interval" && [ "$client_alive_interval" -gt 0 ] ||
             usage_error "--client-alive-interval must be a positive number of seconds: $client_alive_interval"
         [ -n "$client_alive_count_max" ] || client_alive_count_max=3
+        # shellcheck disable=SC2015
         is_uint "$client_alive_count_max" && [ "$client_alive_count_max" -gt 0 ] ||
             usage_error "--client-alive-count-max must be a positive integer: $client_alive_count_max"
     elif [ -n "$client_alive_count_max" ]; then
@@ -469,8 +471,14 @@ main() {
 
     # Let user data (which may install Node.js, users, sshd settings) finish first.
     if command -v cloud-init >/dev/null 2>&1; then
-        say "waiting for cloud-init to finish"
-        cloud-init status --wait >/dev/null 2>&1 || say "note: cloud-init reports errors (see cloud-init status --long); continuing"
+        say "waiting for cloud-init to finish (user data first)"
+        if command -v timeout >/dev/null 2>&1; then
+            timeout 1200 cloud-init status --wait >/dev/null 2>&1 ||
+                say "note: cloud-init did not finish cleanly within 20 minutes (see cloud-init status --long); continuing"
+        else
+            cloud-init status --wait >/dev/null 2>&1 ||
+                say "note: cloud-init reports errors (see cloud-init status --long); continuing"
+        fi
     fi
 
     # Node.js >= 20 that the agent user can run; found or downloaded before anything changes.
@@ -491,6 +499,7 @@ main() {
     say "using Node.js $("$config_node" --version) at $node"
 
     # Validate the config with node (the agent itself validates the details at start).
+    # shellcheck disable=SC2016
     "$config_node" -e '
         const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
         if (typeof c !== "object" || c === null || Array.isArray(c)) throw new Error("not a JSON object");

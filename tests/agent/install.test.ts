@@ -412,4 +412,58 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
             assert.deepEqual(snapshot([home]), baseline);
         });
     });
+
+    describe("systemd as PID 1 (simulated: fake systemctl and /run/systemd/system in a private mount namespace)", () => {
+        let fake = "";
+        before(function () {
+            if (sh("unshare -m true").code !== 0) this.skip();
+            fake = boxTempDir("idle-stop-fakesystemd-");
+            mkdirSync(join(fake, "bin"));
+            // systemctl: logs its arguments; every unit is active. cloud-init: logs whether the
+            // installer had changed anything yet when it waited.
+            writeFileSync(join(fake, "bin", "systemctl"), `#!/bin/sh\necho "$*" >>${fake}/systemctl.log\nexit 0\n`, { mode: 0o755 });
+            writeFileSync(join(fake, "bin", "cloud-init"), `#!/bin/sh\nif [ -e /opt/idle-stop ]; then s=present; else s=absent; fi\necho "$* opt=$s" >>${fake}/cloud-init.log\n`, { mode: 0o755 });
+        });
+        after(() => forceUninstall());
+
+        function inSystemdNamespace(script: string): ReturnType<typeof shAsync> {
+            const setup = "mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system";
+            return shAsync(`unshare -m --propagation private sh -c '${setup} && PATH=${fake}/bin:$PATH && export PATH && ${script}' </dev/null`);
+        }
+
+        it("waits for cloud-init first, installs and enables the unit, restarts it on re-install; uninstall disables and removes it", async () => {
+            const args = `--release ${R1} --config-b64 ${b64(agentConfig(15))} --client-alive-interval 45 --client-alive-count-max 2`;
+            const r = await inSystemdNamespace(`SUDO_USER=${user} sh ${join(payload, "install.sh")} ${args}`);
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stderr, /agent running under systemd \(idle-stop-agent\.service, enabled at boot\)/);
+            assert.equal(readFileSync(join(fake, "cloud-init.log"), "utf8"), "status --wait opt=absent\n");
+            const unit = "/etc/systemd/system/idle-stop-agent.service";
+            assert.equal(readFileSync(unit, "utf8"), readFileSync(join(payload, "idle-stop-agent.service"), "utf8"));
+            assert.equal(statOf(unit).mode, 0o644);
+            assert.ok(!existsSync("/etc/cron.d/idle-stop"), "no cron entry under systemd");
+            assert.equal(agentProcesses().length, 0, "systemd, not the installer, starts the agent");
+            const v = sh(`systemd-analyze verify ${unit}`);
+            if (sh("command -v systemd-analyze").code === 0) assert.equal(v.code, 0, v.stderr);
+            let log = readFileSync(join(fake, "systemctl.log"), "utf8").trim().split("\n");
+            assert.deepEqual(log.filter((l) => /idle-stop-agent|daemon-reload/.test(l)), [
+                "daemon-reload", "enable idle-stop-agent.service", "restart idle-stop-agent.service", "is-active --quiet idle-stop-agent.service",
+            ]);
+            assert.ok(log.includes("reload ssh.service"), `sshd reloaded through systemd: ${log.join("; ")}`);
+
+            writeFileSync(join(fake, "systemctl.log"), "");
+            const again = await inSystemdNamespace(`SUDO_USER=${user} sh ${join(payload, "install.sh")} ${args}`);
+            assert.equal(again.code, 0, again.stderr);
+            log = readFileSync(join(fake, "systemctl.log"), "utf8").trim().split("\n");
+            assert.ok(log.includes("restart idle-stop-agent.service"), "re-install restarts the service");
+
+            writeFileSync(join(fake, "systemctl.log"), "");
+            const del = await inSystemdNamespace(`sh /opt/idle-stop/uninstall.sh --release ${R1}`);
+            assert.equal(del.code, 0, del.stderr);
+            log = readFileSync(join(fake, "systemctl.log"), "utf8").trim().split("\n");
+            assert.ok(log.includes("disable --now idle-stop-agent.service"), log.join("; "));
+            assert.ok(log.includes("daemon-reload"));
+            assert.ok(log.includes("reload ssh.service"), "sshd reloaded after the drop-in is removed");
+            assert.deepEqual(snapshot([home]), baseline);
+        });
+    });
 });
