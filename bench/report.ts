@@ -44,7 +44,7 @@ export function summaryTable(r: Results): string {
     const f = r.footprint;
     if (f) {
         const [v1, v2] = f.cron;
-        rows.push(`| CPU per hour (user+sys, children incl.) | ${sig(v1.cpuSecondsPerHour)} s (CLI v1), ${sig(v2.cpuSecondsPerHour)} s (CLI v2) | ${sig(f.agent.cpuSecondsPerHour)} s | ${ratio(v1.cpuSecondsPerHour, f.agent.cpuSecondsPerHour)} / ${ratio(v2.cpuSecondsPerHour, f.agent.cpuSecondsPerHour)} less |`);
+        rows.push(`| CPU per hour (user+sys, children incl.) | ${sig(v1.cpuSecondsPerHour)} s (CLI v1), ${sig(v2.cpuSecondsPerHour)} s (CLI v2) | ${sig(f.agent.cpuSecondsPerHour)} s | agent uses ${ratio(v1.cpuSecondsPerHour, f.agent.cpuSecondsPerHour)} (v1) / ${ratio(v2.cpuSecondsPerHour, f.agent.cpuSecondsPerHour)} (v2) less |`);
         rows.push(`| peak RSS | ${mib(v1.peakRssKb)} (v1), ${mib(v2.peakRssKb)} (v2), each minute | ${mib(f.agent.peakRssKb)}, resident | |`);
     }
     const d = r.detection;
@@ -55,6 +55,9 @@ export function summaryTable(r: Results): string {
             const row = d.rows.find((x) => x.length === len);
             if (row) rows.push(`| ${len}-s SSH sessions seen in the published Maximum | ${share(row.seen[cron], row.trials)} | ${share(row.seen[agent10], row.trials)} | |`);
         }
+        const long = longEnough(d).filter((x) => x.name.startsWith("agent"));
+        const all = long.every((x) => x.seen === x.trials);
+        rows.push(`| sessions >= 2 x sampleSeconds seen (sampleSeconds ${long.map((x) => x.interval).join("/")}) | | ${long.map((x) => `${x.seen}/${x.trials}`).join(", ")}${all ? " (all)" : ""} | |`);
     }
     const s = r.scale;
     if (s) {
@@ -111,7 +114,9 @@ export function renderResults(r: Results): string {
             out.push(`- cron + ${c.cli} uses **${ratio(c.cpuSecondsPerHour, a.cpuSecondsPerHour)}** the agent's CPU per hour (steady state only: ${ratio(c.cpuSecondsPerHour, a.steadyCpuSecondsPerHour)}; window scaled linearly: ${ratio(c.cpuSecondsPerHour, a.scaledCpuSecondsPerHour)}).`);
         }
         const worst = Math.min(...f.cron.map((c) => c.cpuSecondsPerHour / a.cpuSecondsPerHour));
-        out.push(`- Target "at least 20x less CPU per hour than cron, RSS under 64 MiB": ${worst >= 20 && a.peakRssKb < 64 * 1024 ? "**met**" : "**NOT met**"} (${sig(worst)}x vs the cheaper CLI, peak RSS ${mib(a.peakRssKb)}).`, "");
+        out.push(`- Target "at least 20x less CPU per hour than the cron approach": ${worst >= 20 ? "**met**" : "**NOT met**"} (${sig(worst)}x against the cheaper cron, AWS CLI v1).`);
+        out.push(`- Target "RSS under 64 MiB": ${a.peakRssKb < 64 * 1024 ? "**met**" : "**NOT met**"} (peak ${mib(a.peakRssKb)} = ${a.peakRssKb.toLocaleString("en")} kB of 65,536).`);
+        out.push(`- Resolution: CPU times are counted in 10-ms ticks (${Math.round(a.cpuSeconds * 100)} ticks in this window); set BENCH_FOOTPRINT_MINUTES=60 for a tighter figure.`, "");
     }
 
     const d = r.detection;
@@ -140,7 +145,8 @@ export function renderResults(r: Results): string {
             out.push(`- ${x.name}: sessions >= ${2 * x.interval} s seen: ${share(x.seen, x.trials)}${x.trials > 0 && x.seen === x.trials ? " (target met)" : x.trials > 0 ? " (**target NOT met**)" : ""}`);
         }
         const cronLong = longEnough(d).find((x) => !x.name.startsWith("agent"));
-        if (cronLong) out.push(`- ${cronLong.name}: sessions >= ${2 * cronLong.interval} s seen: ${share(cronLong.seen, cronLong.trials)}`);
+        if (cronLong && cronLong.trials > 0) out.push(`- ${cronLong.name}: sessions >= ${2 * cronLong.interval} s seen: ${share(cronLong.seen, cronLong.trials)}`);
+        out.push("- Short sessions are seen a little more often than expected: sshd's session process lives slightly longer than the measured length (from authentication to the ready marker, and its teardown after the client exits).");
         out.push(`- datapoints with Maximum >= 1 that no session explains: ${Object.entries(d.unattributed).map(([k, v]) => `${k} ${v}`).join(", ")}`);
         if (d.failures.length > 0) out.push(`- problems during the run (${d.failures.length}): ${d.failures.slice(0, 5).join("; ")}`);
         out.push("");
