@@ -181,6 +181,27 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
         const status = await sshd().ssh(user, "idle-stop status --json");
         assert.equal(status.code, 0, status.stderr);
         assert.equal((JSON.parse(status.stdout) as { config: { instanceId: string } }).config.instanceId, INSTANCE_ID);
+        // The daemon (not just the CLI) counts this user's SSH session: a status it wrote after the
+        // login shows at least one session (nothing else holds a session open here).
+        const daemonView = (): { pid: number; sessions: number; updatedAt: string } | null => {
+            try {
+                return JSON.parse(readFileSync("/var/lib/idle-stop/status.json", "utf8")) as { pid: number; sessions: number; updatedAt: string };
+            } catch {
+                return null;
+            }
+        };
+        const session = await sshd().openSession(user, { pty: true });
+        const loggedInAt = Date.now();
+        try {
+            const seen = await waitUntil(() => {
+                const v = daemonView();
+                return v !== null && Date.parse(v.updatedAt) > loggedInAt ? v : false;
+            }, 30000, "a daemon sample after the login");
+            assert.equal(seen.pid, procs[0].pid, "written by the installed daemon");
+            assert.ok(seen.sessions >= 1, `the daemon counts the user's session: ${JSON.stringify(seen)}`);
+        } finally {
+            await session.close();
+        }
         const hold = await sshd().ssh(user, "idle-stop hold 2h --reason rehearsal");
         assert.equal(hold.code, 0, hold.stderr);
     });
