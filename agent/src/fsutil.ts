@@ -1,13 +1,17 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
-/** Write a file atomically: temp file in the same dir, fsync, rename. */
-export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
+/**
+ * Write a file atomically: temp file in the same dir, rename. `durable` also fsyncs before the
+ * rename, for data that must survive a crash (the spool); it is the agent's costliest syscall, so
+ * files rewritten every sample and worthless after a crash (the status file) skip it.
+ */
+export function writeFileAtomic(path: string, data: string, mode = 0o644, durable = true): void {
     const tmp = `${path}.${process.pid}.tmp`;
     const fd = openSync(tmp, "w", mode);
     try {
         writeSync(fd, data);
-        fsyncSync(fd);
+        if (durable) fsyncSync(fd);
     } finally {
         closeSync(fd);
     }

@@ -39,7 +39,9 @@ export function statusPath(stateDir: string): string {
 }
 
 export function writeStatus(stateDir: string, s: StatusFile): void {
-    writeFileAtomic(statusPath(stateDir), `${JSON.stringify(s, null, 1)}\n`, 0o644);
+    // Rewritten every sample and only a view: readers never see it torn (rename), and after a
+    // crash the next sample rewrites it, so no fsync.
+    writeFileAtomic(statusPath(stateDir), `${JSON.stringify(s, null, 1)}\n`, 0o644, false);
 }
 
 export function readStatus(stateDir: string): StatusFile | null {
