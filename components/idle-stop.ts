@@ -16,7 +16,9 @@ import { pushAgent } from "./agent-push";
 import { alarmConsoleUrl } from "./console-urls";
 import { createIdleAlarm, IdleAlarmSettings, InstanceAction, stopWarningAlarmArgs } from "./idle-alarm";
 import { createSilentAgentAlarm } from "./silent-agent-alarm";
-import { checkCidr, checkHttpUrl, checkInstanceId, checkInteger, checkMetricName, checkNonEmpty, checkOneOf, idleMinutesRange, InvalidSettingError } from "./validation";
+import {
+    checkCidr, checkHttpUrl, checkInstanceId, checkInteger, checkMetricName, checkNonEmpty, checkOneOf, InvalidSettingError, RangedSetting, settingRanges,
+} from "./validation";
 import { adoptInstance, createInstance, CreatedInstanceArgs, WatchedInstance } from "./watched-instance";
 
 export { CreatedInstanceArgs } from "./watched-instance";
@@ -124,47 +126,54 @@ interface ResolvedArgs {
     readonly clientAliveCountMax: number;
 }
 
-/** Applies defaults and rejects invalid values and combinations before any resource exists. */
-export function resolveIdleStopArgs(args: IdleStopArgs): ResolvedArgs {
+/**
+ * Applies defaults and rejects invalid values and combinations before any resource exists.
+ * `label` turns an argument name (`ssh.port`) into the name the user wrote it under, so the
+ * stack config reader can run the same checks and name its own keys.
+ */
+export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string) => string = (argName) => argName): ResolvedArgs {
+    const integer = (argName: string, value: number, range: RangedSetting): number =>
+        checkInteger(label(argName), value, settingRanges[range].min, settingRanges[range].max);
     const adopted = args.instanceId !== undefined;
     if (adopted) {
-        checkInstanceId("instanceId", args.instanceId!);
+        checkInstanceId(label("instanceId"), args.instanceId!);
         if (args.instance !== undefined) {
-            throw new InvalidSettingError("instance", "(settings for a new instance)", "no instance settings when instanceId adopts an existing instance");
+            throw new InvalidSettingError(label("instance"), "(settings for a new instance)", "no instance settings when instanceId adopts an existing instance");
         }
     }
     if (args.ssh === undefined || args.ssh.privateKey === undefined || args.ssh.privateKey === "") {
-        throw new InvalidSettingError("ssh.privateKey", undefined, "the private key that logs in to the instance (required to push the agent)");
+        throw new InvalidSettingError(label("ssh.privateKey"), undefined, "the private key that logs in to the instance (required to push the agent)");
     }
-    const credentials = checkOneOf("credentials", args.credentials ?? (adopted ? "iam-user" : "instance-profile"), credentialsModes);
+    const credentials = checkOneOf(label("credentials"), args.credentials ?? (adopted ? "iam-user" : "instance-profile"), credentialsModes);
     if (adopted && credentials === "instance-profile") {
-        throw new InvalidSettingError("credentials", credentials, `"iam-user" for an adopted instance: attaching an instance profile would modify it, which idle-stop never does`);
+        throw new InvalidSettingError(label("credentials"), credentials, `"iam-user" for an adopted instance: attaching an instance profile would modify it, which idle-stop never does`);
     }
     if (!adopted && args.instance?.keyName === undefined && args.instance?.sshPublicKey === undefined) {
-        throw new InvalidSettingError("instance.keyName", undefined, "an EC2 key pair name (or instance.sshPublicKey) so the push key can log in to the new instance");
+        throw new InvalidSettingError(label("instance.keyName"), undefined,
+            "an EC2 key pair name (or sshPublicKey) matching the SSH private key, so the push can log in to the new instance; or an instanceId to adopt an existing instance");
     }
     for (const cidr of args.instance?.sshIngressCidrs ?? []) {
-        checkCidr("instance.sshIngressCidrs", cidr);
+        checkCidr(label("instance.sshIngressCidrs"), cidr);
     }
-    const action = checkOneOf("action", args.action ?? idleStopDefaults.action, ["stop", "terminate"]);
+    const action = checkOneOf(label("action"), args.action ?? idleStopDefaults.action, ["stop", "terminate"]);
     if (adopted && action === "terminate" && args.allowTerminateAdopted !== true) {
-        throw new InvalidSettingError("action", action,
+        throw new InvalidSettingError(label("action"), action,
             `"stop" for an adopted instance; terminating somebody's existing box loses its disks, so it needs allowTerminateAdopted: true`);
     }
     return {
-        idleMinutes: checkInteger("idleMinutes", args.idleMinutes ?? idleStopDefaults.idleMinutes, idleMinutesRange.min, idleMinutesRange.max),
-        sshUser: checkNonEmpty("ssh.user", args.ssh.user ?? idleStopDefaults.sshUser, "a user name"),
-        sshPort: checkInteger("ssh.port", args.ssh.port ?? idleStopDefaults.sshPort, 1, 65535),
+        idleMinutes: integer("idleMinutes", args.idleMinutes ?? idleStopDefaults.idleMinutes, "idleMinutes"),
+        sshUser: checkNonEmpty(label("ssh.user"), args.ssh.user ?? idleStopDefaults.sshUser, "a user name"),
+        sshPort: integer("ssh.port", args.ssh.port ?? idleStopDefaults.sshPort, "sshPort"),
         credentials,
         action,
-        silentMinutes: checkInteger("silentMinutes", args.silentMinutes ?? idleStopDefaults.silentMinutes, 5, 1440),
-        warnMinutes: checkInteger("warnMinutes", args.warnMinutes ?? idleStopDefaults.warnMinutes, 0, 1439),
-        namespace: checkMetricName("namespace", args.namespace ?? idleStopDefaults.namespace),
-        metricName: checkMetricName("metricName", args.metricName ?? idleStopDefaults.metricName),
-        sampleSeconds: checkInteger("sampleSeconds", args.sampleSeconds ?? idleStopDefaults.sampleSeconds, 1, 60),
-        nodeDistUrl: checkHttpUrl("nodeDistUrl", args.nodeDistUrl ?? idleStopDefaults.nodeDistUrl),
-        clientAliveIntervalSeconds: checkInteger("clientAliveIntervalSeconds", args.clientAliveIntervalSeconds ?? idleStopDefaults.clientAliveIntervalSeconds, 0, 3600),
-        clientAliveCountMax: checkInteger("clientAliveCountMax", args.clientAliveCountMax ?? idleStopDefaults.clientAliveCountMax, 1, 100),
+        silentMinutes: integer("silentMinutes", args.silentMinutes ?? idleStopDefaults.silentMinutes, "silentMinutes"),
+        warnMinutes: integer("warnMinutes", args.warnMinutes ?? idleStopDefaults.warnMinutes, "warnMinutes"),
+        namespace: checkMetricName(label("namespace"), args.namespace ?? idleStopDefaults.namespace),
+        metricName: checkMetricName(label("metricName"), args.metricName ?? idleStopDefaults.metricName),
+        sampleSeconds: integer("sampleSeconds", args.sampleSeconds ?? idleStopDefaults.sampleSeconds, "sampleSeconds"),
+        nodeDistUrl: checkHttpUrl(label("nodeDistUrl"), args.nodeDistUrl ?? idleStopDefaults.nodeDistUrl),
+        clientAliveIntervalSeconds: integer("clientAliveIntervalSeconds", args.clientAliveIntervalSeconds ?? idleStopDefaults.clientAliveIntervalSeconds, "clientAliveInterval"),
+        clientAliveCountMax: integer("clientAliveCountMax", args.clientAliveCountMax ?? idleStopDefaults.clientAliveCountMax, "clientAliveCountMax"),
     };
 }
 

@@ -12,10 +12,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { credentialsModes } from "./agent-identity";
-import { IdleStopArgs, idleStopDefaults } from "./idle-stop";
+import { IdleStopArgs, idleStopDefaults, resolveIdleStopArgs } from "./idle-stop";
 import {
-    checkCidr, checkEmail, checkHttpUrl, checkInstanceId, checkMetricName, checkOneOf, idleMinutesRange,
-    InvalidSettingError, parseBoolean, parseInteger,
+    checkEmail, checkHttpUrl, checkOneOf, InvalidSettingError, parseBoolean, parseInteger, RangedSetting, settingRanges,
 } from "./validation";
 
 export const configNamespace = "idle-stop";
@@ -90,10 +89,20 @@ function entryReader(entry: Record<string, unknown>, index: number, name: string
     };
 }
 
-function optionalInteger(fields: FieldReader, key: string, min: number, max: number): number | undefined {
+function optionalInteger(fields: FieldReader, key: RangedSetting): number | undefined {
     const raw = fields.get(key);
-    return raw === undefined ? undefined : parseInteger(fields.label(key), raw, min, max);
+    return raw === undefined ? undefined : parseInteger(fields.label(key), raw, settingRanges[key].min, settingRanges[key].max);
 }
+
+/** IdleStopArgs field names whose config key is spelled differently. */
+const configKeyOfArg: Record<string, string> = {
+    "ssh.user": "sshUser",
+    "ssh.port": "sshPort",
+    "ssh.privateKey": "sshPrivateKey",
+    "clientAliveIntervalSeconds": "clientAliveInterval",
+    "instance.keyName": "keyName",
+    "instance.sshIngressCidrs": "sshIngressCidrs",
+};
 
 function optionalChoice<T extends string>(fields: FieldReader, key: string, allowed: readonly T[]): T | undefined {
     const raw = fields.get(key);
@@ -144,26 +153,14 @@ function readPrivateKey(source: ConfigSource, fields: FieldReader, isFleetEntry:
 /** Reads one watched instance's settings from the stack-wide keys or a fleet entry. */
 function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetEntry: boolean): IdleStopArgs {
     const instanceId = fields.get("instanceId");
-    if (instanceId !== undefined) checkInstanceId(fields.label("instanceId"), instanceId);
     const adopted = instanceId !== undefined;
 
+    // Parsing only: value ranges are checked while parsing, combinations (adopted + profile,
+    // adopted + terminate, a created instance without a key pair) by resolveIdleStopArgs below.
     const credentials = optionalChoice(fields, "credentials", credentialsModes);
-    if (adopted && credentials === "instance-profile") {
-        throw new InvalidSettingError(fields.label("credentials"), credentials,
-            `"iam-user" when ${fields.label("instanceId")} adopts an instance: attaching an instance profile would modify it, which idle-stop never does`);
-    }
     const action = optionalChoice(fields, "action", ["stop", "terminate"] as const);
     const allowTerminateRaw = fields.get("allowTerminateAdopted");
     const allowTerminateAdopted = allowTerminateRaw === undefined ? false : parseBoolean(fields.label("allowTerminateAdopted"), allowTerminateRaw);
-    if (adopted && action === "terminate" && !allowTerminateAdopted) {
-        throw new InvalidSettingError(fields.label("action"), action,
-            `"stop" when ${fields.label("instanceId")} adopts an existing instance: terminating somebody's box loses its disks; set allowTerminateAdopted to true if that is really meant`);
-    }
-
-    const namespace = fields.get("namespace");
-    if (namespace !== undefined) checkMetricName(fields.label("namespace"), namespace);
-    const metricName = fields.get("metricName");
-    if (metricName !== undefined) checkMetricName(fields.label("metricName"), metricName);
     const nodeDistUrlRaw = fields.get("nodeDistUrl");
     const nodeDistUrl = nodeDistUrlRaw === undefined ? undefined : checkHttpUrl(fields.label("nodeDistUrl"), nodeDistUrlRaw);
 
@@ -175,14 +172,8 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
         throw new InvalidSettingError(fields.label(ownCreationKey), fields.get(ownCreationKey),
             `no value: ${fields.label("instanceId")} adopts an existing instance, which idle-stop never modifies, so settings for a new instance do not apply`);
     }
-    if (!adopted && fields.get("keyName") === undefined && fields.get("sshPublicKey") === undefined) {
-        throw new InvalidSettingError(fields.label("keyName"), undefined,
-            `an EC2 key pair name (or sshPublicKey) matching the SSH private key, so Pulumi can log in to the instance it creates; or set instanceId to adopt an existing instance`);
-    }
-    const sshIngressCidrs = adopted ? undefined : optionalStringList(fields, "sshIngressCidrs");
-    sshIngressCidrs?.forEach((cidr) => checkCidr(fields.label("sshIngressCidrs"), cidr));
 
-    return {
+    const args: IdleStopArgs = {
         instanceId,
         instance: adopted ? undefined : {
             instanceType: fields.get("instanceType"),
@@ -190,30 +181,32 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
             keyName: fields.get("keyName"),
             sshPublicKey: fields.get("sshPublicKey"),
             subnetId: fields.get("subnetId"),
-            sshIngressCidrs,
-            rootVolumeGb: optionalInteger(fields, "rootVolumeGb", 0, 16384) || undefined,
+            sshIngressCidrs: optionalStringList(fields, "sshIngressCidrs"),
+            rootVolumeGb: optionalInteger(fields, "rootVolumeGb") || undefined,
             nodeDistUrl,
         },
-        idleMinutes: optionalInteger(fields, "idleMinutes", idleMinutesRange.min, idleMinutesRange.max) ?? idleStopDefaults.idleMinutes,
+        idleMinutes: optionalInteger(fields, "idleMinutes") ?? idleStopDefaults.idleMinutes,
         ssh: {
             host: fields.get("sshHost"),
             user: fields.get("sshUser"),
-            port: optionalInteger(fields, "sshPort", 1, 65535),
+            port: optionalInteger(fields, "sshPort"),
             privateKey: readPrivateKey(source, fields, isFleetEntry),
         },
         credentials,
         action,
         allowTerminateAdopted,
-        silentMinutes: optionalInteger(fields, "silentMinutes", 5, 1440),
-        warnMinutes: optionalInteger(fields, "warnMinutes", 0, 1439),
-        namespace,
-        metricName,
-        sampleSeconds: optionalInteger(fields, "sampleSeconds", 1, 60),
+        silentMinutes: optionalInteger(fields, "silentMinutes"),
+        warnMinutes: optionalInteger(fields, "warnMinutes"),
+        namespace: fields.get("namespace"),
+        metricName: fields.get("metricName"),
+        sampleSeconds: optionalInteger(fields, "sampleSeconds"),
         nodeDistUrl,
-        clientAliveIntervalSeconds: optionalInteger(fields, "clientAliveInterval", 0, 3600),
-        clientAliveCountMax: optionalInteger(fields, "clientAliveCountMax", 1, 100),
+        clientAliveIntervalSeconds: optionalInteger(fields, "clientAliveInterval"),
+        clientAliveCountMax: optionalInteger(fields, "clientAliveCountMax"),
         tags: { "idle-stop:stack": pulumi.getStack() },
     };
+    resolveIdleStopArgs(args, (argName) => fields.label(configKeyOfArg[argName] ?? argName));
+    return args;
 }
 
 function readFleet(source: ConfigSource, raw: string, stackWide: FieldReader): WatchedInstanceSettings[] {

@@ -15,8 +15,22 @@ function describeValue(value: unknown): string {
     return JSON.stringify(value);
 }
 
-/** CloudWatch caps period x evaluationPeriods at one day for 60 s periods, hence 1440. */
-export const idleMinutesRange = { min: 1, max: 1440 } as const;
+/**
+ * Allowed ranges of the numeric settings, shared by the stack config reader and the component.
+ * idleMinutes: CloudWatch caps period x evaluationPeriods at one day for 60 s periods.
+ * silentMinutes: at least one 5-minute EC2 basic-monitoring period.
+ */
+export const settingRanges = {
+    idleMinutes: { min: 1, max: 1440 },
+    silentMinutes: { min: 5, max: 1440 },
+    warnMinutes: { min: 0, max: 1439 },
+    sampleSeconds: { min: 1, max: 60 },
+    sshPort: { min: 1, max: 65535 },
+    clientAliveInterval: { min: 0, max: 3600 },
+    clientAliveCountMax: { min: 1, max: 100 },
+    rootVolumeGb: { min: 0, max: 16384 },
+} as const;
+export type RangedSetting = keyof typeof settingRanges;
 
 export function checkInteger(key: string, value: number, min: number, max: number): number {
     if (!Number.isInteger(value) || value < min || value > max) {
