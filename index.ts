@@ -3,10 +3,8 @@
  * (`pulumi config set idle-stop:<key> <value>`; keys are documented in Pulumi.yaml and README).
  * Shared by the stack: one SNS topic (when notifyEmail is set) and one dashboard.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IdleStop, InvalidSettingError } from "./components";
-import { alarmConsoleUrl as alarmConsoleLink, dashboardConsoleUrl } from "./components/console-urls";
 import { createFleetDashboard } from "./components/fleet-dashboard";
 import { createNotifications } from "./components/notifications";
 import { configNamespace, readStackConfig, StackSettings } from "./components/stack-config";
@@ -37,13 +35,8 @@ const dashboard = settings.dashboard
         }))))
     : undefined;
 
-const partition = aws.getPartitionOutput().partition;
-const region = aws.getRegionOutput().region;
-
 /** The stack's CloudWatch dashboard in the console. */
-export const dashboardUrl = dashboard
-    ? pulumi.all([partition, region, dashboard.dashboardName]).apply(([p, r, n]) => dashboardConsoleUrl(p, r, n))
-    : undefined;
+export const dashboardUrl = dashboard?.consoleUrl;
 
 /** Per watched instance: how to reach it, its alarms, and where to look. */
 export const instances = pulumi.all(Object.fromEntries(watchers.map((w, index) => [settings.instances[index].name, pulumi.all({
@@ -52,7 +45,7 @@ export const instances = pulumi.all(Object.fromEntries(watchers.map((w, index) =
     alarmName: w.alarmName,
     alarmConsoleUrl: w.alarmConsoleUrl,
     silentAlarmName: w.silentAlarmName,
-    silentAlarmConsoleUrl: pulumi.all([partition, region, w.silentAlarmName]).apply(([p, r, n]) => alarmConsoleLink(p, r, n)),
+    silentAlarmConsoleUrl: w.silentAlarmConsoleUrl,
     dashboardUrl: dashboardUrl ?? "",
 })])));
 

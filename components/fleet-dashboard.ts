@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { dashboardConsoleUrl } from "./console-urls";
 
 export interface DashboardInstance {
     readonly name: string;
@@ -78,15 +79,25 @@ export function dashboardName(project: string, stack: string): string {
     return `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
 }
 
+export interface FleetDashboard {
+    readonly dashboard: aws.cloudwatch.Dashboard;
+    /** The dashboard in the CloudWatch console. */
+    readonly consoleUrl: pulumi.Output<string>;
+}
+
 export function createFleetDashboard(
     name: string,
     instances: pulumi.Input<DashboardInstance>[],
     opts?: pulumi.CustomResourceOptions,
-): aws.cloudwatch.Dashboard {
+): FleetDashboard {
     const region = aws.getRegionOutput({}, opts).region;
-    return new aws.cloudwatch.Dashboard(name, {
+    const partition = aws.getPartitionOutput({}, opts).partition;
+    const dashboard = new aws.cloudwatch.Dashboard(name, {
         dashboardName: dashboardName(pulumi.getProject(), pulumi.getStack()),
         dashboardBody: pulumi.all([region, pulumi.all(instances)])
             .apply(([regionName, resolved]) => dashboardBody(pulumi.getStack(), regionName, resolved as DashboardInstance[])),
     }, opts);
+    const consoleUrl = pulumi.all([partition, region, dashboard.dashboardName])
+        .apply(([partitionName, regionName, dashboardTitle]) => dashboardConsoleUrl(partitionName, regionName, dashboardTitle));
+    return { dashboard, consoleUrl };
 }

@@ -198,6 +198,8 @@ export class IdleStop extends pulumi.ComponentResource {
     public readonly sshCommand: pulumi.Output<string>;
     /** The idle alarm in the CloudWatch console. */
     public readonly alarmConsoleUrl: pulumi.Output<string>;
+    /** The silent-agent alarm in the CloudWatch console. */
+    public readonly silentAlarmConsoleUrl: pulumi.Output<string>;
     /** Content id of what is installed on the box; changes when the bundle or its config does. */
     public readonly agentRelease: pulumi.Output<string>;
     /** The created instance, when there is one. */
@@ -284,8 +286,10 @@ export class IdleStop extends pulumi.ComponentResource {
         this.agentRelease = push.release;
         this.sshCommand = sshHost.apply((host) =>
             `ssh ${settings.sshPort === 22 ? "" : `-p ${settings.sshPort} `}${settings.sshUser}@${host}`);
-        this.alarmConsoleUrl = pulumi.all([partition.partition, region, alarm.name])
-            .apply(([partitionName, regionName, alarmName]) => alarmConsoleUrl(partitionName, regionName, alarmName));
+        const consoleUrlOf = (alarmName: pulumi.Output<string>) => pulumi.all([partition.partition, region, alarmName])
+            .apply(([partitionName, regionName, resolvedName]) => alarmConsoleUrl(partitionName, regionName, resolvedName));
+        this.alarmConsoleUrl = consoleUrlOf(alarm.name);
+        this.silentAlarmConsoleUrl = consoleUrlOf(silent.name);
 
         this.registerOutputs({
             instanceId: this.instanceId,
@@ -294,6 +298,7 @@ export class IdleStop extends pulumi.ComponentResource {
             silentAlarmName: this.silentAlarmName,
             sshCommand: this.sshCommand,
             alarmConsoleUrl: this.alarmConsoleUrl,
+            silentAlarmConsoleUrl: this.silentAlarmConsoleUrl,
             agentRelease: this.agentRelease,
         });
     }
