@@ -1,7 +1,9 @@
 // Shared helpers for the benchmark harness: cleanup registry, /proc readers, statistics, RNG.
 import { ChildProcess, spawn, SpawnOptions } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import { connect, createServer } from "node:net";
+
+// Loopback and polling helpers are the test fixture's own, so bench and tests probe sshd alike.
+export { freePort, sleep, sshBanner, waitUntil } from "../../tests/support/sshd";
 
 // ---- cleanup: everything the harness starts is registered here and undone on every exit path ----
 
@@ -114,20 +116,6 @@ export function run(cmd: string, args: string[], opts: SpawnOptions & { timeoutM
     });
 }
 
-export function sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, ms));
-}
-
-export async function waitUntil<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-        const v = await fn();
-        if (v !== undefined && v !== false) return v;
-        if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        await sleep(everyMs);
-    }
-}
-
 // ---- /proc ----
 
 /** USER_HZ on Linux. */
@@ -229,39 +217,6 @@ export function log(msg: string): void {
 
 export function max(values: number[]): number {
     return values.reduce((a, b) => Math.max(a, b), -Infinity);
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = createServer();
-        srv.unref();
-        srv.on("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const a = srv.address();
-            const port = typeof a === "object" && a !== null ? a.port : 0;
-            srv.close(() => resolve(port));
-        });
-    });
-}
-
-/** True when something on 127.0.0.1:port answers with an SSH banner. */
-export function sshBanner(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const sock = connect({ host: "127.0.0.1", port });
-        let buf = "";
-        const done = (ok: boolean): void => {
-            sock.destroy();
-            resolve(ok);
-        };
-        sock.setTimeout(2000, () => done(false));
-        sock.on("data", (d: Buffer) => {
-            buf += d.toString("latin1");
-            if (buf.includes("SSH-2.0-")) done(true);
-        });
-        sock.on("error", () => done(false));
-        sock.on("close", () => done(buf.includes("SSH-2.0-")));
-    });
 }
 
 /** First child pid of pid (from /proc/PID/task/PID/children), or undefined. */

@@ -178,7 +178,8 @@ function removeUser(name: string): void {
     spawnSync("userdel", ["-r", "-f", name], { stdio: "ignore" });
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const srv = net.createServer();
         srv.unref();
@@ -199,18 +200,19 @@ export function sleep(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Poll fn until it returns a value other than undefined/false, or throw after timeoutMs. */
-export async function waitUntil<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15000, what = "condition"): Promise<T> {
+/** Poll fn every `everyMs` until it returns a value other than undefined/false, or throw after timeoutMs. */
+export async function waitUntil<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15000, what = "condition", everyMs = 100): Promise<T> {
     const end = Date.now() + timeoutMs;
     for (;;) {
         const v = await fn();
         if (v !== undefined && v !== false) return v;
         if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        await sleep(100);
+        await sleep(everyMs);
     }
 }
 
-function bannerSeen(port: number): Promise<boolean> {
+/** True when something on 127.0.0.1:port answers with an SSH banner. */
+export function sshBanner(port: number): Promise<boolean> {
     return new Promise((resolve) => {
         const sock = net.connect({ host: "127.0.0.1", port });
         let buf = "";
@@ -290,7 +292,7 @@ export class SshdFixture {
             });
             const end = Date.now() + 10000;
             while (Date.now() < end && !exited) {
-                if (await bannerSeen(this.port)) return this;
+                if (await sshBanner(this.port)) return this;
                 await sleep(50);
             }
             lastErr = log;
