@@ -2,13 +2,12 @@
 // the payload as the deployment pushes it, sftp like pulumi-command, a snapshot of everything an
 // installation may touch, forced cleanup, the running agent daemon, and a local Node.js mirror.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { agentBundle } from "../support/agent";
 import { CommandResult, SshdFixture } from "../support/sshd";
 
 export const REPO = resolve(__dirname, "..", "..");
@@ -32,9 +31,7 @@ export function boxTempDir(prefix: string): string {
  */
 export function buildPayload(): string {
     const dist = join(boxTempDir("idle-stop-payload-"), "dist");
-    mkdirSync(dist);
-    copyFileSync(agentBundle(), join(dist, "idle-stop-agent.js"));
-    for (const f of readdirSync(INSTALL_SOURCE)) copyFileSync(join(INSTALL_SOURCE, f), join(dist, f));
+    execFileSync(process.execPath, [join(REPO, "agent", "build.mjs"), "--outdir", dist], { stdio: ["ignore", "ignore", "inherit"] });
     return dist;
 }
 

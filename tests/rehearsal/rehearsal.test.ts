@@ -37,14 +37,12 @@ interface Push {
     stdin: string | undefined;
 }
 
-/** agent/dist as `npm run build` makes it; rebuilt when the installer files in it are stale. */
-function ensureBuilt(): void {
-    const dist = join(REPO, "agent", "dist");
-    const install = join(REPO, "agent", "install");
-    const stale = !existsSync(join(dist, "idle-stop-agent.js")) ||
-        ["install.sh", "uninstall.sh", "idle-stop-daemon.sh", "idle-stop-wrapper.sh", "idle-stop-agent.service"].some((f) =>
-            !existsSync(join(dist, f)) || readFileSync(join(dist, f), "utf8") !== readFileSync(join(install, f), "utf8"));
-    if (stale) execFileSync("node", [join(REPO, "agent", "build.mjs")], { stdio: "pipe" });
+/**
+ * agent/dist from the current sources, as `npm run build` makes it: the program under test
+ * points its CopyToRemote at that directory.
+ */
+function build(): void {
+    execFileSync(process.execPath, [join(REPO, "agent", "build.mjs")], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
 describe("rehearsal: the program's agent push, run for real over SSH (adopted instance)", function () {
@@ -59,7 +57,7 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
     before(async () => {
         if (process.getuid?.() !== 0) throw new Error("the rehearsal runs as root (it creates users and installs into /opt, /etc, /var/lib)");
         assertNoInstallation();
-        ensureBuilt();
+        build();
         user = sshd().addUser({ sudo: true });
         home = (getent("passwd", user) ?? "").split(":")[5];
         cw = await startCloudWatchEndpoint();
