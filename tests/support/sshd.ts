@@ -392,9 +392,12 @@ export class SshdFixture {
     }
 
     /** Run any client binary (ssh, sftp, scp ...) tracked for cleanup. */
-    runClient(bin: string, args: string[], input?: string | Buffer, timeoutMs = 60000): Promise<CommandResult> {
+    runClient(
+        bin: string, args: string[], input?: string | Buffer, timeoutMs = 60000,
+        spawnOptions: { env?: NodeJS.ProcessEnv; detached?: boolean } = {},
+    ): Promise<CommandResult> {
         return new Promise((resolve, reject) => {
-            const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"] });
+            const child = spawn(bin, args, { ...spawnOptions, stdio: ["pipe", "pipe", "pipe"] });
             this.t.clients.add(child);
             let stdout = "";
             let stderr = "";
@@ -573,22 +576,9 @@ export class SshdFixture {
             "-o", "IdentityAgent=none", "-o", "LogLevel=ERROR",
             `${user}@${this.host}`, "true",
         ];
-        return new Promise((resolve, reject) => {
-            const child = spawn("ssh", args, {
-                stdio: ["ignore", "pipe", "pipe"],
-                env: { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0" },
-                detached: true, // no controlling tty: ssh must use SSH_ASKPASS
-            });
-            this.t.clients.add(child);
-            let stdout = "";
-            let stderr = "";
-            child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-            child.on("error", reject);
-            child.on("close", (code, signal) => {
-                this.t.clients.delete(child);
-                resolve({ code, signal, stdout, stderr });
-            });
+        return this.runClient("ssh", args, undefined, opts.holdMs + 30000, {
+            env: { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0" },
+            detached: true, // no controlling tty: ssh must use SSH_ASKPASS
         });
     }
 
