@@ -4,6 +4,7 @@ import { readFileSync, rmSync } from "node:fs";
 
 // Loopback and polling helpers are the test fixture's own, so bench and tests probe sshd alike.
 export { freePort, sleep, sshBanner, waitUntil } from "../../tests/support/sshd";
+import type { CommandResult } from "../../tests/support/sshd";
 
 // ---- cleanup: everything the harness starts is registered here and undone on every exit path ----
 
@@ -85,11 +86,7 @@ export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions = {
     return child;
 }
 
-export interface RunResult {
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
+export interface RunResult extends CommandResult {
     wallMs: number;
 }
 

@@ -4,6 +4,7 @@
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import type { CommandResult } from "./sshd";
 import { join, resolve } from "node:path";
 
 export const REPO = resolve(__dirname, "..", "..");
@@ -63,12 +64,8 @@ export function writeConfig(cfg: AgentConfig, dir = tempDir()): { dir: string; p
     return { dir, path, stateDir, holdsDir };
 }
 
-export interface RunResult {
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-}
+/** What a finished agent run left: the same shape as an ssh client's result. */
+export type RunResult = CommandResult;
 
 export function runAgent(args: string[], opts: { env?: NodeJS.ProcessEnv; script?: string; timeoutMs?: number; cwd?: string; uid?: number; gid?: number } = {}): Promise<RunResult> {
     return new Promise((resolvePromise, reject) => {
