@@ -80,6 +80,20 @@ export function payloadHash(payloadDir: string): string {
     return hash.digest("hex");
 }
 
+/**
+ * The payload does not change while a program runs, and every watched instance pushes the same
+ * one: hash it once per directory, not once per instance.
+ */
+const payloadHashes = new Map<string, string>();
+function payloadHashOnce(payloadDir: string): string {
+    let hash = payloadHashes.get(payloadDir);
+    if (hash === undefined) {
+        hash = payloadHash(payloadDir);
+        payloadHashes.set(payloadDir, hash);
+    }
+    return hash;
+}
+
 export function releaseId(parts: string[]): string {
     return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 16);
 }
@@ -89,7 +103,7 @@ export function pushAgent(name: string, args: AgentPushArgs, parent: pulumi.Reso
         // CopyToRemote recreates the directory by its base name; the install command expects `dist/`.
         throw new Error(`idle-stop: the agent payload directory must be named "dist", got ${args.payloadDir}`);
     }
-    const payload = payloadHash(args.payloadDir);
+    const payload = payloadHashOnce(args.payloadDir);
     const configJson = args.agentConfig.apply((config) => JSON.stringify(config, null, 2) + "\n");
     const installerOptions = JSON.stringify({
         nodeDistUrl: args.nodeDistUrl,
