@@ -7,8 +7,19 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { agentPolicyDocument, ec2AssumeRolePolicy } from "./agent-policy";
 
-export type CredentialsMode = "instance-profile" | "iam-user";
-export const credentialsModes: readonly CredentialsMode[] = ["instance-profile", "iam-user"];
+/**
+ * How the agent gets AWS credentials. An `as const` object rather than a TypeScript `enum`: the
+ * Pulumi schema inference turns it into an enum for other languages, and TypeScript callers keep
+ * passing the plain strings (`"iam-user"`) as well as `CredentialsMode.IamUser`.
+ */
+export const CredentialsMode = {
+    /** An IAM role attached to the instance as an instance profile (instances idle-stop creates). */
+    InstanceProfile: "instance-profile",
+    /** An IAM user whose access key is written on the instance (adopted instances). */
+    IamUser: "iam-user",
+} as const;
+export type CredentialsMode = (typeof CredentialsMode)[keyof typeof CredentialsMode];
+export const credentialsModes: readonly CredentialsMode[] = Object.values(CredentialsMode);
 
 export interface AgentIdentity {
     readonly mode: CredentialsMode;

@@ -13,6 +13,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { installCommand, stagingDir, uninstallCommand } from "./agent-commands";
+import { requiredPayloadFiles } from "./agent-payload";
 
 /** The agent's config file (agent.json on the box); see SPEC.md section 5. */
 export interface AgentConfig {
@@ -55,9 +56,6 @@ export interface AgentPush {
     readonly copy: command.remote.CopyToRemote;
     readonly install: command.remote.Command;
 }
-
-/** Files the installer needs; their absence means `npm run build` has not run. */
-const requiredPayloadFiles = ["idle-stop-agent.js", "install.sh", "uninstall.sh"];
 
 /** Content hash of the payload directory: relative paths and bytes, in a stable order. */
 export function payloadHash(payloadDir: string): string {

@@ -7,7 +7,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-export type InstanceAction = "stop" | "terminate";
+/**
+ * What the idle alarm does to the instance. An `as const` object (see CredentialsMode): an enum in
+ * the Pulumi schema, plain strings for TypeScript callers.
+ */
+export const InstanceAction = {
+    /** Stop the instance; its disks stay and it can be started again. */
+    Stop: "stop",
+    /** Terminate the instance (throwaway boxes); its disks are lost. */
+    Terminate: "terminate",
+} as const;
+export type InstanceAction = (typeof InstanceAction)[keyof typeof InstanceAction];
+export const instanceActions: readonly InstanceAction[] = Object.values(InstanceAction);
 
 export interface IdleAlarmSettings {
     readonly instanceId: pulumi.Input<string>;

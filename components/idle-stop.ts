@@ -12,21 +12,25 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { AgentIdentity, createIamUserIdentity, createInstanceProfileIdentity, CredentialsMode, credentialsModes } from "./agent-identity";
+import { ensureAgentPayload } from "./agent-payload";
 import { pushAgent } from "./agent-push";
 import { alarmConsoleUrl } from "./console-urls";
-import { createIdleAlarm, IdleAlarmSettings, InstanceAction, stopWarningAlarmArgs } from "./idle-alarm";
+import { createIdleAlarm, IdleAlarmSettings, InstanceAction, instanceActions, stopWarningAlarmArgs } from "./idle-alarm";
 import { createSilentAgentAlarm } from "./silent-agent-alarm";
 import {
     checkCidr, checkHttpUrl, checkInstanceId, checkInteger, checkMetricName, checkNonEmpty, checkOneOf, InvalidSettingError, RangedSetting, settingRanges,
 } from "./validation";
-import { adoptInstance, createInstance, CreatedInstanceArgs, WatchedInstance } from "./watched-instance";
+import { adoptInstance, createInstance, NewInstance, WatchedInstance } from "./watched-instance";
 
-export { CreatedInstanceArgs } from "./watched-instance";
+export { CreatedInstanceArgs, NewInstance } from "./watched-instance";
 export { CredentialsMode } from "./agent-identity";
 export { InstanceAction } from "./idle-alarm";
 
-/** How Pulumi reaches the instance over SSH to push and register the agent. */
-export interface IdleStopSshArgs {
+/**
+ * How Pulumi reaches the instance over SSH to push and register the agent. (The interface's name is
+ * the type's name in the package schema, hence not `...Args`: other languages' SDKs append `Args`.)
+ */
+export interface SshConnection {
     /** Host name or address. Default: the instance's public DNS name, else its public or private IP. */
     readonly host?: pulumi.Input<string>;
     /** User with passwordless sudo. Default `ubuntu` (use `ec2-user` on Amazon Linux / Cloud9 AL2). */
@@ -37,6 +41,9 @@ export interface IdleStopSshArgs {
     readonly privateKey: pulumi.Input<string>;
 }
 
+/** The former name of SshConnection, kept for TypeScript callers. */
+export type IdleStopSshArgs = SshConnection;
+
 export interface IdleStopArgs {
     /**
      * Adopt this existing instance (`i-` + 8 or 17 hex digits) instead of creating one. It is looked
@@ -45,11 +52,11 @@ export interface IdleStopArgs {
      */
     readonly instanceId?: string;
     /** Settings for the instance idle-stop creates. Must not be given together with `instanceId`. */
-    readonly instance?: CreatedInstanceArgs;
+    readonly instance?: NewInstance;
     /** Minutes without an active session before the instance is stopped; 1..1440. Default 15. */
     readonly idleMinutes?: number;
     /** SSH settings for pushing the agent. */
-    readonly ssh: IdleStopSshArgs;
+    readonly ssh: SshConnection;
     /**
      * How the agent gets AWS credentials. Default `instance-profile` for a created instance and
      * `iam-user` for an adopted one (giving it a profile would modify it, so that is refused).
@@ -98,7 +105,7 @@ export const idleStopDefaults = {
     idleMinutes: 15,
     sshUser: "ubuntu",
     sshPort: 22,
-    action: "stop" as InstanceAction,
+    action: InstanceAction.Stop as InstanceAction,
     silentMinutes: 10,
     warnMinutes: 5,
     namespace: "IdleStop",
@@ -141,6 +148,10 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
             throw new InvalidSettingError(label("instance"), "(settings for a new instance)", "no instance settings when instanceId adopts an existing instance");
         }
     }
+    if (pulumi.Output.isInstance(args.ssh)) {
+        // A caller in another language whose engine pushed a nested secret up to the whole object.
+        throw new InvalidSettingError(label("ssh"), "(an Output)", "a plain object; only ssh.host and ssh.privateKey may be outputs or secrets");
+    }
     if (args.ssh === undefined || args.ssh.privateKey === undefined || args.ssh.privateKey === "") {
         throw new InvalidSettingError(label("ssh.privateKey"), undefined, "the private key that logs in to the instance (required to push the agent)");
     }
@@ -155,7 +166,7 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
     for (const cidr of args.instance?.sshIngressCidrs ?? []) {
         checkCidr(label("instance.sshIngressCidrs"), cidr);
     }
-    const action = checkOneOf(label("action"), args.action ?? idleStopDefaults.action, ["stop", "terminate"]);
+    const action = checkOneOf(label("action"), args.action ?? idleStopDefaults.action, instanceActions);
     if (adopted && action === "terminate" && args.allowTerminateAdopted !== true) {
         throw new InvalidSettingError(label("action"), action,
             `"stop" for an adopted instance; terminating somebody's existing box loses its disks, so it needs allowTerminateAdopted: true`);
@@ -179,20 +190,32 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
 
 /** The directory `npm run build` fills with the agent bundle and its installer. */
 export const defaultPayloadDir = path.resolve(__dirname, "..", "agent", "dist");
+/** The script that builds it (used on demand when the package runs from an unbuilt checkout). */
+const payloadBuildScript = path.resolve(__dirname, "..", "agent", "build.mjs");
 
+/**
+ * Watches one EC2 instance (created, or adopted by id) and stops it after `idleMinutes` minutes
+ * without an active SSH session: an on-instance agent publishes the session count to CloudWatch,
+ * and a CloudWatch alarm stops the instance when the count stays at 0.
+ */
 export class IdleStop extends pulumi.ComponentResource {
     /** The watched instance's id. */
     public readonly instanceId: pulumi.Output<string>;
     /** Whether the instance was adopted (true) or created by this component (false). */
     public readonly adopted: boolean;
+    /** Name of the alarm that stops (or terminates) the idle instance. */
     public readonly alarmName: pulumi.Output<string>;
+    /** ARN of that alarm. */
     public readonly alarmArn: pulumi.Output<string>;
     /** The alarm that fires when the instance runs but its agent is silent. */
     public readonly silentAlarmName: pulumi.Output<string>;
+    /** ARN of the silent-agent alarm. */
     public readonly silentAlarmArn: pulumi.Output<string>;
-    /** The resolved settings the alarms use (for dashboards and outputs). */
+    /** Minutes without an active session before the stop, as resolved (default applied). */
     public readonly idleMinutes: number;
+    /** CloudWatch namespace of the agent's metric, as resolved. */
     public readonly namespace: string;
+    /** CloudWatch metric name of the agent's metric, as resolved. */
     public readonly metricName: string;
     /** A ready-to-paste command that logs in to the instance. */
     public readonly sshCommand: pulumi.Output<string>;
@@ -268,7 +291,7 @@ export class IdleStop extends pulumi.ComponentResource {
                 idleMinutes: settings.idleMinutes,
             })),
             credentialsFile: identity.credentialsFile,
-            payloadDir: defaultPayloadDir,
+            payloadDir: ensureAgentPayload(defaultPayloadDir, payloadBuildScript),
             nodeDistUrl: settings.nodeDistUrl,
             clientAliveIntervalSeconds: settings.clientAliveIntervalSeconds || undefined,
             clientAliveCountMax: settings.clientAliveIntervalSeconds ? settings.clientAliveCountMax : undefined,

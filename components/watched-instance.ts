@@ -7,8 +7,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { nodeUserData } from "./node-user-data";
 
-/** Settings for an instance that idle-stop creates. */
-export interface CreatedInstanceArgs {
+/**
+ * Settings for an instance that idle-stop creates. (Named without `Args`: it is the type's name in
+ * the package schema, and other languages' SDKs append `Args` themselves.)
+ */
+export interface NewInstance {
     /** EC2 instance type. Default `t3.micro`. */
     readonly instanceType?: pulumi.Input<string>;
     /** AMI id. Default: the latest Ubuntu 24.04 LTS (amd64) image published by Canonical. */
@@ -26,6 +29,9 @@ export interface CreatedInstanceArgs {
     /** Base URL of Node.js releases, for user data on private subnets. Default `https://nodejs.org/dist`. */
     readonly nodeDistUrl?: string;
 }
+
+/** The former name of NewInstance, kept for TypeScript callers. */
+export type CreatedInstanceArgs = NewInstance;
 
 export interface WatchedInstance {
     readonly instanceId: pulumi.Output<string>;
@@ -49,7 +55,7 @@ export function adoptInstance(name: string, instanceId: string, parent: pulumi.R
 
 export function createInstance(
     name: string,
-    args: CreatedInstanceArgs,
+    args: NewInstance,
     sshPort: number,
     instanceProfileName: pulumi.Input<string> | undefined,
     tags: Record<string, string>,
