@@ -8,18 +8,18 @@ import { createFleetDashboard, DashboardInstance } from "./fleet-dashboard";
 import { idleStopDefaults } from "./idle-stop";
 import { checkInteger, checkMetricName, InvalidSettingError, settingRanges } from "./validation";
 
-/** One watched instance on the dashboard; the values come from its IdleStop's outputs. */
+/** One watched instance on the dashboard; the values come from its IdleStop's outputs (hence inputs, not plain values). */
 export interface DashboardEntry {
     /** Label of the instance on the dashboard (e.g. the IdleStop's name); unique within the dashboard. */
     readonly name: string;
     /** The watched instance's id (IdleStop's `instanceId`). */
     readonly instanceId: pulumi.Input<string>;
     /** Minutes at 0 sessions before the stop, shown as the threshold (IdleStop's `idleMinutes`). Default 15. */
-    readonly idleMinutes?: number;
+    readonly idleMinutes?: pulumi.Input<number>;
     /** CloudWatch namespace of the agent's metric (IdleStop's `namespace`). Default `IdleStop`. */
-    readonly namespace?: string;
+    readonly namespace?: pulumi.Input<string>;
     /** CloudWatch metric name (IdleStop's `metricName`). Default `ActiveSessions`. */
-    readonly metricName?: string;
+    readonly metricName?: pulumi.Input<string>;
     /** Alarms whose state the dashboard shows (IdleStop's `alarmArn` and `silentAlarmArn`). Default none. */
     readonly alarmArns?: pulumi.Input<string>[];
 }
@@ -38,16 +38,25 @@ export class FleetDashboard extends pulumi.ComponentResource {
 
     constructor(name: string, args: FleetDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
         super("idle-stop:index:FleetDashboard", name, {}, opts);
-        const entries = checkEntries(args.instances);
-        const instances = entries.map((entry) => pulumi.all([entry.instanceId, pulumi.all(entry.alarmArns ?? [])])
-            .apply(([instanceId, alarmArns]): DashboardInstance => ({
+        const entries = checkNames(args.instances);
+        const instances = entries.map((entry, index) => pulumi.all([
+            entry.instanceId,
+            entry.idleMinutes ?? idleStopDefaults.idleMinutes,
+            entry.namespace ?? idleStopDefaults.namespace,
+            entry.metricName ?? idleStopDefaults.metricName,
+            pulumi.all(entry.alarmArns ?? []),
+        ]).apply(([instanceId, idleMinutes, namespace, metricName, alarmArns]): DashboardInstance => {
+            // Known only once the IdleStop outputs they come from resolve: checked here.
+            const key = `instances[${index}]`;
+            return {
                 name: entry.name,
                 instanceId,
-                idleMinutes: entry.idleMinutes ?? idleStopDefaults.idleMinutes,
-                namespace: entry.namespace ?? idleStopDefaults.namespace,
-                metricName: entry.metricName ?? idleStopDefaults.metricName,
+                idleMinutes: checkInteger(`${key}.idleMinutes`, idleMinutes, settingRanges.idleMinutes.min, settingRanges.idleMinutes.max),
+                namespace: checkMetricName(`${key}.namespace`, namespace),
+                metricName: checkMetricName(`${key}.metricName`, metricName),
                 alarmArns,
-            })));
+            };
+        }));
         const dashboard = createFleetDashboard(name, instances, { parent: this });
         this.dashboardName = dashboard.dashboard.dashboardName;
         this.consoleUrl = dashboard.consoleUrl;
@@ -55,22 +64,16 @@ export class FleetDashboard extends pulumi.ComponentResource {
     }
 }
 
-function checkEntries(instances: DashboardEntry[] | undefined): DashboardEntry[] {
+function checkNames(instances: DashboardEntry[] | undefined): DashboardEntry[] {
     if (!Array.isArray(instances) || instances.length === 0) {
         throw new InvalidSettingError("instances", instances, "a list of at least one watched instance");
     }
     const seen = new Set<string>();
     instances.forEach((entry, index) => {
-        const key = `instances[${index}]`;
         if (typeof entry.name !== "string" || entry.name.trim() === "" || seen.has(entry.name)) {
-            throw new InvalidSettingError(`${key}.name`, entry.name, "a label unique within the dashboard");
+            throw new InvalidSettingError(`instances[${index}].name`, entry.name, "a label unique within the dashboard");
         }
         seen.add(entry.name);
-        if (entry.idleMinutes !== undefined) {
-            checkInteger(`${key}.idleMinutes`, entry.idleMinutes, settingRanges.idleMinutes.min, settingRanges.idleMinutes.max);
-        }
-        if (entry.namespace !== undefined) checkMetricName(`${key}.namespace`, entry.namespace);
-        if (entry.metricName !== undefined) checkMetricName(`${key}.metricName`, entry.metricName);
     });
     return instances;
 }

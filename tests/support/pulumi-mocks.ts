@@ -212,7 +212,7 @@ function forgetProgramModules(): void {
     }
 }
 
-async function settle(): Promise<void> {
+export async function settle(): Promise<void> {
     const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
     if (waitForRPCs) await waitForRPCs();
     // Registrations finish on later turns of the event loop; wait until nothing new arrives.
