@@ -9,7 +9,9 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { IdleStop, IdleStopArgs } from "../../components";
+import * as library from "../../components";
+import { IdleStop, IdleStopArgs, InstanceAction } from "../../components";
+import { packageComponents } from "../../components/package-provider";
 import { packageProvider } from "../support/idle-stop-package";
 import { isWireSecret, mockAws, RecordedResource, recorded, resolve, settle } from "../support/pulumi-mocks";
 import { named, single, typeCounts } from "../support/resources";
@@ -79,6 +81,11 @@ describe("the idle-stop package: construct() for programs in other languages", f
     beforeEach(() => {
         mockAws.region = "us-east-1";
         registerAdoptedInstance();
+    });
+
+    it("offers the component classes that components/index.ts exports to TypeScript programs", () => {
+        assert.deepEqual(packageComponents.map((component) => component.name), ["IdleStop", "FleetDashboard", "NotificationTopic"]);
+        assert.deepEqual(packageComponents, [library.IdleStop, library.FleetDashboard, library.NotificationTopic]);
     });
 
     it("declares for an adopted instance exactly what the TypeScript component declares", async () => {
@@ -157,7 +164,7 @@ describe("the idle-stop package: construct() for programs in other languages", f
         });
         const twin = await declareInTypeScript("scratch", {
             instance: { keyName: "team-key", instanceType: "t3.small", sshIngressCidrs: ["203.0.113.7/32"], rootVolumeGb: 30 },
-            action: "terminate",
+            action: InstanceAction.Terminate,
             warnMinutes: 5,
             notificationTopicArn: topicArn,
             ssh: { privateKey: pulumi.secret(testPrivateKey) },
