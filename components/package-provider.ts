@@ -16,13 +16,31 @@ export const packageDir = path.resolve(__dirname, "..");
 /** The components the package offers, as `idle-stop:index:<class name>`. */
 export const packageComponents = [IdleStop, FleetDashboard, NotificationTopic];
 
+/** What the inference cannot read from TypeScript types: a secret value, a whole number. */
+export interface PropertyRefinement {
+    readonly secret?: true;
+    readonly integer?: true;
+}
+
 /**
- * Inputs the schema marks secret, by type token. The inference cannot read this from the source,
- * so it is added here; every language's SDK then treats the value as a secret. (The component
- * wraps the key in `pulumi.secret` either way.)
+ * Refinements of the inferred schema, by type token and property name (for a component: its input
+ * and its output of that name). The private key is marked secret, so every language's SDK treats
+ * it as one (the component wraps it in `pulumi.secret` either way); whole-number settings become
+ * `integer`, so Go, C# and Python get int types instead of floats. A listed property that is no
+ * longer in the schema is an error.
  */
-export const secretInputs: Readonly<Record<string, readonly string[]>> = {
-    "idle-stop:index:SshConnection": ["privateKey"],
+export const schemaRefinements: Readonly<Record<string, Readonly<Record<string, PropertyRefinement>>>> = {
+    "idle-stop:index:IdleStop": {
+        idleMinutes: { integer: true },
+        silentMinutes: { integer: true },
+        warnMinutes: { integer: true },
+        sampleSeconds: { integer: true },
+        clientAliveIntervalSeconds: { integer: true },
+        clientAliveCountMax: { integer: true },
+    },
+    "idle-stop:index:SshConnection": { privateKey: { secret: true }, port: { integer: true } },
+    "idle-stop:index:NewInstance": { rootVolumeGb: { integer: true } },
+    "idle-stop:index:DashboardEntry": { idleMinutes: { integer: true } },
 };
 
 interface PackageJson {
@@ -37,24 +55,33 @@ export function packageName(): string {
 }
 
 interface SchemaProperty {
+    type?: string;
     secret?: boolean;
 }
+type Properties = Record<string, SchemaProperty>;
 interface PackageSchema {
-    resources: Record<string, { inputProperties: Record<string, SchemaProperty> }>;
-    types: Record<string, { properties?: Record<string, SchemaProperty> }>;
+    resources: Record<string, { inputProperties: Properties; properties: Properties }>;
+    types: Record<string, { properties?: Properties }>;
 }
 
-/** Adds `secret: true` to the inputs listed in secretInputs; a listed input that no longer exists is an error. */
-export function markSecretInputs(schemaJson: string): string {
+/** Applies schemaRefinements to an inferred schema (JSON in, JSON out). */
+export function refineSchema(schemaJson: string): string {
     const schema = JSON.parse(schemaJson) as PackageSchema;
-    for (const [token, names] of Object.entries(secretInputs)) {
-        const properties = schema.types[token]?.properties ?? schema.resources[token]?.inputProperties;
-        for (const name of names) {
-            const property = properties?.[name];
-            if (!property) {
-                throw new Error(`idle-stop package: secret input ${token}.${name} is not in the inferred schema`);
+    for (const [token, refinements] of Object.entries(schemaRefinements)) {
+        const resource = schema.resources[token];
+        const propertySets = resource ? [resource.inputProperties, resource.properties] : [schema.types[token]?.properties ?? {}];
+        for (const [name, refinement] of Object.entries(refinements)) {
+            const found = propertySets.map((properties) => properties[name]).filter((property) => property !== undefined);
+            if (found.length === 0) {
+                throw new Error(`idle-stop package: ${token}.${name} (listed in schemaRefinements) is not in the inferred schema`);
             }
-            property.secret = true;
+            for (const property of found) {
+                if (refinement.secret) property.secret = true;
+                if (refinement.integer) {
+                    if (property.type !== "number") throw new Error(`idle-stop package: ${token}.${name} is inferred as ${property.type}, not a number`);
+                    property.type = "integer";
+                }
+            }
         }
     }
     return JSON.stringify(schema);
@@ -68,7 +95,7 @@ export class IdleStopProvider extends ComponentProvider {
     }
 
     async getSchema(): Promise<string> {
-        this.markedSchema ??= markSecretInputs(await super.getSchema());
+        this.markedSchema ??= refineSchema(await super.getSchema());
         return this.markedSchema;
     }
 }

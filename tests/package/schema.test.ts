@@ -4,6 +4,7 @@ import * as path from "path";
 import { credentialsModes } from "../../components/agent-identity";
 import { instanceActions } from "../../components/idle-alarm";
 import { idleStopDefaults } from "../../components/idle-stop";
+import { refineSchema } from "../../components/package-provider";
 import { formatSchema, regenerateCommand, schemaFile } from "../../components/schema-file";
 import { PackageSchema, packageProvider, packageSchema, referencedType, SchemaProperty } from "../support/idle-stop-package";
 
@@ -13,20 +14,20 @@ const idleStopToken = "idle-stop:index:IdleStop";
 const expectedIdleStopInputs: Record<string, { type: string; required?: boolean; plain: boolean; says: RegExp }> = {
     instanceId: { type: "string", plain: true, says: /adopt.*`i-` \+ 8 or 17 hex digits/is },
     instance: { type: "#/types/idle-stop:index:NewInstance", plain: true, says: /instance idle-stop creates.*not.*together with `instanceId`/is },
-    idleMinutes: { type: "number", plain: true, says: /1\.\.1440\. Default 15\./ },
+    idleMinutes: { type: "integer", plain: true, says: /1\.\.1440\. Default 15\./ },
     ssh: { type: "#/types/idle-stop:index:SshConnection", required: true, plain: true, says: /SSH settings/ },
     credentials: { type: "#/types/idle-stop:index:CredentialsMode", plain: true, says: /`instance-profile` for a created instance and\s+`iam-user` for an adopted one/ },
     action: { type: "#/types/idle-stop:index:InstanceAction", plain: true, says: /Default `stop`/ },
     allowTerminateAdopted: { type: "boolean", plain: true, says: /Default false/ },
-    silentMinutes: { type: "number", plain: true, says: /5\.\.1440\. Default 10\./ },
-    warnMinutes: { type: "number", plain: true, says: /0 disables\. Default 5\./ },
+    silentMinutes: { type: "integer", plain: true, says: /5\.\.1440\. Default 10\./ },
+    warnMinutes: { type: "integer", plain: true, says: /0 disables\. Default 5\./ },
     notificationTopicArn: { type: "string", plain: false, says: /SNS topic/ },
     namespace: { type: "string", plain: true, says: /Default `IdleStop`/ },
     metricName: { type: "string", plain: true, says: /Default `ActiveSessions`/ },
-    sampleSeconds: { type: "number", plain: true, says: /1\.\.60\. Default 10\./ },
+    sampleSeconds: { type: "integer", plain: true, says: /1\.\.60\. Default 10\./ },
     nodeDistUrl: { type: "string", plain: true, says: /Default `https:\/\/nodejs\.org\/dist`/ },
-    clientAliveIntervalSeconds: { type: "number", plain: true, says: /0 leaves sshd alone\. Default 60\./ },
-    clientAliveCountMax: { type: "number", plain: true, says: /Default 3\./ },
+    clientAliveIntervalSeconds: { type: "integer", plain: true, says: /0 leaves sshd alone\. Default 60\./ },
+    clientAliveCountMax: { type: "integer", plain: true, says: /Default 3\./ },
     tags: { type: "map of string", plain: true, says: /Tags for every taggable resource/ },
 };
 
@@ -37,7 +38,7 @@ const expectedIdleStopOutputs: Record<string, string> = {
     alarmArn: "string",
     silentAlarmName: "string",
     silentAlarmArn: "string",
-    idleMinutes: "number",
+    idleMinutes: "integer",
     namespace: "string",
     metricName: "string",
     sshCommand: "string",
@@ -138,6 +139,7 @@ describe("the idle-stop package schema (inferred from the TypeScript source)", f
         assert.deepEqual(Object.keys(ssh.properties!).sort(), ["host", "port", "privateKey", "user"]);
         assert.equal(ssh.properties!.privateKey.secret, true);
         assert.equal(ssh.properties!.privateKey.type, "string");
+        assert.equal(ssh.properties!.port.type, "integer");
         assert.deepEqual(ssh.required, ["privateKey"]);
         assert.equal(ssh.properties!.host.plain, undefined, "host may be an output (e.g. an Elastic IP)");
         for (const [name, property] of Object.entries(ssh.properties!)) {
@@ -162,7 +164,7 @@ describe("the idle-stop package schema (inferred from the TypeScript source)", f
         const instance = referencedType(schema, schema.resources[idleStopToken].inputProperties.instance);
         assert.deepEqual(instance.required, []);
         assert.equal(typeOf(instance.properties!.sshIngressCidrs), "array of string");
-        assert.equal(typeOf(instance.properties!.rootVolumeGb), "number");
+        assert.equal(typeOf(instance.properties!.rootVolumeGb), "integer");
         assert.equal(instance.properties!.instanceType.plain, undefined, "instanceType may be an output");
         for (const [name, property] of Object.entries(instance.properties!)) {
             assert.ok(property.description, `instance.${name} is documented`);
@@ -190,6 +192,7 @@ describe("the idle-stop package schema (inferred from the TypeScript source)", f
         assert.deepEqual(dashboard.requiredInputs, ["instances"]);
         const entry = referencedType(schema, dashboard.inputProperties.instances.items!);
         assert.deepEqual(entry.required, ["instanceId", "name"]);
+        assert.equal(entry.properties!.idleMinutes.type, "integer");
         for (const fromOutput of ["instanceId", "idleMinutes", "namespace", "metricName"]) {
             assert.equal(entry.properties![fromOutput].plain, undefined, `${fromOutput} takes an IdleStop output`);
         }
@@ -198,6 +201,12 @@ describe("the idle-stop package schema (inferred from the TypeScript source)", f
         assert.equal(typeOf(topic.inputProperties.emails), "array of string");
         assert.deepEqual(topic.requiredInputs, ["emails"]);
         assert.deepEqual(Object.keys(topic.properties), ["topicArn"]);
+    });
+
+    it("refuses to refine a property the inference no longer produces (a rename must update the list)", () => {
+        const withoutKey = JSON.parse(JSON.stringify(schema)) as { types: Record<string, { properties: Record<string, unknown> }> };
+        delete withoutKey.types["idle-stop:index:SshConnection"].properties.privateKey;
+        assert.throws(() => refineSchema(JSON.stringify(withoutKey)), /idle-stop:index:SshConnection\.privateKey \(listed in schemaRefinements\) is not in the inferred schema/);
     });
 
     it("matches the committed schema.json", async () => {
