@@ -78,7 +78,7 @@ export function refineSchema(schemaJson: string): string {
             for (const property of found) {
                 if (refinement.secret) property.secret = true;
                 if (refinement.integer) {
-                    if (property.type !== "number") throw new Error(`idle-stop package: ${token}.${name} is inferred as ${property.type}, not a number`);
+                    if (property.type !== "number" && property.type !== "integer") throw new Error(`idle-stop package: ${token}.${name} is inferred as ${property.type}, not a number`);
                     property.type = "integer";
                 }
             }
