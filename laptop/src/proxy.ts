@@ -1,0 +1,43 @@
+/**
+ * `idle-stop proxy`: an SSH ProxyCommand that wakes the box. Brings the instance to `running`
+ * (see instances.ts), reads its address as it is NOW (a stop/start changes the public IP), dials
+ * the SSH port until it accepts, and relays stdin/stdout over that connection. Nothing is written
+ * to stdout before the relay starts: stdout is the SSH stream.
+ */
+import { RuntimeError } from "../../agent/src/errors";
+import { AddressChoice, addressOf, ec2Client, ensureRunning } from "./instances";
+import { Progress } from "./progress";
+import { connectWhenReady, relay } from "./relay";
+
+export interface ProxyOptions {
+    readonly instanceId: string;
+    readonly region?: string;
+    readonly port: number;
+    readonly address: AddressChoice;
+    readonly timeoutSeconds: number;
+    readonly name?: string;
+}
+
+/** How often the instance's state is read while it starts or stops. */
+const pollMs = 1000;
+
+export async function runProxy(options: ProxyOptions): Promise<number> {
+    const deadline = Date.now() + options.timeoutSeconds * 1000;
+    const progress = new Progress();
+    const ec2 = ec2Client(options.region);
+    const woken = await ensureRunning(ec2, options.instanceId, { label: options.name, deadline, pollMs, observer: progress });
+    const host = addressOf(woken.instance, options.address);
+    if (host === undefined) {
+        throw new RuntimeError(`${woken.label} (${options.instanceId}) has no ${options.address === "auto" ? "" : `${options.address} `}address`);
+    }
+    let waiting = false;
+    const socket = await connectWhenReady(host, options.port, deadline, 1000, () => {
+        if (!waiting) progress.phase(`${woken.label} is running; waiting for SSH on ${host}:${options.port}`);
+        waiting = true;
+    }).catch((err: Error) => {
+        throw new RuntimeError(`timed out: ${woken.label} (${options.instanceId}) runs but ${host}:${options.port} does not accept connections (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+    });
+    progress.done(`${woken.label} is up`);
+    await relay(socket, process.stdin, process.stdout);
+    return 0;
+}
