@@ -263,7 +263,7 @@ class NodeSha256 {
 const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 /** Recomputes the SigV4 signature of a request with the SDK's signer and the known secret. */
-export async function verifySigV4(req: http.IncomingMessage, body: Buffer, secret: string, accessKeyId: string): Promise<SignatureCheck> {
+export async function verifySigV4(req: http.IncomingMessage, body: Buffer, secret: string, accessKeyId: string, expectedService = "monitoring"): Promise<SignatureCheck> {
     const auth = req.headers.authorization;
     if (!auth) return { valid: false, problem: "no Authorization header" };
     const m = AUTH.exec(auth);
@@ -271,7 +271,7 @@ export async function verifySigV4(req: http.IncomingMessage, body: Buffer, secre
     const [, akid, day, region, service, signedList, signature] = m;
     const base = { accessKeyId: akid, region, service, signedHeaders: signedList.split(";") };
     if (akid !== accessKeyId) return { ...base, valid: false, problem: `unknown access key ${akid}` };
-    if (service !== "monitoring") return { ...base, valid: false, problem: `credential scope service ${service}, CloudWatch signs as "monitoring"` };
+    if (service !== expectedService) return { ...base, valid: false, problem: `credential scope service ${service}, expected "${expectedService}"` };
     const amzDate = req.headers["x-amz-date"];
     if (typeof amzDate !== "string" || !/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== day) {
         return { ...base, valid: false, problem: `bad X-Amz-Date ${String(amzDate)}` };
