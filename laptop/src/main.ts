@@ -2,11 +2,8 @@
 import { errorMessage, RuntimeError, UsageError } from "../../agent/src/errors";
 import { choiceOption, integerOption, parseCommand, stringOption } from "./args";
 import { COMMAND_HELP, USAGE } from "./help";
-import { runLifecycle } from "./lifecycle";
 import { endProgressLine } from "./progress";
-import { runProxy } from "./proxy";
-import { runSshConfig } from "./ssh-config";
-import { runStart, runStatus, runStop } from "./status";
+// Commands are loaded when used: `--help` and usage errors never pay for the AWS SDK's start-up.
 
 const stackOption = { stack: { type: "string" } } as const;
 
@@ -42,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
             const instanceId = stringOption(p, "instance-id");
             if (instanceId === undefined) throw new UsageError("proxy: --instance-id is required");
             if (!/^i-[0-9a-f]{8}([0-9a-f]{9})?$/.test(instanceId)) throw new UsageError(`proxy: --instance-id ${JSON.stringify(instanceId)}: expected i- and 8 or 17 hex digits`);
+            const { runProxy } = await import("./proxy");
             return runProxy({
                 instanceId,
                 region: stringOption(p, "region"),
@@ -53,15 +51,18 @@ async function main(argv: string[]): Promise<number> {
         }
         case "ssh-config": {
             const p = parseCommand(command, own, { ...stackOption, write: { type: "boolean" } }, { min: 0, max: 0 });
+            const { runSshConfig } = await import("./ssh-config");
             return runSshConfig({ stack: stringOption(p, "stack"), write: p.values.write === true });
         }
         case "status": {
             const p = parseCommand(command, own, { ...stackOption, json: { type: "boolean" } }, { min: 0, max: 0 });
+            const { runStatus } = await import("./status");
             return runStatus({ stack: stringOption(p, "stack"), json: p.values.json === true });
         }
         case "start":
         case "stop": {
             const p = parseCommand(command, own, stackOption, { min: 1, max: 1 });
+            const { runStart, runStop } = await import("./status");
             const run = command === "start" ? runStart : runStop;
             return run({ stack: stringOption(p, "stack"), name: p.positionals[0] });
         }
@@ -81,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
                     pulumiArgs.push(arg);
                 }
             }
+            const { runLifecycle } = await import("./lifecycle");
             return runLifecycle(command, { stack, pulumiArgs });
         }
     }
