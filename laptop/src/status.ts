@@ -59,7 +59,8 @@ async function alarmStates(cloudwatch: CloudWatchClient, names: string[], region
 
 async function lastDatapoints(cloudwatch: CloudWatchClient, boxes: WatchedBox[], region: string, now: Date): Promise<Map<string, MetricDataResult>> {
     const windowMinutes = Math.max(...boxes.map((b) => b.idleMinutes)) + 10;
-    const out = await awsCall({ action: "cloudwatch:GetMetricData", target: `${boxes.map((b) => b.metricName).join(", ")} in ${region}` },
+    const metrics = [...new Set(boxes.map((b) => `${b.namespace}/${b.metricName}`))].join(", ");
+    const out = await awsCall({ action: "cloudwatch:GetMetricData", target: `${metrics} in ${region}` },
         () => cloudwatch.send(new GetMetricDataCommand({
             StartTime: new Date(now.getTime() - windowMinutes * minuteMs),
             EndTime: now,
