@@ -21,6 +21,9 @@ await build({
     bundle: true,
     splitting: true,
     platform: "node",
+    // The AWS SDK's ES module build (dist-es) lets esbuild drop the EC2 API shapes we never call;
+    // its CommonJS build (node's default) would carry all of them (1.3 MB, most of the start-up).
+    mainFields: ["module", "main"],
     target: "node20",
     format: "esm",
     minify: true,
