@@ -20,6 +20,11 @@ export interface InstanceView {
     readonly name?: string;
 }
 
+/** "devbox (i-0123...)", or just the id when the box has no other name. */
+export function boxLabel(label: string, id: string): string {
+    return label === id ? id : `${label} (${id})`;
+}
+
 export type AddressChoice = "auto" | "public" | "private";
 
 function view(instance: Instance): InstanceView {
@@ -134,7 +139,7 @@ export async function ensureRunning(ec2: EC2Client, id: string, options: WakeOpt
                 return { instance, initialState, started, label };
             case "terminated":
             case "shutting-down":
-                throw new RuntimeError(`${label} (${id}) is ${instance.state}; it cannot be started again`);
+                throw new RuntimeError(`${boxLabel(label, id)} is ${instance.state}; it cannot be started again`);
             case "stopped":
                 if (!started) {
                     phase(`${label} is stopped; starting it`);
@@ -158,7 +163,7 @@ export async function ensureRunning(ec2: EC2Client, id: string, options: WakeOpt
                 phase(`${label} is ${instance.state}`);
         }
         if (Date.now() + options.pollMs > options.deadline) {
-            throw new WakeTimeout(`timed out: ${label} (${id}) is still ${instance.state}`);
+            throw new WakeTimeout(`timed out: ${boxLabel(label, id)} is still ${instance.state}`);
         }
         await sleep(options.pollMs);
     }

@@ -5,7 +5,7 @@
  * to stdout before the relay starts: stdout is the SSH stream.
  */
 import { RuntimeError } from "../../agent/src/errors";
-import { AddressChoice, addressOf, ec2Client, ensureRunning } from "./instances";
+import { AddressChoice, addressOf, boxLabel, ec2Client, ensureRunning } from "./instances";
 import { Progress } from "./progress";
 import { connectWhenReady, relay } from "./relay";
 
@@ -28,14 +28,14 @@ export async function runProxy(options: ProxyOptions): Promise<number> {
     const woken = await ensureRunning(ec2, options.instanceId, { label: options.name, deadline, pollMs, observer: progress });
     const host = addressOf(woken.instance, options.address);
     if (host === undefined) {
-        throw new RuntimeError(`${woken.label} (${options.instanceId}) has no ${options.address === "auto" ? "" : `${options.address} `}address`);
+        throw new RuntimeError(`${boxLabel(woken.label, options.instanceId)} has no ${options.address === "auto" ? "" : `${options.address} `}address`);
     }
     let waiting = false;
     const socket = await connectWhenReady(host, options.port, deadline, 1000, () => {
         if (!waiting) progress.phase(`${woken.label} is running; waiting for SSH on ${host}:${options.port}`);
         waiting = true;
     }).catch((err: Error) => {
-        throw new RuntimeError(`timed out: ${woken.label} (${options.instanceId}) runs but ${host}:${options.port} does not accept connections (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+        throw new RuntimeError(`timed out: ${boxLabel(woken.label, options.instanceId)} runs but ${host}:${options.port} does not accept connections (${(err as NodeJS.ErrnoException).code ?? err.message})`);
     });
     progress.done(`${woken.label} is up`);
     await relay(socket, process.stdin, process.stdout);

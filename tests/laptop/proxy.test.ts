@@ -84,6 +84,26 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
         assert.equal(ec2.calls("StartInstances", id).length, 0);
     });
 
+    it("--address picks the private or public address; auto falls back to the private one", async () => {
+        ec2.publicAddress = ""; // no public IP, as in a private subnet
+        try {
+            const id = newId();
+            ec2.addInstance({ id, state: "stopped", privateIp: "127.0.0.1" });
+            const priv = await sshThroughProxy(id, "echo private-ok", undefined, ["--address", "private"]);
+            assert.equal(priv.code, 0, priv.stderr);
+            assert.equal(priv.stdout, "private-ok\n");
+            const auto = await sshThroughProxy(id, "echo auto-ok");
+            assert.equal(auto.code, 0, auto.stderr);
+            assert.equal(auto.stdout, "auto-ok\n");
+            const pub = await runLaptop(["proxy", "--instance-id", id, "--region", "eu-west-1", "--address", "public"], { env });
+            assert.equal(pub.code, 1);
+            assert.equal(pub.stderr, `idle-stop: ${id} has no public address\n`);
+            assert.equal(ec2.calls("StartInstances", id).length, 1);
+        } finally {
+            ec2.publicAddress = "127.0.0.1";
+        }
+    });
+
     it("carries large binary streams both ways intact", async () => {
         const id = newId();
         ec2.addInstance({ id, state: "running" });
@@ -119,8 +139,7 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
             assert.match(lines[lines.length - 1], /^idle-stop: missing permission ec2:StartInstances/);
             assert.ok(lines.length <= 2, `progress line + one error line, got:\n${direct.stderr}`);
         } finally {
-            ec2.deny("none");
-            (ec2 as unknown as { denied: Set<string> }).denied.clear();
+            ec2.allowAll();
         }
     });
 
@@ -147,7 +166,22 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
         });
         const t = await runLaptop(["proxy", "--instance-id", id, "--region", "eu-west-1", "--port", String(closed), "--timeout", "3"], { env });
         assert.equal(t.code, 1);
-        assert.match(t.stderr, new RegExp(`idle-stop: timed out: ${id} \\(${id}\\) runs but 127\\.0\\.0\\.1:${closed} does not accept connections \\(ECONNREFUSED\\)\\n$`));
+        assert.match(t.stderr, new RegExp(`idle-stop: timed out: ${id} runs but 127\\.0\\.0\\.1:${closed} does not accept connections \\(ECONNREFUSED\\)\\n$`));
+    });
+
+    it("gives up with one line when the box does not come up in --timeout", async () => {
+        ec2.pendingMs = 30000;
+        try {
+            const id = newId();
+            ec2.addInstance({ id, state: "stopped", name: "slowbox" });
+            const r = await runLaptop(["proxy", "--instance-id", id, "--region", "eu-west-1", "--timeout", "2"], { env });
+            assert.equal(r.code, 1);
+            assert.equal(r.stdout, "");
+            assert.match(r.stderr, new RegExp(`^idle-stop: slowbox is stopped; starting it \\.\\.\\.\\nidle-stop: timed out: slowbox \\(${id}\\) is still pending\\n$`));
+            assert.equal(ec2.calls("StartInstances", id).length, 1);
+        } finally {
+            ec2.pendingMs = 1500;
+        }
     });
 
     it("half-closes: the server's answer after our EOF still arrives", async () => {

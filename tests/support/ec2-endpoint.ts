@@ -115,6 +115,11 @@ export class Ec2Endpoint {
         this.denied.add(action);
     }
 
+    /** Allow every action again. */
+    allowAll(): void {
+        this.denied.clear();
+    }
+
     /** Accepted calls of one action (optionally for one instance). */
     calls(action: string, instanceId?: string): Ec2Call[] {
         return this.log.filter((c) => c.action === action && c.status === 200
