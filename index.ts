@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { IdleStop, InvalidSettingError } from "./components";
-import { addressOverridesEnv, parseAddressOverrides } from "./components/address-overrides";
+import { addressOverridesEnv, connectionOnlyEnv, parseAddressOverrides, parseConnectionOnly } from "./components/address-overrides";
 import { createFleetDashboard } from "./components/fleet-dashboard";
 import { createNotifications } from "./components/notifications";
 import { configNamespace, readStackConfig, StackSettings } from "./components/stack-config";
@@ -33,6 +33,7 @@ const watchers = settings.instances.map(({ name, args }) =>
     new IdleStop(name, {
         ...args,
         ssh: { ...args.ssh, currentAddress: currentAddresses[name] },
+        agentConnectionOnly: parseConnectionOnly(process.env[connectionOnlyEnv]),
         notificationTopicArn: notifications?.topic.arn,
     }));
 

@@ -11,6 +11,18 @@
  * No Pulumi imports: the laptop command uses the same name and format.
  */
 
+/**
+ * `1`: the run only moves each agent push's stored connection to the current address and keeps
+ * what is installed (the push resources ignore every other change). The lifecycle runs it, targeted
+ * at the agent commands, before a destroy or a deploy: a replaced or deleted `remote.Command` runs
+ * its delete with the stored connection, which must be the box's address now.
+ */
+export const connectionOnlyEnv = "IDLE_STOP_CONNECTION_ONLY";
+
+export function parseConnectionOnly(raw: string | undefined): boolean {
+    return raw === "1";
+}
+
 /** `{"<watched instance name>": "<host or address>", ...}` as JSON. */
 export const addressOverridesEnv = "IDLE_STOP_SSH_HOSTS";
 

@@ -95,6 +95,12 @@ export interface IdleStopArgs {
     readonly clientAliveIntervalSeconds?: number;
     /** sshd `ClientAliveCountMax` for that drop-in. Default 3. */
     readonly clientAliveCountMax?: number;
+    /**
+     * Only move the agent push's stored SSH connection to the current address; every other change
+     * to the push is ignored for this run. Used by the lifecycle commands before a destroy or a
+     * replacement (see components/address-overrides.ts). Default false.
+     */
+    readonly agentConnectionOnly?: boolean;
     /** Tags for every taggable resource. Default `{}` (the component adds `idle-stop: <name>`). */
     readonly tags?: Record<string, string>;
 }
@@ -290,6 +296,7 @@ export class IdleStop extends pulumi.ComponentResource {
             clientAliveIntervalSeconds: settings.clientAliveIntervalSeconds || undefined,
             clientAliveCountMax: settings.clientAliveIntervalSeconds ? settings.clientAliveCountMax : undefined,
             dependsOn: watched.instance ? [watched.instance, policy] : [policy],
+            connectionOnly: args.agentConnectionOnly === true,
         }, this);
 
         this.instanceId = watched.instanceId;

@@ -9,13 +9,16 @@
  *   deploy:  if boxes sleep, a preview (with each box's last known address, so an address alone
  *            changes nothing) tells whose agent resources change; only those are started, and the
  *            run gets their current addresses (IDLE_STOP_SSH_HOSTS, read by index.ts).
- *   destroy: every box is started; where its address changed, `pulumi up --target <agent command>`
- *            records the current connection first (a connection change is an in-place update that
- *            re-runs the idempotent installer); then `pulumi destroy`.
+ *   destroy: every box is started, then `pulumi destroy`.
+ * Before either, where a box that runs now has an address other than the stored one, a
+ * `pulumi up --target <agent command>` in connection-only mode (IDLE_STOP_CONNECTION_ONLY: the
+ * program ignores every other change to the push) records the current connection: a connection
+ * change is an in-place update that re-runs the installed release's idempotent installer. Without
+ * it, a destroyed, removed or replaced agent command would dial the stored, dead address.
  * Boxes that were asleep are stopped again afterwards, also when Pulumi fails (a created box that
  * the destroy terminated is gone; an adopted box is left as it was found).
  */
-import { formatAddressOverrides, addressOverridesEnv } from "../../components/address-overrides";
+import { addressOverridesEnv, connectionOnlyEnv, formatAddressOverrides } from "../../components/address-overrides";
 import { RuntimeError } from "../../agent/src/errors";
 import { addressOf, ec2Client, ensureRunning, InstanceView, stopInstance } from "./instances";
 import { Progress } from "./progress";
@@ -87,8 +90,11 @@ async function backToSleep(woken: Woken[]): Promise<void> {
     }
 }
 
-function pulumiEnv(hosts: Record<string, string>): NodeJS.ProcessEnv {
-    return { ...process.env, [addressOverridesEnv]: formatAddressOverrides(hosts) };
+function pulumiEnv(hosts: Record<string, string>, connectionOnly = false): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, [addressOverridesEnv]: formatAddressOverrides(hosts) };
+    if (connectionOnly) env[connectionOnlyEnv] = "1";
+    else delete env[connectionOnlyEnv];
+    return env;
 }
 
 export async function runLifecycle(command: "deploy" | "destroy", options: { stack?: string; pulumiArgs: string[] }): Promise<number> {
@@ -140,14 +146,12 @@ export async function runLifecycle(command: "deploy" | "destroy", options: { sta
             woken.push(w);
             if (!box.sshHostFixed) hosts[box.name] = w.address;
         }
-        if (command === "destroy") {
-            const stale = boxes.filter((b) => !b.sshHostFixed && !goneStates.has(stateOf(b)) && hosts[b.name] !== b.sshHost);
-            if (stale.length > 0) {
-                say(`recording the current address of ${stale.map((b) => `${b.name} (${hosts[b.name]})`).join(", ")} before the destroy`);
-                const targets = stale.flatMap((b) => ["--target", b.agentCommandUrn]);
-                const refresh = await runPulumi(["up", "--yes", "--skip-preview", ...stack, ...targets], { capture: false, env: pulumiEnv(hosts) });
-                if (refresh.code !== 0) throw new RuntimeError(`\`pulumi up --target\` (updating the agent's connection) failed (exit ${refresh.code})`);
-            }
+        const stale = boxes.filter((b) => !b.sshHostFixed && !goneStates.has(stateOf(b)) && hosts[b.name] !== b.sshHost);
+        if (stale.length > 0) {
+            say(`recording the current address of ${stale.map((b) => `${b.name} (${hosts[b.name]})`).join(", ")} first`);
+            const targets = stale.flatMap((b) => ["--target", b.agentCommandUrn]);
+            const refresh = await runPulumi(["up", "--yes", "--skip-preview", ...stack, ...targets], { capture: false, env: pulumiEnv(hosts, true) });
+            if (refresh.code !== 0) throw new RuntimeError(`\`pulumi up --target\` (moving the agent's stored connection) failed (exit ${refresh.code})`);
         }
         return (await runPulumi([pulumiCommand, ...stack, ...options.pulumiArgs], { capture: false, env: pulumiEnv(hosts) })).code;
     } finally {

@@ -63,6 +63,8 @@ describe("idle-stop deploy / destroy while boxes sleep", function () {
         const [, refresh, destroy] = calls;
         const current = { alice: "127.0.0.1", bob: "127.0.0.1", carol: "127.0.0.1" };
         assert.deepEqual(refresh.hosts, current, "the program gets every box's current address");
+        assert.equal(refresh.connectionOnly, "1", "the targeted update only moves the stored connection");
+        assert.equal(destroy.connectionOnly, null);
         assert.deepEqual(destroy.hosts, current);
         assert.deepEqual(destroy.reachable, { alice: true, bob: true, carol: true }, "every box answers SSH while pulumi runs");
         assert.deepEqual(refresh.reachable, { alice: true, bob: true, carol: true });
@@ -117,13 +119,20 @@ describe("idle-stop deploy / destroy while boxes sleep", function () {
         assert.deepEqual(calls.map((c) => c.argv), [
             ["stack", "output", "--json", "--stack", "dev"],
             ["preview", "--json", "--stack", "dev"],
+            // alice (woken) and carol (running) have new addresses: a replaced agent command's delete
+            // runs with the stored connection, so it is moved first.
+            ["up", "--yes", "--skip-preview", "--stack", "dev", "--target", String(outputs.alice.agentCommandUrn), "--target", String(outputs.carol.agentCommandUrn)],
             ["up", "--stack", "dev", "--yes"],
         ]);
         // Preview: sleeping boxes keep their last known address (so an address alone changes
         // nothing), a running box gets its current one.
         assert.deepEqual(calls[1].hosts, { alice: "198.51.100.7", bob: "198.51.100.8", carol: "127.0.0.1" });
+        assert.equal(calls[1].connectionOnly, null);
         assert.deepEqual(calls[2].hosts, { alice: "127.0.0.1", bob: "198.51.100.8", carol: "127.0.0.1" });
-        assert.equal(calls[2].reachable.alice, true, "alice answers SSH while pulumi up runs");
+        assert.equal(calls[2].connectionOnly, "1");
+        assert.deepEqual(calls[3].hosts, calls[2].hosts);
+        assert.equal(calls[3].connectionOnly, null);
+        assert.equal(calls[3].reachable.alice, true, "alice answers SSH while pulumi up runs");
         assert.equal(startsOf(alice), 1);
         assert.equal(startsOf(bob), 0, "bob's agent is unchanged: left asleep");
         assert.equal(stopsOf(alice), 1, "alice back to sleep");
@@ -134,7 +143,7 @@ describe("idle-stop deploy / destroy while boxes sleep", function () {
     it("deploy with every box awake, or nothing deployed yet, is just pulumi up", async () => {
         const carol = newId();
         ec2.addInstance({ id: carol, state: "running" });
-        pulumi.setOutputs({ instances: { carol: boxOutput("carol", { instanceId: carol, sshPort: sshd().port }) } });
+        pulumi.setOutputs({ instances: { carol: boxOutput("carol", { instanceId: carol, sshPort: sshd().port, sshHost: "127.0.0.1" }) } });
         const r = await runLaptop(["deploy", "--stack", "dev"], { env });
         assert.equal(r.code, 0, r.stderr);
         assert.deepEqual(pulumi.invocations().map((c) => c.argv), [["stack", "output", "--json", "--stack", "dev"], ["up", "--stack", "dev"]]);

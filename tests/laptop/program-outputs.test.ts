@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { addressOverridesEnv } from "../../components/address-overrides";
+import { addressOverridesEnv, connectionOnlyEnv } from "../../components/address-overrides";
 import { mockAws, programError, runProgram } from "../support/pulumi-mocks";
 import { named } from "../support/resources";
 import { registerAdoptedInstance, testPrivateKey } from "../support/stack-configs";
@@ -25,14 +25,14 @@ function connectionHost(run: Awaited<ReturnType<typeof runProgram>>, name: strin
 }
 
 describe("stack outputs for the laptop command", () => {
-    const saved = process.env[addressOverridesEnv];
     beforeEach(() => {
         mockAws.region = "eu-west-1";
         delete process.env[addressOverridesEnv];
+        delete process.env[connectionOnlyEnv];
     });
     after(() => {
-        if (saved === undefined) delete process.env[addressOverridesEnv];
-        else process.env[addressOverridesEnv] = saved;
+        delete process.env[addressOverridesEnv];
+        delete process.env[connectionOnlyEnv];
     });
 
     it("gives each instance its id, region, SSH target, alarms, metric and push URNs, not as a secret", async () => {
@@ -83,6 +83,23 @@ describe("stack outputs for the laptop command", () => {
         const run = await runProgram(fleet());
         assert.equal(connectionHost(run, "alice", "agent"), "ec2-203-0-113-10.compute-1.amazonaws.com");
         assert.match(connectionHost(run, "scratch", "agent"), /^ec2-198-51-100-\d+\.compute-1\.amazonaws\.com$/);
+    });
+
+    it("IDLE_STOP_CONNECTION_ONLY=1 makes the push ignore every change but its connection", async () => {
+        const normal = await runProgram(fleet());
+        assert.deepEqual(named(normal.resources, "command:remote:Command", "alice-agent").ignoreChanges, []);
+        assert.deepEqual(named(normal.resources, "command:remote:CopyToRemote", "alice-payload").ignoreChanges, []);
+
+        process.env[connectionOnlyEnv] = "1";
+        process.env[addressOverridesEnv] = JSON.stringify({ alice: "198.51.100.77" });
+        const run = await runProgram(fleet());
+        const agent = named(run.resources, "command:remote:Command", "alice-agent");
+        assert.deepEqual(agent.ignoreChanges.sort(), ["create", "delete", "stdin", "triggers"]);
+        assert.ok(!agent.ignoreChanges.includes("connection"));
+        assert.equal((agent.inputs.connection as Record<string, unknown>).host, "198.51.100.77");
+        assert.deepEqual(named(run.resources, "command:remote:CopyToRemote", "alice-payload").ignoreChanges.sort(), ["remotePath", "source", "triggers"]);
+        // Nothing else in the stack is held back.
+        assert.deepEqual(named(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm", "alice-idle").ignoreChanges, []);
     });
 
     it("rejects a malformed IDLE_STOP_SSH_HOSTS before declaring anything", async () => {

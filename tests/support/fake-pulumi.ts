@@ -16,6 +16,8 @@ export interface FakePulumiInvocation {
     cwd: string;
     /** IDLE_STOP_SSH_HOSTS as the program would see it. */
     hosts: Record<string, string> | null;
+    /** IDLE_STOP_CONNECTION_ONLY as the program would see it. */
+    connectionOnly: string | null;
     /** Per name in hosts: whether host:sshPort (from the canned outputs) answered with an SSH banner. */
     reachable: Record<string, boolean>;
     at: number;
@@ -62,7 +64,7 @@ function banner(host, port) {
             reachable[name] = await banner(host, port);
         }
     }
-    fs.appendFileSync(path.join(dir, "log.jsonl"), JSON.stringify({ argv, cwd: process.cwd(), hosts, reachable, at: Date.now() }) + "\\n");
+    fs.appendFileSync(path.join(dir, "log.jsonl"), JSON.stringify({ argv, cwd: process.cwd(), hosts, connectionOnly: process.env.IDLE_STOP_CONNECTION_ONLY ?? null, reachable, at: Date.now() }) + "\\n");
     if (argv[0] === "stack" && argv[1] === "output") process.stdout.write(JSON.stringify(outputs, null, 4) + "\\n");
     if (argv[0] === "preview" && argv.includes("--json")) process.stdout.write(JSON.stringify(read("preview.json", { steps: [] })) + "\\n");
     process.exit(codes[sub] ?? 0);
