@@ -27,7 +27,7 @@ exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage
 
 export const COMMAND_HELP: Record<string, string> = {
     proxy: `usage: idle-stop proxy --instance-id ID [--region R] [--port 22] [--address auto|public|private]
-                       [--timeout SECONDS] [--name LABEL]
+                       [--timeout SECONDS] [--name LABEL] [--profile NAME]
 
 An SSH ProxyCommand (ssh -o ProxyCommand='idle-stop proxy --instance-id i-...'). A stopped
 instance is started (exactly one StartInstances), a stopping one is waited for and then started,
@@ -44,12 +44,16 @@ stream. Fails with one line and exit 1 for a terminated or unknown instance, a m
   --address A         auto (public IP if any, else private; default), public, private
   --timeout SECONDS   give up after this long (default 300)
   --name LABEL        how progress names the box (default: its Name tag, else its id)
+  --profile NAME      AWS profile (default: AWS_PROFILE, else the default profile); ssh-config
+                      writes the AWS_PROFILE it ran with, since ssh started by an editor may not
+                      have your shell's environment
 `,
     "ssh-config": `usage: idle-stop ssh-config [--stack NAME] [--write]
 
 Prints one Host block per watched instance of the stack (from \`pulumi stack output\`): the
 entry's name as host alias, its SSH user and port, HostKeyAlias = the instance id (the address
-changes at every start; the host key does not), and ProxyCommand = this command by absolute path.
+changes at every start; the host key does not), and ProxyCommand = this command by absolute path
+(with --profile when AWS_PROFILE is set, so it works from editors that lack your shell's environment).
 
   --stack NAME   Pulumi stack (default: IDLE_STOP_STACK, else the selected stack)
   --write        keep these blocks in ~/.ssh/config between "# BEGIN idle-stop" and

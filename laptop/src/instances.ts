@@ -38,8 +38,9 @@ function view(instance: Instance): InstanceView {
     };
 }
 
-export function ec2Client(region: string | undefined): EC2Client {
-    return new EC2Client(region ? { region } : {});
+/** An EC2 client on the SDK's standard chain; `profile` is what AWS_PROFILE would be. */
+export function ec2Client(region: string | undefined, profile?: string): EC2Client {
+    return new EC2Client({ ...(region ? { region } : {}), ...(profile ? { profile } : {}) });
 }
 
 async function regionOf(ec2: EC2Client): Promise<string> {

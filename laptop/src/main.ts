@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
         case "proxy": {
             const p = parseCommand(command, own, {
                 "instance-id": { type: "string" }, region: { type: "string" }, port: { type: "string" },
-                address: { type: "string" }, timeout: { type: "string" }, name: { type: "string" },
+                address: { type: "string" }, timeout: { type: "string" }, name: { type: "string" }, profile: { type: "string" },
             }, { min: 0, max: 0 });
             const instanceId = stringOption(p, "instance-id");
             if (instanceId === undefined) throw new UsageError("proxy: --instance-id is required");
@@ -47,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
                 address: choiceOption(command, p, "address", ["auto", "public", "private"] as const, "auto"),
                 timeoutSeconds: integerOption(command, p, "timeout", 300, 1, 3600),
                 name: stringOption(p, "name"),
+                profile: stringOption(p, "profile"),
             });
         }
         case "ssh-config": {

@@ -16,6 +16,7 @@ export interface ProxyOptions {
     readonly address: AddressChoice;
     readonly timeoutSeconds: number;
     readonly name?: string;
+    readonly profile?: string;
 }
 
 /** How often the instance's state is read while it starts or stops. */
@@ -24,7 +25,7 @@ const pollMs = 1000;
 export async function runProxy(options: ProxyOptions): Promise<number> {
     const deadline = Date.now() + options.timeoutSeconds * 1000;
     const progress = new Progress();
-    const ec2 = ec2Client(options.region);
+    const ec2 = ec2Client(options.region, options.profile);
     const woken = await ensureRunning(ec2, options.instanceId, { label: options.name, deadline, pollMs, observer: progress });
     const host = addressOf(woken.instance, options.address);
     if (host === undefined) {

@@ -25,10 +25,11 @@ function sshEscape(text: string): string {
     return text.replace(/%/g, "%%");
 }
 
-export function renderHostBlocks(boxes: WatchedBox[], stackLabel: string, prefix = proxyCommandPrefix()): string {
+export function renderHostBlocks(boxes: WatchedBox[], stackLabel: string, prefix = proxyCommandPrefix(), profile = process.env.AWS_PROFILE): string {
     const lines = [`${beginMarker} (stack ${stackLabel}; \`npx idle-stop ssh-config --write\` rewrites this block)`];
     for (const box of boxes) {
-        const proxy = [prefix, "proxy", "--instance-id", box.instanceId, "--region", box.region, "--port", String(box.sshPort), "--name", box.name]
+        const proxy = [prefix, "proxy", "--instance-id", box.instanceId, "--region", box.region, "--port", String(box.sshPort), "--name", box.name,
+            ...(profile ? ["--profile", profile] : [])]
             .map((part, index) => (index === 0 ? part : shellQuote(part))).join(" ");
         lines.push(
             `Host ${box.name}`,

@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { clientEnv } from "../support/cloudwatch-endpoint";
+import { clientEnv, TEST_CREDENTIALS } from "../support/cloudwatch-endpoint";
 import { Ec2Endpoint, startEc2Endpoint } from "../support/ec2-endpoint";
 import { boxOutput, FakePulumi, installFakePulumi } from "../support/fake-pulumi";
 import { buildLaptopCommand, launcher, runLaptop } from "../support/laptop";
@@ -117,16 +117,26 @@ describe("idle-stop ssh-config", function () {
         assert.equal(statSync(path.join(home, ".ssh")).mode & 0o777, 0o700);
     });
 
-    it("the written block makes plain `ssh alice` wake the stopped box and log in", async () => {
+    it("the written block makes plain `ssh alice` wake the stopped box and log in, with the profile it was written with", async () => {
         ec2.addInstance({ id: aliceId, state: "stopped", name: "alice-box" });
-        assert.equal((await runLaptop(["ssh-config", "--write"], { env })).code, 0);
+        // Credentials only in ~/.aws/credentials under a named profile, as on a laptop.
+        mkdirSync(path.join(home, ".aws"));
+        writeFileSync(path.join(home, ".aws", "credentials"),
+            `[idle-test]\naws_access_key_id = ${TEST_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${TEST_CREDENTIALS.secretAccessKey}\n`, { mode: 0o600 });
+        const laptopEnv: NodeJS.ProcessEnv = { ...env, AWS_PROFILE: "idle-test" };
+        for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_REGION"]) delete laptopEnv[key];
+        assert.equal((await runLaptop(["ssh-config", "--write"], { env: laptopEnv })).code, 0);
         const configPath = path.join(home, ".ssh", "config");
+        assert.match(readFileSync(configPath, "utf8"), /--name alice --profile idle-test\n/);
+        // ssh started by an editor: no AWS_PROFILE in its environment.
+        const editorEnv = { ...laptopEnv };
+        delete editorEnv.AWS_PROFILE;
         const args = [
             "-F", configPath, "-i", sshd().keyPath, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
             "-o", "StrictHostKeyChecking=accept-new", "-o", `UserKnownHostsFile=${path.join(home, "known_hosts")}`,
             "alice", "echo woke-$(id -un)",
         ];
-        const r = await sshd().runClient("ssh", args, undefined, 60000, { env });
+        const r = await sshd().runClient("ssh", args, undefined, 60000, { env: editorEnv });
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout, "woke-root\n");
         assert.match(r.stderr, /idle-stop: alice is stopped; starting it/);
