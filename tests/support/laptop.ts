@@ -1,7 +1,8 @@
 // Runs the laptop command the way users do: `node laptop/bin/idle-stop.js` (the package.json bin)
-// on the bundle `node laptop/build.mjs` produces, built once per mocha process from the sources.
+// on the bundle (laptop/dist/) `node laptop/build.mjs` produces, built once per mocha process from the sources.
 import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
+import { shellQuote } from "../../components/agent-commands";
 import { CommandResult } from "./sshd";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -43,5 +44,5 @@ export function runLaptop(args: string[], opts: LaptopRunOptions = {}): Promise<
 
 /** The shell-quoted command line ssh's ProxyCommand runs (ssh prepends `exec`). */
 export function proxyCommand(args: string[]): string {
-    return [process.execPath, launcher, "proxy", ...args].map((a) => `'${a.replace(/'/g, `'"'"'`)}'`).join(" ");
+    return [process.execPath, launcher, "proxy", ...args].map(shellQuote).join(" ");
 }
