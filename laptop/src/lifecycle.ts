@@ -70,8 +70,11 @@ async function wake(box: WatchedBox): Promise<Woken> {
     const woken = await ensureRunning(ec2Client(box.region), box.instanceId, { label: box.name, deadline, pollMs: 1000, observer: progress });
     const address = box.sshHostFixed ? box.sshHost : addressOf(woken.instance, "auto");
     if (address === undefined) throw new RuntimeError(`${box.name} (${box.instanceId}) runs but has no address`);
-    const socket = await connectWhenReady(address, box.sshPort, deadline, 1000, () => progress.phase(`${box.name} is running; waiting for SSH on ${address}:${box.sshPort}`));
-    socket.destroy();
+    const connected = await connectWhenReady(address, box.sshPort, deadline, {
+        awaitGreeting: true,
+        onRetry: () => progress.phase(`${box.name} is running; waiting for SSH on ${address}:${box.sshPort}`),
+    });
+    connected.socket.destroy();
     progress.done(`${box.name} is up at ${address}`);
     return { box, started: woken.started, address };
 }

@@ -32,13 +32,18 @@ export async function runProxy(options: ProxyOptions): Promise<number> {
         throw new RuntimeError(`${boxLabel(woken.label, options.instanceId)} has no ${options.address === "auto" ? "" : `${options.address} `}address`);
     }
     let waiting = false;
-    const socket = await connectWhenReady(host, options.port, deadline, 1000, () => {
-        if (!waiting) progress.phase(`${woken.label} is running; waiting for SSH on ${host}:${options.port}`);
-        waiting = true;
+    const connected = await connectWhenReady(host, options.port, deadline, {
+        // A box that was just started may accept and drop connections while it boots; one that
+        // was running is dialled without waiting for its banner (no added latency).
+        awaitGreeting: woken.initialState !== "running",
+        onRetry: () => {
+            if (!waiting) progress.phase(`${woken.label} is running; waiting for SSH on ${host}:${options.port}`);
+            waiting = true;
+        },
     }).catch((err: Error) => {
         throw new RuntimeError(`timed out: ${boxLabel(woken.label, options.instanceId)} runs but ${host}:${options.port} does not accept connections (${(err as NodeJS.ErrnoException).code ?? err.message})`);
     });
     progress.done(`${woken.label} is up`);
-    await relay(socket, process.stdin, process.stdout);
+    await relay(connected.socket, process.stdin, process.stdout, connected.greeting);
     return 0;
 }

@@ -6,9 +6,10 @@
 import * as net from "node:net";
 import { Readable, Writable } from "node:stream";
 
-export function relay(socket: net.Socket, input: Readable, output: Writable): Promise<void> {
+export function relay(socket: net.Socket, input: Readable, output: Writable, greeting?: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
         socket.setNoDelay(true);
+        if (greeting) output.write(greeting);
         input.pipe(socket); // ends the socket's write side when input ends
         socket.pipe(output, { end: false });
         socket.on("error", reject);
@@ -24,39 +25,58 @@ export function relay(socket: net.Socket, input: Readable, output: Writable): Pr
     });
 }
 
+export interface Connected {
+    readonly socket: net.Socket;
+    /** What the server said first, when asked to wait for it (already read from the socket). */
+    readonly greeting?: Buffer;
+}
+
 /**
  * Connects to host:port, retrying refused and timed-out attempts until `deadline` (a booting box
  * accepts only once sshd is up). The connected socket is the one relayed: no probe connection.
+ * `awaitGreeting`: the connection counts only once the server has said something (sshd's banner):
+ * on a box that is still booting, a port may accept and close again.
  */
-export async function connectWhenReady(host: string, port: number, deadline: number, retryMs = 1000, onRetry?: () => void): Promise<net.Socket> {
+export async function connectWhenReady(host: string, port: number, deadline: number, options: { retryMs?: number; awaitGreeting?: boolean; onRetry?: () => void } = {}): Promise<Connected> {
+    const retryMs = options.retryMs ?? 1000;
     for (;;) {
         const attemptMs = Math.max(1000, Math.min(10000, deadline - Date.now()));
         try {
-            return await connectOnce(host, port, attemptMs);
+            return await connectOnce(host, port, attemptMs, options.awaitGreeting === true);
         } catch (err) {
             if (Date.now() + retryMs > deadline) throw err;
-            onRetry?.();
+            options.onRetry?.();
             await new Promise((r) => setTimeout(r, retryMs));
         }
     }
 }
 
-function connectOnce(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
+function connectOnce(host: string, port: number, timeoutMs: number, awaitGreeting: boolean): Promise<Connected> {
     return new Promise((resolve, reject) => {
         const socket = net.connect({ host, port, allowHalfOpen: true });
-        const timer = setTimeout(() => {
-            socket.destroy();
-            reject(Object.assign(new Error(`connect to ${host}:${port} timed out`), { code: "ETIMEDOUT" }));
-        }, timeoutMs);
-        socket.once("connect", () => {
-            clearTimeout(timer);
-            socket.removeAllListeners("error");
-            resolve(socket);
-        });
-        socket.once("error", (err) => {
+        const fail = (err: Error): void => {
             clearTimeout(timer);
             socket.destroy();
             reject(err);
+        };
+        const timer = setTimeout(() => fail(Object.assign(new Error(`connect to ${host}:${port} timed out`), { code: "ETIMEDOUT" })), timeoutMs);
+        const done = (greeting?: Buffer): void => {
+            clearTimeout(timer);
+            socket.removeAllListeners("error");
+            socket.removeAllListeners("end");
+            socket.removeAllListeners("close");
+            resolve({ socket, greeting });
+        };
+        socket.once("error", fail);
+        socket.once("connect", () => {
+            if (!awaitGreeting) return done();
+            const closed = () => fail(Object.assign(new Error(`${host}:${port} closed the connection before greeting`), { code: "ECONNRESET" }));
+            socket.once("end", closed);
+            socket.once("close", closed);
+            socket.once("data", (chunk: Buffer) => {
+                socket.pause();
+                done(chunk);
+            });
         });
     });
 }

@@ -84,6 +84,36 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
         assert.equal(ec2.calls("StartInstances", id).length, 0);
     });
 
+    it("on a box that was just started, retries a port that accepts and drops connections until sshd greets", async () => {
+        const id = newId();
+        ec2.addInstance({ id, state: "pending" });
+        // A booting box: the first connections are accepted and closed at once, then sshd answers.
+        let dropped = 0;
+        const flaky = net.createServer((client) => {
+            if (dropped < 2) {
+                dropped++;
+                client.destroy();
+                return;
+            }
+            const upstream = net.connect({ host: "127.0.0.1", port: sshd().port });
+            client.pipe(upstream).pipe(client);
+            client.on("error", () => upstream.destroy());
+            upstream.on("error", () => client.destroy());
+        });
+        await new Promise<void>((r) => flaky.listen(0, "127.0.0.1", () => r()));
+        try {
+            const port = (flaky.address() as net.AddressInfo).port;
+            const proxy = proxyCommand(["--instance-id", id, "--region", "eu-west-1", "--port", String(port), "--name", "devbox"]);
+            const r = await sshd().runClient("ssh", [...sshd().clientOptions(), "-o", `ProxyCommand=${proxy}`, "root@127.0.0.1", "echo booted"], undefined, 60000, { env });
+            assert.equal(r.code, 0, r.stderr);
+            assert.equal(r.stdout, "booted\n");
+            assert.equal(dropped, 2);
+            assert.match(r.stderr, new RegExp(`idle-stop: devbox is running; waiting for SSH on 127\\.0\\.0\\.1:${port}`));
+        } finally {
+            flaky.close();
+        }
+    });
+
     it("--address picks the private or public address; auto falls back to the private one", async () => {
         ec2.publicAddress = ""; // no public IP, as in a private subnet
         try {
