@@ -6,7 +6,8 @@ import { createHash, randomBytes } from "node:crypto";
 import * as net from "node:net";
 import { clientEnv } from "../support/cloudwatch-endpoint";
 import { Ec2Endpoint, startEc2Endpoint } from "../support/ec2-endpoint";
-import { buildLaptopCommand, proxyCommand, runLaptop } from "../support/laptop";
+import { shellQuote } from "../../components/agent-commands";
+import { buildLaptopCommand, launcher, proxyCommand, runLaptop } from "../support/laptop";
 import { CommandResult, useSshd } from "../support/sshd";
 
 let counter = 0;
@@ -209,6 +210,23 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
             assert.equal(r.stdout, "");
             assert.match(r.stderr, new RegExp(`^idle-stop: slowbox is stopped; starting it \\.\\.\\.\\nidle-stop: timed out: slowbox \\(${id}\\) is still pending\\n$`));
             assert.equal(ec2.calls("StartInstances", id).length, 1);
+        } finally {
+            ec2.pendingMs = 1500;
+        }
+    });
+
+    it("on a terminal, one progress line counts the seconds; an error starts on a line of its own", async () => {
+        ec2.pendingMs = 30000;
+        try {
+            const id = newId();
+            ec2.addInstance({ id, state: "stopped", name: "slowbox" });
+            // util-linux `script` gives the command a pseudo-terminal, as ssh's stderr is when a person types `ssh devbox`.
+            const command = [process.execPath, launcher, "proxy", "--instance-id", id, "--region", "eu-west-1", "--timeout", "5"].map(shellQuote).join(" ");
+            const r = await sshd().runClient("script", ["-qfec", command, "/dev/null"], undefined, 30000, { env });
+            assert.equal(r.code, 1, r.stdout);
+            assert.match(r.stdout, /\r\x1b\[Kidle-stop: slowbox is stopped; starting it \.\.\. 0 s/);
+            assert.match(r.stdout, /\r\x1b\[Kidle-stop: slowbox is stopped; starting it \.\.\. 2 s/);
+            assert.match(r.stdout, new RegExp(`s\\r?\\nidle-stop: timed out: slowbox \\(${id}\\) is still pending\\r?\\n$`));
         } finally {
             ec2.pendingMs = 1500;
         }
