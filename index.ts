@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { IdleStop, InvalidSettingError } from "./components";
+import { addressOverridesEnv, connectionOnlyEnv, parseAddressOverrides, parseConnectionOnly } from "./components/address-overrides";
 import { createFleetDashboard } from "./components/fleet-dashboard";
 import { createNotifications } from "./components/notifications";
 import { configNamespace, readStackConfig, StackSettings } from "./components/stack-config";
@@ -19,9 +20,22 @@ function readSettings(): StackSettings {
 }
 
 const settings = readSettings();
+/** Current addresses of boxes the lifecycle woke for this run (see components/address-overrides.ts). */
+const currentAddresses = (() => {
+    try {
+        return parseAddressOverrides(process.env[addressOverridesEnv]);
+    } catch (err) {
+        throw new pulumi.RunError((err as Error).message);
+    }
+})();
 const notifications = settings.notifyEmails.length > 0 ? createNotifications("idle-stop-notify", settings.notifyEmails) : undefined;
 const watchers = settings.instances.map(({ name, args }) =>
-    new IdleStop(name, { ...args, notificationTopicArn: notifications?.topic.arn }));
+    new IdleStop(name, {
+        ...args,
+        ssh: { ...args.ssh, currentAddress: currentAddresses[name] },
+        agentConnectionOnly: parseConnectionOnly(process.env[connectionOnlyEnv]),
+        notificationTopicArn: notifications?.topic.arn,
+    }));
 
 const dashboard = settings.dashboard
     ? createFleetDashboard("idle-stop", watchers.map((w, index) => pulumi.all([w.instanceId, w.alarmArn, w.silentAlarmArn])
@@ -38,9 +52,23 @@ const dashboard = settings.dashboard
 /** The stack's CloudWatch dashboard in the console. */
 export const dashboardUrl = dashboard?.consoleUrl;
 
-/** Per watched instance: how to reach it, its alarms, and where to look. */
+/**
+ * Per watched instance: how to reach it, its alarms, and where to look. The laptop command
+ * (`npx idle-stop ssh-config | status | start | stop | deploy | destroy`) reads these.
+ */
 export const instances = pulumi.all(Object.fromEntries(watchers.map((w, index) => [settings.instances[index].name, pulumi.all({
     instanceId: w.instanceId,
+    region: w.region,
+    adopted: w.adopted,
+    sshHost: w.sshHost,
+    sshHostFixed: w.sshHostFixed,
+    sshUser: w.sshUser,
+    sshPort: w.sshPort,
+    idleMinutes: w.idleMinutes,
+    namespace: w.namespace,
+    metricName: w.metricName,
+    agentCommandUrn: w.agentCommandUrn,
+    payloadUrn: w.payloadUrn,
     sshCommand: w.sshCommand,
     alarmName: w.alarmName,
     alarmConsoleUrl: w.alarmConsoleUrl,

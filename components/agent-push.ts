@@ -49,6 +49,8 @@ export interface AgentPushArgs {
     readonly clientAliveCountMax?: number;
     /** Resources that must exist before the push (the instance, the identity's policy). */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    /** Ignore every change but the connection (keep the installed release; move its stored address). */
+    readonly connectionOnly?: boolean;
 }
 
 export interface AgentPush {
@@ -126,7 +128,7 @@ export function pushAgent(name: string, args: AgentPushArgs, parent: pulumi.Reso
         source: new pulumi.asset.FileArchive(args.payloadDir),
         remotePath: release.apply(stagingDir),
         triggers: [release],
-    }, { parent, dependsOn: args.dependsOn });
+    }, { parent, dependsOn: args.dependsOn, ignoreChanges: args.connectionOnly ? ["source", "remotePath", "triggers"] : undefined });
 
     const install = new command.remote.Command(`${name}-agent`, {
         connection,
@@ -141,7 +143,13 @@ export function pushAgent(name: string, args: AgentPushArgs, parent: pulumi.Reso
         delete: release.apply(uninstallCommand),
         stdin: args.credentialsFile,
         triggers: [release],
-    }, { parent, dependsOn: [copy] });
+    }, {
+        parent,
+        dependsOn: [copy],
+        // A connection change alone is an in-place update (pulumi-command re-runs `create`, here the
+        // stored, installed release's installer, which is idempotent) that records the new address.
+        ignoreChanges: args.connectionOnly ? ["create", "delete", "stdin", "triggers"] : undefined,
+    });
 
     return { release, copy, install };
 }

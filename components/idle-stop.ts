@@ -39,6 +39,12 @@ export interface SshConnection {
     readonly port?: number;
     /** Private key (OpenSSH or PEM). Required. Treated as a secret whether or not it already is one. */
     readonly privateKey: pulumi.Input<string>;
+    /**
+     * The instance's address right now, when the caller knows better than the instance's recorded
+     * one (a box woken for this run got a new public IP). Ignored when `host` is given. Default:
+     * the instance's address.
+     */
+    readonly currentAddress?: pulumi.Input<string>;
 }
 
 /** The former name of SshConnection, kept for TypeScript callers. */
@@ -96,6 +102,12 @@ export interface IdleStopArgs {
     readonly clientAliveIntervalSeconds?: number;
     /** sshd `ClientAliveCountMax` for that drop-in. Default 3. */
     readonly clientAliveCountMax?: number;
+    /**
+     * Only move the agent push's stored SSH connection to the current address; every other change
+     * to the push is ignored for this run. Used by the lifecycle commands before a destroy or a
+     * replacement (see components/address-overrides.ts). Default false.
+     */
+    readonly agentConnectionOnly?: boolean;
     /** Tags for every taggable resource. Default `{}` (the component adds `idle-stop: <name>`). */
     readonly tags?: Record<string, string>;
 }
@@ -219,6 +231,17 @@ export class IdleStop extends pulumi.ComponentResource {
     public readonly metricName: string;
     /** A ready-to-paste command that logs in to the instance. */
     public readonly sshCommand: pulumi.Output<string>;
+    /** The region the instance and its alarms live in. */
+    public readonly region: pulumi.Output<string>;
+    /** Where and as whom the agent push logs in (the laptop command's ssh-config uses the same). */
+    public readonly sshHost: pulumi.Output<string>;
+    public readonly sshUser: string;
+    public readonly sshPort: number;
+    /** Whether `ssh.host` was given (a fixed name or address) rather than read from the instance. */
+    public readonly sshHostFixed: boolean;
+    /** URNs of the push's resources, so a lifecycle run can target just them (`pulumi up --target`). */
+    public readonly agentCommandUrn: pulumi.Output<string>;
+    public readonly payloadUrn: pulumi.Output<string>;
     /** The idle alarm in the CloudWatch console. */
     public readonly alarmConsoleUrl: pulumi.Output<string>;
     /** The silent-agent alarm in the CloudWatch console. */
@@ -276,7 +299,7 @@ export class IdleStop extends pulumi.ComponentResource {
         const rearmed = warning ? [alarm, warning] : [alarm];
         const policy = identity.grant(settings.namespace, rearmed.map((a) => a.arn));
 
-        const sshHost = pulumi.output(args.ssh.host ?? watched.address);
+        const sshHost = pulumi.output(args.ssh.host ?? args.ssh.currentAddress ?? watched.address);
         const push = pushAgent(name, {
             ssh: { host: sshHost, user: settings.sshUser, port: settings.sshPort, privateKey: args.ssh.privateKey },
             agentConfig: pulumi.all([watched.instanceId, region, alarm.name, warning?.name]).apply(([instanceId, regionName, alarmName, warningName]) => ({
@@ -296,6 +319,7 @@ export class IdleStop extends pulumi.ComponentResource {
             clientAliveIntervalSeconds: settings.clientAliveIntervalSeconds || undefined,
             clientAliveCountMax: settings.clientAliveIntervalSeconds ? settings.clientAliveCountMax : undefined,
             dependsOn: watched.instance ? [watched.instance, policy] : [policy],
+            connectionOnly: args.agentConnectionOnly === true,
         }, this);
 
         this.instanceId = watched.instanceId;
@@ -307,6 +331,13 @@ export class IdleStop extends pulumi.ComponentResource {
         this.namespace = settings.namespace;
         this.metricName = settings.metricName;
         this.agentRelease = push.release;
+        this.region = region;
+        this.sshHost = sshHost;
+        this.sshUser = settings.sshUser;
+        this.sshPort = settings.sshPort;
+        this.sshHostFixed = args.ssh.host !== undefined;
+        this.agentCommandUrn = push.install.urn;
+        this.payloadUrn = push.copy.urn;
         this.sshCommand = sshHost.apply((host) =>
             `ssh ${settings.sshPort === 22 ? "" : `-p ${settings.sshPort} `}${settings.sshUser}@${host}`);
         const consoleUrlOf = (alarmName: pulumi.Output<string>) => pulumi.all([partition.partition, region, alarmName])

@@ -96,6 +96,12 @@ export interface FailureScope {
     until?: number;
 }
 
+/** A GetMetricData query as the SDK sends it (MetricStat form only). */
+interface MetricStatQuery {
+    Id: string;
+    MetricStat: { Period: number; Stat: string; Metric: { Namespace: string; MetricName: string; Dimensions?: Array<{ Name: string; Value: string }> } };
+}
+
 export interface ParsedCall {
     operation: string;
     params: Record<string, unknown>;
@@ -263,7 +269,7 @@ class NodeSha256 {
 const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 /** Recomputes the SigV4 signature of a request with the SDK's signer and the known secret. */
-export async function verifySigV4(req: http.IncomingMessage, body: Buffer, secret: string, accessKeyId: string): Promise<SignatureCheck> {
+export async function verifySigV4(req: http.IncomingMessage, body: Buffer, secret: string, accessKeyId: string, expectedService = "monitoring"): Promise<SignatureCheck> {
     const auth = req.headers.authorization;
     if (!auth) return { valid: false, problem: "no Authorization header" };
     const m = AUTH.exec(auth);
@@ -271,7 +277,7 @@ export async function verifySigV4(req: http.IncomingMessage, body: Buffer, secre
     const [, akid, day, region, service, signedList, signature] = m;
     const base = { accessKeyId: akid, region, service, signedHeaders: signedList.split(";") };
     if (akid !== accessKeyId) return { ...base, valid: false, problem: `unknown access key ${akid}` };
-    if (service !== "monitoring") return { ...base, valid: false, problem: `credential scope service ${service}, CloudWatch signs as "monitoring"` };
+    if (service !== expectedService) return { ...base, valid: false, problem: `credential scope service ${service}, expected "${expectedService}"` };
     const amzDate = req.headers["x-amz-date"];
     if (typeof amzDate !== "string" || !/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== day) {
         return { ...base, valid: false, problem: `bad X-Amz-Date ${String(amzDate)}` };
@@ -423,7 +429,8 @@ export class CloudWatchEndpoint {
             return;
         }
         this.record(rec);
-        send(200, proto.ok(call.operation));
+        const answer = proto === awsJson10 ? this.answer(call.operation, call.params) : undefined;
+        send(200, answer === undefined ? proto.ok(call.operation) : { contentType: "application/x-amz-json-1.0", body: JSON.stringify(answer) });
     }
 
     private record(r: RecordedRequest): void {
@@ -471,6 +478,72 @@ export class CloudWatchEndpoint {
     reset(): void {
         this.requests.length = 0;
         this.failure = null;
+        this.alarms.clear();
+        this.seeded.length = 0;
+    }
+
+    /** Alarm states DescribeAlarms reports (AWS JSON 1.0), by alarm name. */
+    readonly alarms = new Map<string, "OK" | "ALARM" | "INSUFFICIENT_DATA">();
+    /** Datapoints GetMetricData sees besides the ones PutMetricData delivered. */
+    private readonly seeded: Datapoint[] = [];
+
+    /** Adds a datapoint as if it had been published earlier (timestamp in ms). */
+    seedDatapoint(d: { namespace: string; metricName: string; instanceId: string; timestamp: number; value: number }): void {
+        this.seeded.push({ at: Date.now(), namespace: d.namespace, metricName: d.metricName, dimensions: { InstanceId: d.instanceId }, timestamp: d.timestamp, value: d.value });
+    }
+
+    /** Answers of the read operations the laptop command uses; undefined: the plain `{}`. */
+    private answer(operation: string, params: Record<string, unknown>): Record<string, unknown> | undefined {
+        switch (operation) {
+            case "DescribeAlarms": {
+                const names = Array.isArray(params.AlarmNames) ? (params.AlarmNames as string[]) : [...this.alarms.keys()];
+                return {
+                    MetricAlarms: names.filter((n) => this.alarms.has(n)).map((n) => ({ AlarmName: n, StateValue: this.alarms.get(n), StateReason: "test" })),
+                    CompositeAlarms: [],
+                };
+            }
+            case "GetMetricData":
+                return this.metricData(params);
+            default:
+                return undefined;
+        }
+    }
+
+    /** GetMetricData over MetricStat queries: per-period statistic of the matching datapoints, in [StartTime, EndTime). */
+    private metricData(params: Record<string, unknown>): Record<string, unknown> {
+        const start = toMs(params.StartTime);
+        const end = toMs(params.EndTime);
+        const descending = params.ScanBy !== "TimestampAscending";
+        const queries = (Array.isArray(params.MetricDataQueries) ? params.MetricDataQueries : []) as MetricStatQuery[];
+        const all = [...this.seeded, ...this.datapoints()];
+        return {
+            MetricDataResults: queries.map((q) => {
+                const stat = q.MetricStat;
+                const period = Number(stat.Period) * 1000;
+                const dims: Record<string, string> = {};
+                for (const d of (stat.Metric.Dimensions ?? []) as Array<{ Name: string; Value: string }>) dims[d.Name] = d.Value;
+                const byPeriod = new Map<number, number[]>();
+                for (const p of all) {
+                    if (p.namespace !== stat.Metric.Namespace || p.metricName !== stat.Metric.MetricName) continue;
+                    if (Object.entries(dims).some(([k, v]) => p.dimensions[k] !== v)) continue;
+                    if (p.timestamp < start || p.timestamp >= end) continue;
+                    const bucket = Math.floor(p.timestamp / period) * period;
+                    const value = p.value ?? p.statisticValues?.Maximum;
+                    if (value === undefined) continue;
+                    byPeriod.set(bucket, [...(byPeriod.get(bucket) ?? []), value]);
+                }
+                if (stat.Stat !== "Maximum") throw new ProtocolError(400, "InvalidParameterValue", `the test endpoint computes Maximum only, not ${String(stat.Stat)}`);
+                const buckets = [...byPeriod.keys()].sort((a, b) => (descending ? b - a : a - b));
+                return {
+                    Id: q.Id,
+                    Label: stat.Metric.MetricName,
+                    StatusCode: "Complete",
+                    Timestamps: buckets.map((b) => b / 1000),
+                    Values: buckets.map((b) => Math.max(...byPeriod.get(b)!)),
+                };
+            }),
+            Messages: [],
+        };
     }
 
     async close(): Promise<void> {

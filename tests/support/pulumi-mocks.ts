@@ -20,6 +20,8 @@ export interface RecordedResource {
     readonly inputs: Record<string, unknown>;
     /** Inputs in Pulumi's wire form: secrets appear as `{ [signatureKey]: secretSignature, value }`. */
     readonly wireInputs: Record<string, unknown>;
+    /** The `ignoreChanges` resource option. */
+    readonly ignoreChanges: string[];
 }
 
 export interface RecordedCall {
@@ -144,6 +146,7 @@ interface RegisterRequest {
     getParent(): string;
     getCustom(): boolean;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getIgnorechangesList(): string[];
 }
 interface RegisterResponse {
     getUrn(): string;
@@ -170,6 +173,7 @@ function wrapMonitorToRecordRegistrations(): void {
                     custom: req.getCustom(),
                     inputs: unwrapSecrets(wireInputs) as Record<string, unknown>,
                     wireInputs,
+                    ignoreChanges: req.getIgnorechangesList(),
                 });
             }
             callback(err, response);
