@@ -233,14 +233,17 @@ export class IdleStop extends pulumi.ComponentResource {
     public readonly sshCommand: pulumi.Output<string>;
     /** The region the instance and its alarms live in. */
     public readonly region: pulumi.Output<string>;
-    /** Where and as whom the agent push logs in (the laptop command's ssh-config uses the same). */
+    /** Where the agent push logs in (the laptop command's ssh-config uses the same). */
     public readonly sshHost: pulumi.Output<string>;
+    /** The SSH user the agent push logs in as. */
     public readonly sshUser: string;
+    /** The SSH port the agent push dials. */
     public readonly sshPort: number;
     /** Whether `ssh.host` was given (a fixed name or address) rather than read from the instance. */
     public readonly sshHostFixed: boolean;
-    /** URNs of the push's resources, so a lifecycle run can target just them (`pulumi up --target`). */
+    /** URN of the agent's install command, so a lifecycle run can target it (`pulumi up --target`). */
     public readonly agentCommandUrn: pulumi.Output<string>;
+    /** URN of the agent payload copy, targeted with the install command. */
     public readonly payloadUrn: pulumi.Output<string>;
     /** The idle alarm in the CloudWatch console. */
     public readonly alarmConsoleUrl: pulumi.Output<string>;

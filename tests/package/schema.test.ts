@@ -136,7 +136,7 @@ describe("the idle-stop package schema (inferred from the TypeScript source)", f
 
     it("marks the SSH private key as a required secret", () => {
         const ssh = referencedType(schema, schema.resources[idleStopToken].inputProperties.ssh);
-        assert.deepEqual(Object.keys(ssh.properties!).sort(), ["host", "port", "privateKey", "user"]);
+        assert.deepEqual(Object.keys(ssh.properties!).sort(), ["currentAddress", "host", "port", "privateKey", "user"]);
         assert.equal(ssh.properties!.privateKey.secret, true);
         assert.equal(ssh.properties!.privateKey.type, "string");
         assert.equal(ssh.properties!.port.type, "integer");
