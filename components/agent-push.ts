@@ -22,9 +22,8 @@ export interface AgentConfig {
     readonly metricName: string;
     readonly sampleSeconds: number;
     readonly publishSeconds: number;
+    /** Shown by `idle-stop status` only (the agent has no permission on alarms). */
     readonly alarmName: string;
-    /** The stop-warning alarm, re-armed together with the idle alarm; absent without notifications. */
-    readonly warningAlarmName?: string;
     readonly idleMinutes: number;
 }
 

@@ -240,7 +240,10 @@ export class IdleStop extends pulumi.ComponentResource {
         const warningArgs = notifyArns.length > 0 && settings.warnMinutes > 0
             ? stopWarningAlarmArgs({ idle: idleSettings, warnMinutes: settings.warnMinutes, notifyArns })
             : undefined;
-        const warning = warningArgs ? new aws.cloudwatch.MetricAlarm(`${name}-warning`, warningArgs, { parent: this }) : undefined;
+        if (warningArgs) {
+            // Re-armed like the idle alarm: the first datapoint after a boot is >= 1.
+            new aws.cloudwatch.MetricAlarm(`${name}-warning`, warningArgs, { parent: this });
+        }
         const silent = createSilentAgentAlarm(name, {
             instanceId: watched.instanceId,
             silentMinutes: settings.silentMinutes,
@@ -249,14 +252,14 @@ export class IdleStop extends pulumi.ComponentResource {
             notifyArns,
             tags,
         }, this);
-        // The agent re-arms (sets to OK) the alarms that act on state changes, at every start.
-        const rearmed = warning ? [alarm, warning] : [alarm];
-        const policy = identity.grant(settings.namespace, rearmed.map((a) => a.arn));
+        // No permission on alarms: the agent re-arms them by publishing (SPEC section 4).
+        const policy = identity.grant(settings.namespace);
 
         const sshHost = pulumi.output(args.ssh.host ?? watched.address);
         const push = pushAgent(name, {
             ssh: { host: sshHost, user: settings.sshUser, port: settings.sshPort, privateKey: args.ssh.privateKey },
-            agentConfig: pulumi.all([watched.instanceId, region, alarm.name, warning?.name]).apply(([instanceId, regionName, alarmName, warningName]) => ({
+            // alarmName is only shown by `idle-stop status`; the agent never calls the alarm API.
+            agentConfig: pulumi.all([watched.instanceId, region, alarm.name]).apply(([instanceId, regionName, alarmName]) => ({
                 instanceId,
                 region: regionName,
                 namespace: settings.namespace,
@@ -264,7 +267,6 @@ export class IdleStop extends pulumi.ComponentResource {
                 sampleSeconds: settings.sampleSeconds,
                 publishSeconds: idleStopDefaults.publishSeconds,
                 alarmName,
-                ...(warningName ? { warningAlarmName: warningName } : {}),
                 idleMinutes: settings.idleMinutes,
             })),
             credentialsFile: identity.credentialsFile,

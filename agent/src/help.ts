@@ -36,9 +36,9 @@ in the backlog under stateDir for the next attempt).
 
 The daemon. Samples every sampleSeconds, publishes one datapoint per publishSeconds period
 (Maximum = most sessions+holds seen by any sample), keeps undelivered datapoints in
-<stateDir>/spool.jsonl and retries with backoff. With alarmName in the config it sets that
-alarm to OK at start (fresh idle countdown). SIGTERM/SIGINT publish the current partial period
-and exit 0. Writes <stateDir>/status.json after every sample.
+<stateDir>/spool.jsonl and retries with backoff. After a fresh boot (or its first start) the
+first period counts as in use, which re-arms an alarm left in ALARM by the last stop; the agent
+has no permission on alarms. SIGTERM/SIGINT publish the current partial period and exit 0. Writes <stateDir>/status.json after every sample.
 `,
     status: `usage: idle-stop-agent.js status [--json] [--config FILE]
 

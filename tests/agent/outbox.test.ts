@@ -38,7 +38,6 @@ class FakeSink implements MetricSink {
         this.calls.push(points);
         this.behave(points);
     }
-    async setAlarmState(): Promise<void> {}
     close(): void {}
 }
 
