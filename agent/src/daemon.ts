@@ -45,6 +45,7 @@ class Agent {
     lastActiveAt: number | null = null;
     last: Sample | null = null;
     readonly boot: BootRearm;
+    statusFailing = false;
 
     constructor(
         readonly c: PublishConfig,
@@ -108,8 +109,11 @@ class Agent {
         };
         try {
             writeStatus(this.c.stateDir, st);
+            this.statusFailing = false;
         } catch (e) {
-            log("warn", "status_write_failed", { error: errorMessage(e) });
+            // Once per failing stretch: a full disk would otherwise log every sample.
+            if (!this.statusFailing) log("warn", "status_write_failed", { error: errorMessage(e) });
+            this.statusFailing = true;
         }
     }
 }
