@@ -3,7 +3,8 @@ import { userInfo } from "node:os";
 import { Config } from "./config";
 import { formatDuration, parseDuration } from "./duration";
 import { errorMessage, RuntimeError, UsageError } from "./errors";
-import { createHold, dropHold, Hold, removeHold, scanHolds, selfOwner } from "./holds";
+import { createHold, dropHold, Hold, HOLD_REFRESH_MS, refreshHold, removeHold, scanHolds, selfOwner } from "./holds";
+import { inheritedIgnoredSignals, SIGIGN_ENV } from "./signals";
 import { listSessions, Session } from "./sessions";
 import { Spool } from "./spool";
 import { readStatus, StatusFile } from "./statusfile";
@@ -140,7 +141,7 @@ export function cmdHold(c: Config, duration: string | undefined, reason: string 
     if (duration === undefined) throw new UsageError("hold: DURATION is required, e.g. hold 2h --reason \"nightly build\"");
     const ms = parseDuration(duration);
     const h = createHold(c.holdsDir, { durationMs: ms, reason });
-    out(`hold ${h.id} until ${h.expiresAt} (${formatDuration(ms)})${reason ? ` "${reason}"` : ""}`);
+    out(`hold ${h.id} until ${h.expiresAt} (${formatDuration(ms)})${h.reason ? ` "${h.reason}"` : ""}`);
     return 0;
 }
 
@@ -181,8 +182,19 @@ export function cmdKeepAwake(c: Config, command: string[], reason: string | unde
     const hold = createHold(c.holdsDir, { owner, reason: reason ?? `keep-awake ${command.join(" ")}`.slice(0, 200), command: command.join(" ").slice(0, 200) });
     const cleanup = (): void => dropHold(c.holdsDir, hold.id);
     process.on("exit", cleanup);
+    // Holds end MAX_HOLD_MS after their file last changed: keep ours fresh while CMD runs.
+    const refresh = setInterval(() => refreshHold(c.holdsDir, hold.id), HOLD_REFRESH_MS);
+    refresh.unref();
+    // Signals our parent ignored (nohup: SIGHUP) stay ignored, for us and for CMD: node resets
+    // them at start and libuv resets them for children, so CMD starts through a shell `trap ''`.
+    const ignored = inheritedIgnoredSignals();
+    const ignoredNames = Object.keys(SIGNALS).filter((s) => ignored.has(SIGNALS[s]));
+    const env = { ...process.env };
+    delete env[SIGIGN_ENV];
     return new Promise((resolve) => {
-        const child = spawn(command[0], command.slice(1), { stdio: "inherit" });
+        const child = ignoredNames.length === 0
+            ? spawn(command[0], command.slice(1), { stdio: "inherit", env })
+            : spawn("/bin/sh", ["-c", `trap '' ${ignoredNames.map((s) => s.slice(3)).join(" ")}; exec "$@"`, command[0], ...command], { stdio: "inherit", env });
         const forward = (sig: NodeJS.Signals) => (): void => {
             // On a terminal, Ctrl-C already reaches CMD (same process group): do not double it.
             if (sig === "SIGINT" && process.stdin.isTTY) return;
@@ -194,11 +206,12 @@ export function cmdKeepAwake(c: Config, command: string[], reason: string | unde
         };
         const handlers = Object.keys(SIGNALS).map((s) => {
             const sig = s as NodeJS.Signals;
-            const h = forward(sig);
+            const h = ignoredNames.includes(s) ? (): void => undefined : forward(sig);
             process.on(sig, h);
             return [sig, h] as const;
         });
         const done = (code: number): void => {
+            clearInterval(refresh);
             for (const [sig, h] of handlers) process.off(sig, h);
             cleanup();
             resolve(code);
