@@ -14,6 +14,7 @@ import { Lock } from "./lock";
 import { log } from "./log";
 import { Outbox, PublishError } from "./outbox";
 import { Sample, takeSample } from "./sample";
+import { SampleScheduler } from "./scheduler";
 import { Spool } from "./spool";
 import { readStatus, StatusFile, writeStatus } from "./statusfile";
 
@@ -163,7 +164,6 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
     const capMs = Math.min(300_000, Math.max(10_000, 2 * c.publishSeconds * 1000));
     const pubBackoff = new Backoff(1000, capMs);
     let stopping = false;
-    let sampleTimer: NodeJS.Timeout | undefined;
     let retryTimer: NodeJS.Timeout | undefined;
     let flushing: Promise<void> | null = null;
 
@@ -198,11 +198,8 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
             });
     };
 
-    // Samples are aligned to the wall clock (multiples of sampleSeconds). A timer may fire a
-    // millisecond early: the sample is then stamped with its intended time, never the period before.
-    const tick = (intended: number): void => {
-        if (stopping) return;
-        const at = Math.max(Date.now(), intended);
+    // Samples at wall-clock multiples of sampleSeconds, timed on the monotonic clock (scheduler.ts).
+    const scheduler = new SampleScheduler(sampleMs, (at) => {
         try {
             const before = agent.outbox.size;
             agent.sample(at);
@@ -211,14 +208,9 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
             log("error", "sample_failed", { error: errorMessage(e) });
         }
         agent.writeStatus();
-        schedule(at);
-    };
-    const schedule = (after: number): void => {
-        const next = (Math.floor(after / sampleMs) + 1) * sampleMs;
-        sampleTimer = setTimeout(() => tick(next), Math.max(0, next - Date.now()));
-    };
+    }, (j) => log("warn", "clock_jump", { jump_ms: j.jumpMs, effect: "sampling re-aligned to the new wall clock" }));
 
-    tick(Date.now()); // first sample now, then aligned
+    scheduler.start(); // first sample now, then aligned
     publish(); // backlog from a previous run
 
     const code = await new Promise<number>((resolve) => {
@@ -226,7 +218,7 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
             if (stopping) return;
             log("info", "stopping", { signal });
             stopping = true;
-            clearTimeout(sampleTimer);
+            scheduler.stop();
             clearTimeout(retryTimer);
             void (async () => {
                 const partial = agent.agg.take();
