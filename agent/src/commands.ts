@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { userInfo } from "node:os";
 import { Config } from "./config";
 import { formatDuration, parseDuration } from "./duration";
+import { assertProcVisible, ProcHiddenError } from "./hidepid";
 import { errorMessage, RuntimeError, UsageError } from "./errors";
 import { createHold, dropHold, Hold, HOLD_REFRESH_MS, refreshHold, removeHold, scanHolds, selfOwner } from "./holds";
 import { inheritedIgnoredSignals, SIGIGN_ENV } from "./signals";
@@ -19,6 +20,7 @@ function ago(ms: number): string {
 }
 
 export function cmdSessions(c: Config, json: boolean): number {
+    assertProcVisible(c.procRoot);
     const sessions = listSessions(c.procRoot);
     if (json) {
         out(JSON.stringify({ count: sessions.length, sessions }));
@@ -53,6 +55,8 @@ export interface StatusReport {
     idleSince: string | null;
     idleMinutesSoFar: number | null;
     stopExpectedAt: string | null;
+    /** Why sessions could not be listed for this user (hidepid), else null. */
+    procHidden: string | null;
 }
 
 function backlogFromSpool(c: Config): number | null {
@@ -64,10 +68,19 @@ function backlogFromSpool(c: Config): number | null {
 }
 
 export function buildStatus(c: Config, now = Date.now()): StatusReport {
-    const sessions = listSessions(c.procRoot);
+    // Under hidepid an ordinary user cannot see others' sessions (nor their keep-awake holds'
+    // processes): show the daemon's own count instead of a wrong one, and say why.
+    let procHidden: string | null = null;
+    try {
+        assertProcVisible(c.procRoot);
+    } catch (e) {
+        if (!(e instanceof ProcHiddenError)) throw e;
+        procHidden = e.message;
+    }
+    const sessions = procHidden === null ? listSessions(c.procRoot) : [];
     const holds = scanHolds(c.holdsDir, now).active;
-    const active = sessions.length + holds.length;
     const st: StatusFile | null = readStatus(c.stateDir);
+    const active = procHidden === null ? sessions.length + holds.length : (st?.active ?? holds.length);
     // The daemon is considered running when it updated the file within 3 sample intervals.
     const fresh = st !== null && st.mode === "run" && now - Date.parse(st.updatedAt) <= 3 * st.sampleSeconds * 1000 + 5000;
     let idleSince: number | null = null;
@@ -99,6 +112,7 @@ export function buildStatus(c: Config, now = Date.now()): StatusReport {
         idleSince: idleSince === null ? null : new Date(idleSince).toISOString(),
         idleMinutesSoFar: idleSince === null ? (active > 0 ? 0 : null) : Math.floor((now - idleSince) / 60000),
         stopExpectedAt: stopAt === null ? null : new Date(stopAt).toISOString(),
+        procHidden,
     };
 }
 
@@ -114,7 +128,7 @@ export function cmdStatus(c: Config, json: boolean): number {
     if (r.daemon === null) lines.push("daemon:       no status yet (is the idle-stop service running?)");
     else if (r.daemon.running) lines.push(`daemon:       running, pid ${r.daemon.pid}, since ${r.daemon.startedAt}; last sample ${ago(now - Date.parse(r.daemon.updatedAt))} ago`);
     else lines.push(`daemon:       NOT running (last ${r.daemon.mode} update ${r.daemon.updatedAt}, ${ago(now - Date.parse(r.daemon.updatedAt))} ago)`);
-    lines.push(`sessions:     ${r.sessions.length}`);
+    lines.push(r.procHidden === null ? `sessions:     ${r.sessions.length}` : `sessions:     unknown to you: ${r.procHidden}`);
     for (const s of r.sessions) lines.push(`  ${s.user.padEnd(16)} ${(s.tty ?? "notty").padEnd(8)} since ${s.since} (${ago(now - Date.parse(s.since))})`);
     lines.push(`holds:        ${r.holds.length}`);
     for (const h of r.holds) {

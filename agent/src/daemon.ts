@@ -199,13 +199,18 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
     };
 
     // Samples at wall-clock multiples of sampleSeconds, timed on the monotonic clock (scheduler.ts).
+    let lastSampleError: string | null = null;
     const scheduler = new SampleScheduler(sampleMs, (at) => {
         try {
             const before = agent.outbox.size;
             agent.sample(at);
             if (agent.outbox.size > before) publish();
+            lastSampleError = null;
         } catch (e) {
-            log("error", "sample_failed", { error: errorMessage(e) });
+            // Once per distinct failure (a hidden /proc fails every sample): no datapoint is made.
+            const msg = errorMessage(e);
+            if (msg !== lastSampleError) log("error", "sample_failed", { error: msg, effect: "nothing published for this sample" });
+            lastSampleError = msg;
         }
         agent.writeStatus();
     }, (j) => log("warn", "clock_jump", { jump_ms: j.jumpMs, effect: "sampling re-aligned to the new wall clock" }));
