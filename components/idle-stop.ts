@@ -17,7 +17,7 @@ import { alarmConsoleUrl } from "./console-urls";
 import { createIdleAlarm, IdleAlarmSettings, InstanceAction, stopWarningAlarmArgs } from "./idle-alarm";
 import { createSilentAgentAlarm } from "./silent-agent-alarm";
 import {
-    checkCidr, checkHttpUrl, checkInstanceId, checkInteger, checkMetricName, checkNonEmpty, checkOneOf, InvalidSettingError, RangedSetting, settingRanges,
+    checkCidr, checkHttpsUrl, checkInstanceId, checkInteger, checkMetricName, checkNonEmpty, checkOneOf, InvalidSettingError, RangedSetting, settingRanges,
 } from "./validation";
 import { adoptInstance, createInstance, CreatedInstanceArgs, WatchedInstance } from "./watched-instance";
 
@@ -171,7 +171,7 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
         namespace: checkMetricName(label("namespace"), args.namespace ?? idleStopDefaults.namespace),
         metricName: checkMetricName(label("metricName"), args.metricName ?? idleStopDefaults.metricName),
         sampleSeconds: integer("sampleSeconds", args.sampleSeconds ?? idleStopDefaults.sampleSeconds, "sampleSeconds"),
-        nodeDistUrl: checkHttpUrl(label("nodeDistUrl"), args.nodeDistUrl ?? idleStopDefaults.nodeDistUrl),
+        nodeDistUrl: checkHttpsUrl(label("nodeDistUrl"), args.nodeDistUrl ?? idleStopDefaults.nodeDistUrl),
         clientAliveIntervalSeconds: integer("clientAliveIntervalSeconds", args.clientAliveIntervalSeconds ?? idleStopDefaults.clientAliveIntervalSeconds, "clientAliveInterval"),
         clientAliveCountMax: integer("clientAliveCountMax", args.clientAliveCountMax ?? idleStopDefaults.clientAliveCountMax, "clientAliveCountMax"),
     };
