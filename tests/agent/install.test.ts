@@ -145,8 +145,11 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         expect("/etc/idle-stop", 0o755);
         expect("/etc/idle-stop/agent.json", 0o644);
         expect("/etc/idle-stop/credentials", 0o600, agentUid);
-        expect("/var/lib/idle-stop", 0o755, agentUid);
-        expect("/var/lib/idle-stop/holds", 0o1777, agentUid);
+        // Root-owned, so root never follows a link the agent's user planted (sticky: the agent
+        // cannot rename what it does not own); the agent writes its files through the group.
+        expect("/var/lib/idle-stop", 0o1775);
+        assert.equal(statOf("/var/lib/idle-stop").gid, Number((getent("group", "idle-stop") ?? "").split(":")[2]));
+        expect("/var/lib/idle-stop/holds", 0o1777);
         expect("/usr/local/bin/idle-stop", 0o755);
         expect("/etc/profile.d/idle-stop.sh", 0o644);
         assert.equal(readFileSync("/etc/idle-stop/credentials", "utf8"), CREDENTIALS);
