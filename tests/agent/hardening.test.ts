@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MAX_HOLD_MS } from "../../agent/src/duration";
-import { MAX_HOLDS_PER_USER, scanHolds } from "../../agent/src/holds";
+import { createHold, MAX_HOLDS_PER_USER, refreshHold, scanHolds } from "../../agent/src/holds";
 import { readStat } from "../../agent/src/proc";
 import { agentBundle, REPO, runAgent, tempDir, writeConfig } from "../support/agent";
 import { FakeProc } from "../support/fakeproc";
@@ -41,6 +41,16 @@ describe("hardening against local users", function () {
             assert.deepEqual(scanHolds(cfg.holdsDir, now + MAX_HOLD_MS + 60000).active, [], "not forever");
             const r = await runAgent(["hold", "8d", "--config", cfg.path]);
             assert.equal(r.code, 2, "the CLI refuses more than the maximum too");
+        });
+
+        it("keep-awake's refresh moves a hold's limit forward (so a long command is not cut at the maximum)", async () => {
+            const cfg = writeConfig({});
+            const h = createHold(cfg.holdsDir, { durationMs: 3600000 });
+            const before = scanHolds(cfg.holdsDir).active[0].limitAt;
+            await sleep(1100);
+            refreshHold(cfg.holdsDir, h.id);
+            const after = scanHolds(cfg.holdsDir).active[0].limitAt;
+            assert.ok(Date.parse(after) - Date.parse(before) >= 1000, `${before} -> ${after}`);
         });
 
         it("trusts the file's owner: its `user` field is ignored, and another user's process cannot keep it alive", async () => {
