@@ -26,12 +26,17 @@ const defaultSink: SinkFactory = (c) => createCloudWatchSink(c.region);
 function prepareDirs(c: PublishConfig): void {
     try {
         ensureDir(c.stateDir, 0o755);
+    } catch (e) {
+        throw new RuntimeError(`cannot prepare ${c.stateDir}: ${errorMessage(e)}`);
+    }
+    try {
         if (!existsSync(c.holdsDir)) {
             ensureDir(c.holdsDir);
             chmodSync(c.holdsDir, 0o1777); // any user may add holds; sticky: only owners remove
         }
     } catch (e) {
-        throw new RuntimeError(`cannot prepare ${c.stateDir}: ${errorMessage(e)}`);
+        // Not fatal (a full disk cannot take a new directory): sessions still count.
+        log("warn", "holds_dir_unavailable", { path: c.holdsDir, error: errorMessage(e) });
     }
 }
 
