@@ -54,18 +54,13 @@ describe("installer hardening (install.sh / uninstall.sh as root)", function () 
         return sh(`runuser -u idle-stop -- sh -c '${cmd}'`);
     }
 
-    it("a failed upgrade keeps the old release recorded, so its uninstall still removes everything; root never prints a log the agent linked elsewhere", async () => {
+    it("a failed upgrade keeps the old release recorded, so the old release's uninstall still removes everything", async () => {
         const ok = await install(R1);
         assert.equal(ok.code, 0, ok.stderr);
-        // The agent's user links its log to a file only root may read, then an upgrade fails
-        // late (the new config cannot publish: the daemon does not stay up, the installer shows the log).
-        const secret = join(boxTempDir("idle-stop-secret-"), "secret");
-        writeFileSync(secret, "TOPSECRET-4711\n", { mode: 0o600 });
-        assert.equal(asAgent(`ln -sfn ${secret} ${STATE}/agent.log`).code, 0);
+        // The upgrade fails late: the new config cannot publish, so the daemon does not stay up.
         const failed = await install(R2, "", config({}, ["instanceId"]));
         assert.equal(failed.code, 1, failed.stderr);
         assert.match(failed.stderr, /the agent did not stay running/);
-        assert.doesNotMatch(failed.stderr + failed.stdout, /TOPSECRET/, "root printed a file the agent's user linked");
         assert.equal(readFileSync("/opt/idle-stop/RELEASE", "utf8").trim(), R1, "the failed release is not recorded");
 
         // `pulumi destroy` runs the old release's delete: it must remove everything.
@@ -76,7 +71,18 @@ describe("installer hardening (install.sh / uninstall.sh as root)", function () 
         for (const p of ["/opt/idle-stop", STATE, "/usr/local/bin/idle-stop"]) assert.ok(!existsSync(p), `${p} left behind`);
     });
 
-    it("root never follows a link in the state dir (holds/) and never signals a pid the agent's pid file names", async () => {
+    it("root never prints a log the agent's user linked to another file", async () => {
+        assert.equal((await install(R1)).code, 0);
+        const secret = join(boxTempDir("idle-stop-secret-"), "secret");
+        writeFileSync(secret, "TOPSECRET-4711\n", { mode: 0o600 });
+        assert.equal(asAgent(`ln -sfn ${secret} ${STATE}/agent.log`).code, 0);
+        const failed = await install(R2, "", config({}, ["instanceId"])); // shows the log's tail
+        assert.equal(failed.code, 1, failed.stderr);
+        assert.match(failed.stderr, /the agent did not stay running/);
+        assert.doesNotMatch(failed.stderr + failed.stdout, /TOPSECRET/, "root printed a file the agent's user linked");
+    });
+
+    it("root never follows a link the agent's user put in place of holds/", async () => {
         assert.equal((await install(R1)).code, 0);
         const target = boxTempDir("idle-stop-target-"); // 0755: must stay so
         // The agent's user cannot swap holds/ any more.
@@ -91,7 +97,10 @@ describe("installer hardening (install.sh / uninstall.sh as root)", function () 
         assert.ok(holds.isDirectory() && !holds.isSymbolicLink());
         assert.equal(holds.uid, 0);
         assert.match(again.stderr, /holds was not a directory .*replaced it/);
+    });
 
+    it("root never signals a pid the agent's pid file names unless it is the agent", async () => {
+        assert.equal((await install(R1)).code, 0);
         // A process of another user that merely mentions the bundle, named in the pid file.
         const victim: ChildProcess = spawn("sh", ["-c", "sleep 120", "/opt/idle-stop/idle-stop-agent.js", "run"], { uid: 65534, gid: 65534, stdio: "ignore" });
         cleanups.push(() => victim.kill("SIGKILL"));
