@@ -102,16 +102,25 @@ describe("installer hardening (install.sh / uninstall.sh as root)", function () 
     it("root never signals a pid the agent's pid file names unless it is the agent", async () => {
         assert.equal((await install(R1)).code, 0);
         // A process of another user that merely mentions the bundle, named in the pid file.
-        const victim: ChildProcess = spawn("sh", ["-c", "sleep 120", "/opt/idle-stop/idle-stop-agent.js", "run"], { uid: 65534, gid: 65534, stdio: "ignore" });
-        cleanups.push(() => victim.kill("SIGKILL"));
+        // (`; :` keeps sh from exec-ing sleep, which would drop the bundle from the command line.)
+        const victim: ChildProcess = spawn("sh", ["-c", "sleep 60; :", "/opt/idle-stop/idle-stop-agent.js", "run"], { uid: 65534, gid: 65534, stdio: "ignore", detached: true });
+        cleanups.push(() => {
+            try {
+                process.kill(-(victim.pid as number), "SIGKILL");
+            } catch {
+                /* gone */
+            }
+        });
+        assert.match(readFileSync(`/proc/${victim.pid}/cmdline`, "utf8").replace(/\0/g, " "), /\/opt\/idle-stop\/idle-stop-agent\.js run/);
         await new Promise((r) => setTimeout(r, 300));
         writeFileSync(`${STATE}/agent.pid`, `${victim.pid}\n`);
         sh(`chown idle-stop ${STATE}/agent.pid`);
         const del = sh("sh /opt/idle-stop/uninstall.sh");
         assert.equal(del.code, 0, del.stderr);
-        assert.equal(victim.exitCode, null, "the uninstaller killed another user's process");
-        assert.equal(victim.signalCode, null);
-        assert.ok(existsSync(`/proc/${victim.pid}`));
+        await new Promise((r) => setTimeout(r, 1000)); // let node reap the victim if it died
+        assert.equal(victim.signalCode, null, "the uninstaller killed another user's process");
+        assert.equal(victim.exitCode, null);
+        assert.doesNotMatch(readFileSync(`/proc/${victim.pid}/stat`, "utf8"), /^\d+ \(\S+\) Z/, "not a zombie either");
     });
 
     it("warns when an earlier sshd setting overrides the ClientAlive drop-in (checked with sshd -T)", async () => {
