@@ -40,6 +40,16 @@ export function procMount(procRoot: string, mountinfo = "/proc/self/mountinfo"):
     return found;
 }
 
+/** Mount options change rarely: the daemon re-reads them once a minute, not every sample. */
+const mountCache = new Map<string, { at: number; mount: ProcMount | null }>();
+function cachedProcMount(procRoot: string, now = Date.now()): ProcMount | null {
+    const hit = mountCache.get(procRoot);
+    if (hit && Math.abs(now - hit.at) < 60_000) return hit.mount;
+    const mount = procMount(procRoot);
+    mountCache.set(procRoot, { at: now, mount });
+    return mount;
+}
+
 function canRead(path: string): boolean {
     try {
         readFileSync(path);
@@ -56,7 +66,7 @@ function canRead(path: string): boolean {
 export function assertProcVisible(procRoot: string): void {
     const uid = process.getuid?.() ?? 0;
     if (uid === 0) return; // hidepid never hides from root
-    const mount = procMount(procRoot);
+    const mount = cachedProcMount(procRoot);
     const isProc = mount !== null || canRead(join(procRoot, "self", "stat"));
     if (!isProc) return;
     const groups = new Set([process.getegid?.() ?? -1, ...(process.getgroups?.() ?? [])]);
