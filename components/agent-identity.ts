@@ -27,12 +27,12 @@ export interface AgentIdentity {
     readonly instanceProfileName?: pulumi.Output<string>;
     /** AWS shared credentials file for the agent (iam-user mode); a secret. */
     readonly credentialsFile?: pulumi.Output<string>;
-    /** Attaches the agent's least-privilege policy; called once the alarm exists. */
-    grant(namespace: string, alarmArns: pulumi.Input<string>[]): pulumi.Resource;
+    /** Attaches the agent's least-privilege policy (PutMetricData in the namespace, nothing else). */
+    grant(namespace: string): pulumi.Resource;
 }
 
-function policyJson(namespace: string, alarmArns: pulumi.Input<string>[]): pulumi.Output<string> {
-    return pulumi.all(alarmArns).apply((arns) => JSON.stringify(agentPolicyDocument(namespace, arns)));
+function policyJson(namespace: string): string {
+    return JSON.stringify(agentPolicyDocument(namespace));
 }
 
 export function createInstanceProfileIdentity(
@@ -50,8 +50,8 @@ export function createInstanceProfileIdentity(
     return {
         mode: "instance-profile",
         instanceProfileName: profile.name,
-        grant(namespace, alarmArns) {
-            return new aws.iam.RolePolicy(`${name}-agent`, { role: role.id, policy: policyJson(namespace, alarmArns) }, { parent });
+        grant(namespace) {
+            return new aws.iam.RolePolicy(`${name}-agent`, { role: role.id, policy: policyJson(namespace) }, { parent });
         },
     };
 }
@@ -68,8 +68,8 @@ export function createIamUserIdentity(name: string, tags: Record<string, string>
     return {
         mode: "iam-user",
         credentialsFile,
-        grant(namespace, alarmArns) {
-            return new aws.iam.UserPolicy(`${name}-agent`, { user: user.name, policy: policyJson(namespace, alarmArns) }, { parent });
+        grant(namespace) {
+            return new aws.iam.UserPolicy(`${name}-agent`, { user: user.name, policy: policyJson(namespace) }, { parent });
         },
     };
 }

@@ -1,6 +1,9 @@
 /**
  * The agent's IAM policy: the least it needs and nothing more. It may publish metrics only into
- * the product's namespace, and may set the state of its own alarm (the re-arm at boot).
+ * the product's namespace. It holds no permission on alarms: with an instance profile every local
+ * process can fetch these credentials from the metadata service, and SetAlarmState to ALARM would
+ * run the stop/terminate action at once. The agent re-arms the idle alarm by publishing instead
+ * (the first period after a boot counts as in use).
  */
 
 export interface PolicyStatement {
@@ -16,7 +19,7 @@ export interface PolicyDocument {
     readonly Statement: PolicyStatement[];
 }
 
-export function agentPolicyDocument(namespace: string, alarmArns: string[]): PolicyDocument {
+export function agentPolicyDocument(namespace: string): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -27,12 +30,6 @@ export function agentPolicyDocument(namespace: string, alarmArns: string[]): Pol
                 // PutMetricData has no resource-level permissions; the namespace condition is the scope.
                 Resource: "*",
                 Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
-            },
-            {
-                Sid: "RearmOwnIdleAlarm",
-                Effect: "Allow",
-                Action: ["cloudwatch:SetAlarmState"],
-                Resource: alarmArns,
             },
         ],
     };

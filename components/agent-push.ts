@@ -23,9 +23,8 @@ export interface AgentConfig {
     readonly metricName: string;
     readonly sampleSeconds: number;
     readonly publishSeconds: number;
+    /** Shown by `idle-stop status` only (the agent has no permission on alarms). */
     readonly alarmName: string;
-    /** The stop-warning alarm, re-armed together with the idle alarm; absent without notifications. */
-    readonly warningAlarmName?: string;
     readonly idleMinutes: number;
 }
 
@@ -94,6 +93,24 @@ function payloadHashOnce(payloadDir: string): string {
     return hash;
 }
 
+/**
+ * How long the SSH connections keep dialling. pulumi-command dials up to dialErrorLimit + 1
+ * times, each bounded by perDialTimeout seconds, and waits at most 5 s between dials.
+ * The copy runs first and may wait for a created instance to boot, so it dials long. The
+ * install/uninstall command runs after the copy succeeded (the box answers by then) and again
+ * at `pulumi destroy`, when the box may be stopped or gone: it gives up after
+ * COMMAND_DIAL_BOUND_SECONDS, so an unreachable box never holds up the removal of the alarms
+ * and the IAM identity (which the command depends on) for longer than that.
+ */
+export const COPY_DIAL = { dialErrorLimit: 30, perDialTimeout: 15 } as const;
+export const COMMAND_DIAL = { dialErrorLimit: 6, perDialTimeout: 10 } as const;
+export const DIAL_RETRY_MAX_WAIT_SECONDS = 5;
+export function dialBoundSeconds(d: { dialErrorLimit: number; perDialTimeout: number }): number {
+    return (d.dialErrorLimit + 1) * d.perDialTimeout + d.dialErrorLimit * DIAL_RETRY_MAX_WAIT_SECONDS;
+}
+/** 100 s: the longest an unreachable box can delay `pulumi destroy`'s uninstall. */
+export const COMMAND_DIAL_BOUND_SECONDS = dialBoundSeconds(COMMAND_DIAL);
+
 export function releaseId(parts: string[]): string {
     return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 16);
 }
@@ -113,25 +130,25 @@ export function pushAgent(name: string, args: AgentPushArgs, parent: pulumi.Reso
     });
     const release = configJson.apply((json) => releaseId([payload, json, installerOptions]));
 
-    const connection: command.types.input.remote.ConnectionArgs = {
+    const connectionTo = (dial: { dialErrorLimit: number; perDialTimeout: number }): command.types.input.remote.ConnectionArgs => ({
         host: args.ssh.host,
         user: args.ssh.user,
         port: args.ssh.port,
         privateKey: pulumi.secret(args.ssh.privateKey),
-        // A created instance takes a minute or two to accept SSH; keep dialling meanwhile.
-        dialErrorLimit: 30,
-        perDialTimeout: 15,
-    };
+        ...dial,
+    });
 
     const copy = new command.remote.CopyToRemote(`${name}-payload`, {
-        connection,
+        // A created instance takes a minute or two to accept SSH; keep dialling meanwhile.
+        connection: connectionTo(COPY_DIAL),
         source: new pulumi.asset.FileArchive(args.payloadDir),
         remotePath: release.apply(stagingDir),
         triggers: [release],
     }, { parent, dependsOn: args.dependsOn, ignoreChanges: args.connectionOnly ? ["source", "remotePath", "triggers"] : undefined });
 
     const install = new command.remote.Command(`${name}-agent`, {
-        connection,
+        // Bounded: the delete (uninstall) must not hold up `pulumi destroy` on a stopped box.
+        connection: connectionTo(COMMAND_DIAL),
         create: pulumi.all([release, configJson]).apply(([id, json]) => installCommand({
             release: id,
             agentConfigJson: json,

@@ -18,7 +18,7 @@ import { alarmConsoleUrl } from "./console-urls";
 import { createIdleAlarm, IdleAlarmSettings, InstanceAction, instanceActions, stopWarningAlarmArgs } from "./idle-alarm";
 import { createSilentAgentAlarm } from "./silent-agent-alarm";
 import {
-    checkCidr, checkHttpUrl, checkInstanceId, checkInteger, checkMetricName, checkNonEmpty, checkOneOf, InvalidSettingError, RangedSetting, settingRanges,
+    checkCidr, checkHttpsUrl, checkInstanceId, checkInteger, checkMetricName, checkNonEmpty, checkOneOf, InvalidSettingError, RangedSetting, settingRanges,
 } from "./validation";
 import { adoptInstance, createInstance, NewInstance, WatchedInstance } from "./watched-instance";
 
@@ -194,7 +194,7 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
         namespace: checkMetricName(label("namespace"), args.namespace ?? idleStopDefaults.namespace),
         metricName: checkMetricName(label("metricName"), args.metricName ?? idleStopDefaults.metricName),
         sampleSeconds: integer("sampleSeconds", args.sampleSeconds ?? idleStopDefaults.sampleSeconds, "sampleSeconds"),
-        nodeDistUrl: checkHttpUrl(label("nodeDistUrl"), args.nodeDistUrl ?? idleStopDefaults.nodeDistUrl),
+        nodeDistUrl: checkHttpsUrl(label("nodeDistUrl"), args.nodeDistUrl ?? idleStopDefaults.nodeDistUrl),
         clientAliveIntervalSeconds: integer("clientAliveIntervalSeconds", args.clientAliveIntervalSeconds ?? idleStopDefaults.clientAliveIntervalSeconds, "clientAliveInterval"),
         clientAliveCountMax: integer("clientAliveCountMax", args.clientAliveCountMax ?? idleStopDefaults.clientAliveCountMax, "clientAliveCountMax"),
     };
@@ -289,7 +289,10 @@ export class IdleStop extends pulumi.ComponentResource {
         const warningArgs = notifyArns.length > 0 && settings.warnMinutes > 0
             ? stopWarningAlarmArgs({ idle: idleSettings, warnMinutes: settings.warnMinutes, notifyArns })
             : undefined;
-        const warning = warningArgs ? new aws.cloudwatch.MetricAlarm(`${name}-warning`, warningArgs, { parent: this }) : undefined;
+        if (warningArgs) {
+            // Re-armed like the idle alarm: the first datapoint after a boot is >= 1.
+            new aws.cloudwatch.MetricAlarm(`${name}-warning`, warningArgs, { parent: this });
+        }
         const silent = createSilentAgentAlarm(name, {
             instanceId: watched.instanceId,
             silentMinutes: settings.silentMinutes,
@@ -298,14 +301,14 @@ export class IdleStop extends pulumi.ComponentResource {
             notifyArns,
             tags,
         }, this);
-        // The agent re-arms (sets to OK) the alarms that act on state changes, at every start.
-        const rearmed = warning ? [alarm, warning] : [alarm];
-        const policy = identity.grant(settings.namespace, rearmed.map((a) => a.arn));
+        // No permission on alarms: the agent re-arms them by publishing (SPEC section 4).
+        const policy = identity.grant(settings.namespace);
 
         const sshHost = pulumi.output(args.ssh.host ?? args.ssh.currentAddress ?? watched.address);
         const push = pushAgent(name, {
             ssh: { host: sshHost, user: settings.sshUser, port: settings.sshPort, privateKey: args.ssh.privateKey },
-            agentConfig: pulumi.all([watched.instanceId, region, alarm.name, warning?.name]).apply(([instanceId, regionName, alarmName, warningName]) => ({
+            // alarmName is only shown by `idle-stop status`; the agent never calls the alarm API.
+            agentConfig: pulumi.all([watched.instanceId, region, alarm.name]).apply(([instanceId, regionName, alarmName]) => ({
                 instanceId,
                 region: regionName,
                 namespace: settings.namespace,
@@ -313,7 +316,6 @@ export class IdleStop extends pulumi.ComponentResource {
                 sampleSeconds: settings.sampleSeconds,
                 publishSeconds: idleStopDefaults.publishSeconds,
                 alarmName,
-                ...(warningName ? { warningAlarmName: warningName } : {}),
                 idleMinutes: settings.idleMinutes,
             })),
             credentialsFile: identity.credentialsFile,

@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { credentialsModes } from "./agent-identity";
 import { IdleStopArgs, idleStopDefaults, resolveIdleStopArgs } from "./idle-stop";
 import {
-    checkEmail, checkHttpUrl, checkOneOf, InvalidSettingError, parseBoolean, parseInteger, RangedSetting, settingRanges,
+    checkEmail, checkHttpsUrl, checkOneOf, InvalidSettingError, parseBoolean, parseInteger, RangedSetting, settingRanges,
 } from "./validation";
 
 export const configNamespace = "idle-stop";
@@ -162,7 +162,7 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
     const allowTerminateRaw = fields.get("allowTerminateAdopted");
     const allowTerminateAdopted = allowTerminateRaw === undefined ? false : parseBoolean(fields.label("allowTerminateAdopted"), allowTerminateRaw);
     const nodeDistUrlRaw = fields.get("nodeDistUrl");
-    const nodeDistUrl = nodeDistUrlRaw === undefined ? undefined : checkHttpUrl(fields.label("nodeDistUrl"), nodeDistUrlRaw);
+    const nodeDistUrl = nodeDistUrlRaw === undefined ? undefined : checkHttpsUrl(fields.label("nodeDistUrl"), nodeDistUrlRaw);
 
     // Keys that only make sense for a new instance and have no default. (instanceType and the like
     // have defaults in Pulumi.yaml, so their presence says nothing; they are ignored when adopting.)

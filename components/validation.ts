@@ -104,6 +104,25 @@ export function checkHttpUrl(key: string, value: string): string {
     return value.replace(/\/+$/, "");
 }
 
+/**
+ * A download base URL the box fetches code from: https only (the checksum file comes from the
+ * same server, so plain http would let anyone on the path swap both), except http on the box's
+ * own loopback (a local mirror; the traffic never leaves the machine).
+ */
+export function checkHttpsUrl(key: string, value: string): string {
+    let parsed: URL | undefined;
+    try {
+        parsed = new URL(value);
+    } catch {
+        parsed = undefined;
+    }
+    const loopback = parsed !== undefined && ["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname);
+    if (!parsed || !(parsed.protocol === "https:" || (parsed.protocol === "http:" && loopback))) {
+        throw new InvalidSettingError(key, value, "an https URL (plain http only for 127.0.0.1/localhost)");
+    }
+    return value.replace(/\/+$/, "");
+}
+
 export function checkEmail(key: string, value: string): string {
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
         throw new InvalidSettingError(key, value, "an email address such as dev@example.com");

@@ -27,8 +27,15 @@ running_pid() {
     pid=$(cat "$pid_file" 2>/dev/null) || return 1
     case $pid in '' | *[!0-9]*) return 1 ;; esac
     [ -r "/proc/$pid/cmdline" ] || return 1
-    # The pid must still be our agent, not a recycled pid.
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$bundle" || return 1
+    # The pid must still be our agent, not a recycled pid nor anyone's process that merely
+    # mentions the bundle: the agent user's, running `NODE $bundle run` (NODE may be a version
+    # manager's shim that execs the real node, so only the arguments are compared).
+    owner=$(awk '$1 == "Uid:" { print $2 }' "/proc/$pid/status" 2>/dev/null) || return 1
+    [ -n "$owner" ] && [ "$owner" = "$(id -u idle-stop 2>/dev/null)" ] || return 1
+    case $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) in
+    *" $bundle run "*) ;;
+    *) return 1 ;;
+    esac
     printf '%s\n' "$pid"
 }
 

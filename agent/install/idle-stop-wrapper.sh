@@ -19,4 +19,14 @@ case $1 in
 esac
 sub=$1
 shift
+if [ "$sub" = keep-awake ]; then
+    # Node resets ignored signals when it starts: pass on what this shell inherited as ignored
+    # (nohup's SIGHUP) so keep-awake and its command keep ignoring it. Builtins only.
+    while read -r key value; do
+        if [ "$key" = SigIgn: ]; then
+            IDLE_STOP_SIGIGN=$value
+            export IDLE_STOP_SIGIGN
+        fi
+    done 2>/dev/null </proc/$$/status || true
+fi
 exec /opt/idle-stop/node /opt/idle-stop/idle-stop-agent.js "$sub" --config /etc/idle-stop/agent.json "$@"

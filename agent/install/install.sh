@@ -11,7 +11,8 @@
 # What it creates (and records in /opt/idle-stop/manifest so uninstall.sh removes exactly that):
 #   user/group idle-stop (system, no login shell), /opt/idle-stop (agent bundle, uninstaller,
 #   RELEASE, node symlink, runtime/ when Node.js had to be downloaded), /etc/idle-stop (agent.json,
-#   credentials 0600, agent.env), /var/lib/idle-stop (state; holds/ 1777), /usr/local/bin/idle-stop,
+#   credentials 0600, agent.env), /var/lib/idle-stop (state: root:idle-stop 1775; holds/ root 1777),
+#   /usr/local/bin/idle-stop,
 #   /etc/profile.d/idle-stop.sh (login notice), and either the systemd unit
 #   /etc/systemd/system/idle-stop-agent.service or /etc/cron.d/idle-stop (no systemd), and
 #   /etc/ssh/sshd_config.d/60-idle-stop.conf when --client-alive-interval is given.
@@ -327,7 +328,82 @@ configure_sshd() {
         die "sshd rejects $SSHD_DROPIN (ClientAliveInterval $client_alive_interval, ClientAliveCountMax $client_alive_count_max): $err; the drop-in was removed again"
     fi
     reload_sshd
+    check_sshd_effective "$bin"
     say "sshd: ClientAliveInterval $client_alive_interval, ClientAliveCountMax $client_alive_count_max ($SSHD_DROPIN)"
+}
+
+# sshd uses the FIRST value it reads for most keywords, so a drop-in sorted before ours (or a line
+# in sshd_config before the Include) silently wins: compare what sshd will really use.
+check_sshd_effective() {
+    effective=$("$1" -T 2>/dev/null) || {
+        say "warning: could not run '$1 -T' to check the effective ClientAlive settings"
+        return 0
+    }
+    eff_interval=$(printf '%s\n' "$effective" | awk '$1 == "clientaliveinterval" { print $2 }')
+    eff_count=$(printf '%s\n' "$effective" | awk '$1 == "clientalivecountmax" { print $2 }')
+    if [ "$eff_interval" != "$client_alive_interval" ] || [ "$eff_count" != "$client_alive_count_max" ]; then
+        others=$(grep -Eil '^[[:space:]]*ClientAlive(Interval|CountMax)[[:space:]]' /etc/ssh/sshd_config /etc/ssh/sshd_config.d/*.conf 2>/dev/null | grep -vxF "$SSHD_DROPIN" | tr '\n' ' ') || true
+        say "warning: $SSHD_DROPIN has no effect: sshd uses ClientAliveInterval ${eff_interval:-?} and ClientAliveCountMax ${eff_count:-?} (sshd -T), because an earlier setting wins${others:+ (set in: $others)}; dead SSH connections may keep this machine awake until TCP gives up. Remove that setting, or set clientAliveInterval to 0 to leave sshd alone"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# The state directory. Root must never follow a link the agent's user (or anyone) planted: the
+# directory is root-owned, group idle-stop, 1775 (the agent creates its files; the sticky bit
+# keeps it from renaming what it does not own), and holds/ is root-owned 1777, so nobody but root
+# can swap holds/ for a symlink. An older installation's agent-owned holds/ is first made
+# root's without following links (chown -h), then checked, then changed.
+secure_state_dir() {
+    [ ! -L "$STATE_DIR" ] || die "$STATE_DIR is a symbolic link; refusing to use it (remove it and deploy again)"
+    if [ ! -d "$STATE_DIR" ]; then mkdir -p "$STATE_DIR"; fi
+    manifest_add "dir $STATE_DIR"
+    chown root:"$AGENT_USER" "$STATE_DIR"
+    chmod 1775 "$STATE_DIR"
+    if [ -e "$holds_dir" ] || [ -L "$holds_dir" ]; then
+        chown -h root:root "$holds_dir"
+        if [ -L "$holds_dir" ] || [ ! -d "$holds_dir" ]; then
+            say "warning: $holds_dir was not a directory (a symbolic link?); replaced it"
+            rm -f "$holds_dir"
+        fi
+    fi
+    [ -d "$holds_dir" ] || mkdir "$holds_dir"
+    chown -h root:root "$holds_dir"
+    # Every user may add a hold (sticky: only its owner may remove it).
+    chmod 1777 "$holds_dir"
+}
+
+# ---------------------------------------------------------------------------------------------
+# /proc mounted with hidepid hides other users' processes from the agent; the mount's gid= group
+# is exempt. Prints the options' hidepid value and gid ("2 1001", "2 -" without gid), or nothing.
+proc_hidepid() {
+    awk '$5 == "/proc" { split($0, halves, " - "); n = split(halves[2], f, " "); opts = f[3]; hp = ""; gid = "-";
+        m = split(opts, o, ","); for (i = 1; i <= m; i++) { if (o[i] ~ /^hidepid=/) hp = substr(o[i], 9); if (o[i] ~ /^gid=/) gid = substr(o[i], 5) }
+        last = (hp == "" || hp == "0" || hp == "off") ? "" : hp " " gid }
+        END { if (last != "") print last }' /proc/self/mountinfo 2>/dev/null || true
+}
+
+# Before anything changes: without gid= on a hidepid /proc the agent cannot count sessions.
+check_proc_access() {
+    hp=$(proc_hidepid)
+    [ -n "$hp" ] || return 0
+    gid=${hp#* }
+    if [ "$gid" = - ]; then
+        die "/proc is mounted with hidepid=${hp%% *}: the agent (user $AGENT_USER) could not see other users' SSH sessions and would report none. Give the mount a group whose members see all processes, e.g. 'groupadd -r proc-readers' and in /etc/fstab 'proc /proc proc defaults,hidepid=${hp%% *},gid=proc-readers 0 0', then 'mount -o remount /proc', and deploy again (the installer adds $AGENT_USER to that group)"
+    fi
+}
+
+# After the user exists: join the hidepid mount's gid= group (recorded, so uninstall leaves it).
+configure_proc_access() {
+    hp=$(proc_hidepid)
+    [ -n "$hp" ] || return 0
+    gid=${hp#* }
+    group=$(getent group "$gid" | cut -d: -f1)
+    [ -n "$group" ] || die "/proc is mounted with hidepid and gid=$gid, but no group has id $gid; create it and deploy again"
+    if ! id -nG "$AGENT_USER" | tr ' ' '\n' | grep -qxF "$group"; then
+        usermod -a -G "$group" "$AGENT_USER" || die "could not add $AGENT_USER to group $group (the gid= of the hidepid /proc mount)"
+        manifest_add "member $AGENT_USER $group"
+        say "added $AGENT_USER to group $group: /proc is mounted with hidepid=${hp%% *},gid=$gid"
+    fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -335,13 +411,17 @@ configure_sshd() {
 
 have_systemd() { [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
 
+# The pid file is the agent's: stop it with the agent's own rights, so a pid planted there can
+# only ever be one of the agent user's processes.
+stop_fallback_daemon() { as_agent "$PREFIX/idle-stop-daemon.sh" stop </dev/null 8<&- || true; }
+
 fallback_running() { [ -x "$PREFIX/idle-stop-daemon.sh" ] && "$PREFIX/idle-stop-daemon.sh" status >/dev/null 2>&1; }
 
 start_with_systemd() {
     if manifest_has "file $CRON_FILE"; then
         remove_owned_file "$CRON_FILE"
     fi
-    if [ -x "$PREFIX/idle-stop-daemon.sh" ]; then "$PREFIX/idle-stop-daemon.sh" stop || true; fi
+    if [ -x "$PREFIX/idle-stop-daemon.sh" ]; then stop_fallback_daemon; fi
     claim_file "$UNIT_PATH"
     put_file "$payload/idle-stop-agent.service" "$UNIT_PATH" 0644
     systemctl daemon-reload
@@ -370,7 +450,7 @@ start_with_fallback() {
     } >"$work_dir/cron"
     put_file "$work_dir/cron" "$CRON_FILE" 0644
     # Restart so a new bundle or config takes effect now.
-    "$PREFIX/idle-stop-daemon.sh" stop
+    stop_fallback_daemon
     # fd 8 holds the install lock: the daemon must not inherit it.
     as_agent "$PREFIX/idle-stop-daemon.sh" start </dev/null >/dev/null 2>&1 8<&-
     i=0
@@ -380,7 +460,8 @@ start_with_fallback() {
     done
     sleep 1
     if ! fallback_running; then
-        tail -n 20 "$STATE_DIR/agent.log" >&2 2>/dev/null || true
+        # As the agent's user: the log lives in the agent's directory and may be a symlink it planted.
+        as_agent tail -n 20 "$STATE_DIR/agent.log" >&2 2>/dev/null || true
         die "the agent did not stay running; see $STATE_DIR/agent.log"
     fi
     if command -v cron >/dev/null 2>&1 || command -v crond >/dev/null 2>&1; then
@@ -437,6 +518,11 @@ main() {
         usage_error "--client-alive-count-max needs --client-alive-interval"
     fi
     node_dist_url=${node_dist_url:-${NODE_DIST_URL:-https://nodejs.org/dist}}
+    # The checksum file comes from the same server: https only (plain http on loopback only).
+    case $node_dist_url in
+    https://?* | http://127.0.0.1 | http://127.0.0.1[:/]* | http://localhost | http://localhost[:/]* | "http://[::1]" | "http://[::1]"[:/]*) ;;
+    *) usage_error "--node-dist-url must be an https:// URL (plain http only for 127.0.0.1/localhost): $node_dist_url" ;;
+    esac
 
     [ "$(id -u)" = 0 ] || die "must run as root (the deployment runs it with sudo -n)"
 
@@ -505,9 +591,9 @@ main() {
         if (typeof c !== "object" || c === null || Array.isArray(c)) throw new Error("not a JSON object");
         const state = c.stateDir ?? "/var/lib/idle-stop";
         if (state.replace(/\/+$/, "") !== "/var/lib/idle-stop") throw new Error(`stateDir must be /var/lib/idle-stop (the installer creates it and the service may write only there), got ${JSON.stringify(c.stateDir)}`);
-        if (c.holdsDir !== undefined && !String(c.holdsDir).startsWith("/var/lib/idle-stop/")) throw new Error(`holdsDir must be inside /var/lib/idle-stop, got ${JSON.stringify(c.holdsDir)}`);
+        if (c.holdsDir !== undefined && !/^\/var\/lib\/idle-stop\/[A-Za-z0-9._-]+\/?$/.test(String(c.holdsDir)) || /\/\.\.?\/?$/.test(String(c.holdsDir ?? ""))) throw new Error(`holdsDir must be a directory directly inside /var/lib/idle-stop, got ${JSON.stringify(c.holdsDir)}`);
         console.log(c.idleMinutes ?? "");
-        console.log(c.holdsDir ?? "/var/lib/idle-stop/holds");
+        console.log(String(c.holdsDir ?? "/var/lib/idle-stop/holds").replace(/\/+$/, ""));
     ' "$work_dir/agent.json" >"$work_dir/idle-minutes" 2>"$work_dir/config-error" ||
         die "--config-b64: $(grep -m1 Error "$work_dir/config-error" | sed 's/^[A-Za-z]*Error: //' || tail -n 1 "$work_dir/config-error")"
     idle_minutes=$(sed -n 1p "$work_dir/idle-minutes")
@@ -518,6 +604,7 @@ main() {
     "$config_node" "$payload/idle-stop-agent.js" status --config "$work_dir/agent.json" \
         </dev/null >/dev/null 2>"$work_dir/agent-check" || rc=$?
     [ "$rc" != 2 ] || die "the agent rejects the config: $(head -n 3 "$work_dir/agent-check" | sed "s|$work_dir/agent.json|(--config-b64)|g")"
+    check_proc_access
 
     # Only one installer / uninstaller at a time.
     mkdir -p "$PREFIX"
@@ -548,6 +635,8 @@ main() {
         say "created system user $AGENT_USER"
     fi
 
+    configure_proc_access
+
     # Node.js in place (a downloaded runtime moves in now).
     if [ -n "$downloaded" ]; then
         rm -rf "$PREFIX/runtime"
@@ -574,8 +663,6 @@ main() {
         echo "Config: $ETC_DIR/agent.json; state: $STATE_DIR; remove: sudo sh $PREFIX/uninstall.sh"
     } >"$work_dir/README"
     put_file "$work_dir/README" "$PREFIX/README" 0644
-    echo "$release" >"$work_dir/RELEASE"
-    put_file "$work_dir/RELEASE" "$PREFIX/RELEASE" 0644
 
     # /etc/idle-stop
     if [ ! -d "$ETC_DIR" ]; then mkdir -p "$ETC_DIR"; fi
@@ -600,14 +687,7 @@ main() {
     put_file "$work_dir/agent.env" "$ETC_DIR/agent.env" 0644
 
     # State: kept across re-installs (spool, holds).
-    if [ ! -d "$STATE_DIR" ]; then mkdir -p "$STATE_DIR"; fi
-    manifest_add "dir $STATE_DIR"
-    chown "$AGENT_USER:$AGENT_USER" "$STATE_DIR"
-    chmod 0755 "$STATE_DIR"
-    # Every user may add a hold (sticky: only its owner may remove it).
-    mkdir -p "$holds_dir"
-    chown "$AGENT_USER:$AGENT_USER" "$holds_dir"
-    chmod 1777 "$holds_dir"
+    secure_state_dir
 
     # The idle-stop command for every user.
     mkdir -p "$(dirname "$WRAPPER")"
@@ -644,6 +724,11 @@ EOF_PROFILE
         start_with_fallback
     fi
 
+    # Only now is this release installed. Written last: when a step above fails, RELEASE still
+    # names the previous release, whose uninstall (`pulumi destroy`) then removes everything,
+    # instead of taking the half-installed new release for a newer installation and leaving it.
+    echo "$release" >"$work_dir/RELEASE"
+    put_file "$work_dir/RELEASE" "$PREFIX/RELEASE" 0644
     say "release $release installed (idle-stop status shows what it sees)"
 }
 

@@ -103,8 +103,13 @@ fi
 if has "file /etc/cron.d/idle-stop"; then
     rm -f /etc/cron.d/idle-stop
 fi
-if [ -x "$PREFIX/idle-stop-daemon.sh" ]; then
-    "$PREFIX/idle-stop-daemon.sh" stop || true
+if [ -x "$PREFIX/idle-stop-daemon.sh" ] && getent passwd "$AGENT_USER" >/dev/null 2>&1; then
+    # With the agent's own rights: its pid file could name any process.
+    if command -v runuser >/dev/null 2>&1; then
+        runuser -u "$AGENT_USER" -- "$PREFIX/idle-stop-daemon.sh" stop </dev/null 8<&- || true
+    else
+        setpriv --reuid="$AGENT_USER" --regid="$(id -g "$AGENT_USER")" --init-groups -- "$PREFIX/idle-stop-daemon.sh" stop </dev/null 8<&- || true
+    fi
 fi
 # A daemon started a moment ago by cron may not have written its pid file yet: any process of
 # the agent user is ours when we created that user.
@@ -160,6 +165,13 @@ for d in /var/lib/idle-stop /etc/idle-stop; do
     if has "dir $d" && [ -d "$d" ]; then rm -rf "$d"; fi
 done
 
+# 4. Group memberships the installer added (the hidepid /proc mount's gid= group), then the
+# user and group, when the installer created them.
+grep '^member ' "$entries" | while read -r _ member group; do
+    if getent passwd "$member" >/dev/null 2>&1 && id -nG "$member" | tr ' ' '\n' | grep -qxF "$group"; then
+        gpasswd -d "$member" "$group" >/dev/null 2>&1 || say "warning: could not remove $member from group $group"
+    fi
+done
 # 4. The user and group, when the installer created them.
 if has "user $AGENT_USER" && getent passwd "$AGENT_USER" >/dev/null 2>&1; then
     userdel "$AGENT_USER" >/dev/null 2>&1 || die "could not remove user $AGENT_USER (userdel $AGENT_USER)"

@@ -6,7 +6,6 @@ import { Datapoint } from "./datapoint";
 
 export interface MetricSink {
     putMetricData(namespace: string, points: Datapoint[]): Promise<void>;
-    setAlarmState(alarmName: string, reason: string): Promise<void>;
     close(): void;
 }
 
@@ -61,9 +60,6 @@ export async function createCloudWatchSink(region: string | undefined): Promise<
                     })),
                 }),
             );
-        },
-        async setAlarmState(alarmName, reason) {
-            await client.send(new sdk.SetAlarmStateCommand({ AlarmName: alarmName, StateValue: "OK", StateReason: reason }));
         },
         close() {
             client.destroy();

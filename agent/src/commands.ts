@@ -2,8 +2,10 @@ import { spawn } from "node:child_process";
 import { userInfo } from "node:os";
 import { Config } from "./config";
 import { formatDuration, parseDuration } from "./duration";
+import { assertProcVisible, ProcHiddenError } from "./hidepid";
 import { errorMessage, RuntimeError, UsageError } from "./errors";
-import { createHold, dropHold, Hold, removeHold, scanHolds, selfOwner } from "./holds";
+import { createHold, dropHold, Hold, HOLD_REFRESH_MS, refreshHold, removeHold, scanHolds, selfOwner } from "./holds";
+import { inheritedIgnoredSignals, SIGIGN_ENV } from "./signals";
 import { listSessions, Session } from "./sessions";
 import { Spool } from "./spool";
 import { readStatus, StatusFile } from "./statusfile";
@@ -18,6 +20,7 @@ function ago(ms: number): string {
 }
 
 export function cmdSessions(c: Config, json: boolean): number {
+    assertProcVisible(c.procRoot);
     const sessions = listSessions(c.procRoot);
     if (json) {
         out(JSON.stringify({ count: sessions.length, sessions }));
@@ -52,6 +55,8 @@ export interface StatusReport {
     idleSince: string | null;
     idleMinutesSoFar: number | null;
     stopExpectedAt: string | null;
+    /** Why sessions could not be listed for this user (hidepid), else null. */
+    procHidden: string | null;
 }
 
 function backlogFromSpool(c: Config): number | null {
@@ -63,10 +68,19 @@ function backlogFromSpool(c: Config): number | null {
 }
 
 export function buildStatus(c: Config, now = Date.now()): StatusReport {
-    const sessions = listSessions(c.procRoot);
+    // Under hidepid an ordinary user cannot see others' sessions (nor their keep-awake holds'
+    // processes): show the daemon's own count instead of a wrong one, and say why.
+    let procHidden: string | null = null;
+    try {
+        assertProcVisible(c.procRoot);
+    } catch (e) {
+        if (!(e instanceof ProcHiddenError)) throw e;
+        procHidden = e.message;
+    }
+    const sessions = procHidden === null ? listSessions(c.procRoot) : [];
     const holds = scanHolds(c.holdsDir, now).active;
-    const active = sessions.length + holds.length;
     const st: StatusFile | null = readStatus(c.stateDir);
+    const active = procHidden === null ? sessions.length + holds.length : (st?.active ?? holds.length);
     // The daemon is considered running when it updated the file within 3 sample intervals.
     const fresh = st !== null && st.mode === "run" && now - Date.parse(st.updatedAt) <= 3 * st.sampleSeconds * 1000 + 5000;
     let idleSince: number | null = null;
@@ -98,6 +112,7 @@ export function buildStatus(c: Config, now = Date.now()): StatusReport {
         idleSince: idleSince === null ? null : new Date(idleSince).toISOString(),
         idleMinutesSoFar: idleSince === null ? (active > 0 ? 0 : null) : Math.floor((now - idleSince) / 60000),
         stopExpectedAt: stopAt === null ? null : new Date(stopAt).toISOString(),
+        procHidden,
     };
 }
 
@@ -113,7 +128,7 @@ export function cmdStatus(c: Config, json: boolean): number {
     if (r.daemon === null) lines.push("daemon:       no status yet (is the idle-stop service running?)");
     else if (r.daemon.running) lines.push(`daemon:       running, pid ${r.daemon.pid}, since ${r.daemon.startedAt}; last sample ${ago(now - Date.parse(r.daemon.updatedAt))} ago`);
     else lines.push(`daemon:       NOT running (last ${r.daemon.mode} update ${r.daemon.updatedAt}, ${ago(now - Date.parse(r.daemon.updatedAt))} ago)`);
-    lines.push(`sessions:     ${r.sessions.length}`);
+    lines.push(r.procHidden === null ? `sessions:     ${r.sessions.length}` : `sessions:     unknown to you: ${r.procHidden}`);
     for (const s of r.sessions) lines.push(`  ${s.user.padEnd(16)} ${(s.tty ?? "notty").padEnd(8)} since ${s.since} (${ago(now - Date.parse(s.since))})`);
     lines.push(`holds:        ${r.holds.length}`);
     for (const h of r.holds) {
@@ -140,7 +155,7 @@ export function cmdHold(c: Config, duration: string | undefined, reason: string 
     if (duration === undefined) throw new UsageError("hold: DURATION is required, e.g. hold 2h --reason \"nightly build\"");
     const ms = parseDuration(duration);
     const h = createHold(c.holdsDir, { durationMs: ms, reason });
-    out(`hold ${h.id} until ${h.expiresAt} (${formatDuration(ms)})${reason ? ` "${reason}"` : ""}`);
+    out(`hold ${h.id} until ${h.expiresAt} (${formatDuration(ms)})${h.reason ? ` "${h.reason}"` : ""}`);
     return 0;
 }
 
@@ -181,8 +196,19 @@ export function cmdKeepAwake(c: Config, command: string[], reason: string | unde
     const hold = createHold(c.holdsDir, { owner, reason: reason ?? `keep-awake ${command.join(" ")}`.slice(0, 200), command: command.join(" ").slice(0, 200) });
     const cleanup = (): void => dropHold(c.holdsDir, hold.id);
     process.on("exit", cleanup);
+    // Holds end MAX_HOLD_MS after their file last changed: keep ours fresh while CMD runs.
+    const refresh = setInterval(() => refreshHold(c.holdsDir, hold.id), HOLD_REFRESH_MS);
+    refresh.unref();
+    // Signals our parent ignored (nohup: SIGHUP) stay ignored, for us and for CMD: node resets
+    // them at start and libuv resets them for children, so CMD starts through a shell `trap ''`.
+    const ignored = inheritedIgnoredSignals();
+    const ignoredNames = Object.keys(SIGNALS).filter((s) => ignored.has(SIGNALS[s]));
+    const env = { ...process.env };
+    delete env[SIGIGN_ENV];
     return new Promise((resolve) => {
-        const child = spawn(command[0], command.slice(1), { stdio: "inherit" });
+        const child = ignoredNames.length === 0
+            ? spawn(command[0], command.slice(1), { stdio: "inherit", env })
+            : spawn("/bin/sh", ["-c", `trap '' ${ignoredNames.map((s) => s.slice(3)).join(" ")}; exec "$@"`, command[0], ...command], { stdio: "inherit", env });
         const forward = (sig: NodeJS.Signals) => (): void => {
             // On a terminal, Ctrl-C already reaches CMD (same process group): do not double it.
             if (sig === "SIGINT" && process.stdin.isTTY) return;
@@ -194,11 +220,12 @@ export function cmdKeepAwake(c: Config, command: string[], reason: string | unde
         };
         const handlers = Object.keys(SIGNALS).map((s) => {
             const sig = s as NodeJS.Signals;
-            const h = forward(sig);
+            const h = ignoredNames.includes(s) ? (): void => undefined : forward(sig);
             process.on(sig, h);
             return [sig, h] as const;
         });
         const done = (code: number): void => {
+            clearInterval(refresh);
             for (const [sig, h] of handlers) process.off(sig, h);
             cleanup();
             resolve(code);

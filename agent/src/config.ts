@@ -17,9 +17,9 @@ export interface Config {
     stateDir: string;
     /** Keep-awake hold files; default <stateDir>/holds. */
     holdsDir: string;
-    /** Alarm to set back to OK when the daemon starts (fresh idle countdown). */
+    /** The idle alarm's name, shown by `status`. The agent never calls the alarm API (boot.ts re-arms by publishing). */
     alarmName?: string;
-    /** The stop-warning alarm, re-armed with alarmName for the same reason (it too fires only on a change). */
+    /** Deprecated and ignored: accepted so configs written by older releases still load. */
     warningAlarmName?: string;
     /** The alarm's idle minutes, for `status` ("would stop at"). */
     idleMinutes?: number;

@@ -1,21 +1,23 @@
 // `run` and `once`: sample every sampleSeconds, one datapoint per publishSeconds period, publish
-// with retry/backoff from a persistent backlog, re-arm the alarm at start.
+// with retry/backoff from a persistent backlog; the first period after a boot re-arms the alarm
+// (boot.ts).
 import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Backoff } from "./backoff";
-import { classifyError, createCloudWatchSink, MetricSink } from "./cloudwatch";
+import { BootRearm } from "./boot";
+import { createCloudWatchSink, MetricSink } from "./cloudwatch";
 import { PublishConfig } from "./config";
-import { PeriodAggregator } from "./datapoint";
+import { Datapoint, PeriodAggregator } from "./datapoint";
 import { errorMessage, RuntimeError } from "./errors";
 import { ensureDir } from "./fsutil";
 import { Lock } from "./lock";
 import { log } from "./log";
 import { Outbox, PublishError } from "./outbox";
 import { Sample, takeSample } from "./sample";
+import { SampleScheduler } from "./scheduler";
 import { Spool } from "./spool";
 import { readStatus, StatusFile, writeStatus } from "./statusfile";
 
-export const REARM_REASON = "idle-stop agent started: fresh idle countdown";
 const SHUTDOWN_FLUSH_MS = 5000;
 
 export type SinkFactory = (c: PublishConfig) => Promise<MetricSink>;
@@ -24,12 +26,17 @@ const defaultSink: SinkFactory = (c) => createCloudWatchSink(c.region);
 function prepareDirs(c: PublishConfig): void {
     try {
         ensureDir(c.stateDir, 0o755);
+    } catch (e) {
+        throw new RuntimeError(`cannot prepare ${c.stateDir}: ${errorMessage(e)}`);
+    }
+    try {
         if (!existsSync(c.holdsDir)) {
             ensureDir(c.holdsDir);
             chmodSync(c.holdsDir, 0o1777); // any user may add holds; sticky: only owners remove
         }
     } catch (e) {
-        throw new RuntimeError(`cannot prepare ${c.stateDir}: ${errorMessage(e)}`);
+        // Not fatal (a full disk cannot take a new directory): sessions still count.
+        log("warn", "holds_dir_unavailable", { path: c.holdsDir, error: errorMessage(e) });
     }
 }
 
@@ -43,8 +50,8 @@ class Agent {
     readonly agg: PeriodAggregator;
     lastActiveAt: number | null = null;
     last: Sample | null = null;
-    rearm: StatusFile["rearm"];
-    rearmedAt: number | null = null;
+    readonly boot: BootRearm;
+    statusFailing = false;
 
     constructor(
         readonly c: PublishConfig,
@@ -52,7 +59,7 @@ class Agent {
     ) {
         this.outbox = new Outbox(new Spool(join(c.stateDir, "spool.jsonl")));
         this.agg = new PeriodAggregator(c.publishSeconds * 1000, { ns: c.namespace, mn: c.metricName, iid: c.instanceId });
-        this.rearm = c.alarmName || c.warningAlarmName ? "pending" : "disabled";
+        this.boot = BootRearm.check(c.stateDir);
         const prev = readStatus(c.stateDir);
         if (prev?.lastActiveAt) this.lastActiveAt = Date.parse(prev.lastActiveAt);
         if (prev?.lastPublishAt) this.outbox.lastPublishAt = Date.parse(prev.lastPublishAt);
@@ -62,9 +69,20 @@ class Agent {
         const s = takeSample(this.c, true, now);
         this.last = s;
         if (s.active > 0) this.lastActiveAt = now;
+        if (this.boot.takeExtraSample()) this.agg.add(1, now);
         const done = this.agg.add(s.active, now);
-        if (done) this.outbox.push(done);
+        if (done) this.pushPeriod(done);
         return s;
+    }
+
+    pushPeriod(dp: Datapoint): void {
+        this.outbox.push(dp);
+        this.boot.periodClosed();
+    }
+
+    /** After the backlog was delivered completely. */
+    delivered(): void {
+        if (this.boot.delivered()) log("info", "rearmed", { reason: this.boot.reason ?? undefined, how: "first period counted as in use" });
     }
 
     writeStatus(): void {
@@ -92,13 +110,16 @@ class Agent {
             lastError: this.outbox.lastError,
             backlog: this.outbox.size,
             oldestBacklog: iso(this.outbox.oldest),
-            rearm: this.rearm,
-            rearmedAt: iso(this.rearmedAt),
+            rearm: this.boot.state,
+            rearmedAt: iso(this.boot.rearmedAt),
         };
         try {
             writeStatus(this.c.stateDir, st);
+            this.statusFailing = false;
         } catch (e) {
-            log("warn", "status_write_failed", { error: errorMessage(e) });
+            // Once per failing stretch: a full disk would otherwise log every sample.
+            if (!this.statusFailing) log("warn", "status_write_failed", { error: errorMessage(e) });
+            this.statusFailing = true;
         }
     }
 }
@@ -112,11 +133,12 @@ export async function runOnce(c: PublishConfig, sinkFactory: SinkFactory = defau
         const agent = new Agent(c, "once");
         const s = agent.sample();
         const dp = agent.agg.take();
-        if (dp) agent.outbox.push(dp);
+        if (dp) agent.pushPeriod(dp);
         log("info", "sampled", { sessions: s.sessions.length, holds: s.holds.length, active: s.active });
         let code = 0;
         try {
             await agent.outbox.flush(sink);
+            agent.delivered();
         } catch (e) {
             const msg = e instanceof PublishError ? e.message : errorMessage(e);
             agent.outbox.lastError = msg;
@@ -147,13 +169,12 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
     const capMs = Math.min(300_000, Math.max(10_000, 2 * c.publishSeconds * 1000));
     const pubBackoff = new Backoff(1000, capMs);
     let stopping = false;
-    let sampleTimer: NodeJS.Timeout | undefined;
     let retryTimer: NodeJS.Timeout | undefined;
     let flushing: Promise<void> | null = null;
 
     log("info", "started", {
         pid: process.pid, instance: c.instanceId, namespace: c.namespace, metric: c.metricName,
-        sample_s: c.sampleSeconds, publish_s: c.publishSeconds, backlog: agent.outbox.size, alarm: c.alarmName,
+        sample_s: c.sampleSeconds, publish_s: c.publishSeconds, backlog: agent.outbox.size, rearm: agent.boot.reason ?? "no",
     });
 
     const publish = (): void => {
@@ -163,6 +184,7 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
             .flush(sink)
             .then(() => {
                 pubBackoff.reset();
+                agent.delivered();
                 agent.writeStatus();
             })
             .catch((e: unknown) => {
@@ -181,61 +203,24 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
             });
     };
 
-    // Samples are aligned to the wall clock (multiples of sampleSeconds). A timer may fire a
-    // millisecond early: the sample is then stamped with its intended time, never the period before.
-    const tick = (intended: number): void => {
-        if (stopping) return;
-        const at = Math.max(Date.now(), intended);
+    // Samples at wall-clock multiples of sampleSeconds, timed on the monotonic clock (scheduler.ts).
+    let lastSampleError: string | null = null;
+    const scheduler = new SampleScheduler(sampleMs, (at) => {
         try {
             const before = agent.outbox.size;
             agent.sample(at);
             if (agent.outbox.size > before) publish();
+            lastSampleError = null;
         } catch (e) {
-            log("error", "sample_failed", { error: errorMessage(e) });
+            // Once per distinct failure (a hidden /proc fails every sample): no datapoint is made.
+            const msg = errorMessage(e);
+            if (msg !== lastSampleError) log("error", "sample_failed", { error: msg, effect: "nothing published for this sample" });
+            lastSampleError = msg;
         }
         agent.writeStatus();
-        schedule(at);
-    };
-    const schedule = (after: number): void => {
-        const next = (Math.floor(after / sampleMs) + 1) * sampleMs;
-        sampleTimer = setTimeout(() => tick(next), Math.max(0, next - Date.now()));
-    };
+    }, (j) => log("warn", "clock_jump", { jump_ms: j.jumpMs, effect: "sampling re-aligned to the new wall clock" }));
 
-    // Re-arm: the alarms may still be in ALARM from before this start (actions fire only on a change
-    // into ALARM); set them OK so they can fire again. Each alarm retries on its own backoff.
-    const rearmTimers = new Set<NodeJS.Timeout>();
-    const alarmsToRearm = [c.alarmName, c.warningAlarmName].filter((a): a is string => a !== undefined);
-    let rearmsLeft = alarmsToRearm.length;
-    for (const alarm of alarmsToRearm) {
-        const rearmBackoff = new Backoff(1000, capMs);
-        const attempt = (): void => {
-            if (stopping) return;
-            sink.setAlarmState(alarm, REARM_REASON).then(
-                () => {
-                    rearmsLeft -= 1;
-                    if (rearmsLeft === 0) {
-                        agent.rearm = "done";
-                        agent.rearmedAt = Date.now();
-                    }
-                    log("info", "rearmed", { alarm, state: "OK" });
-                },
-                (e: unknown) => {
-                    if (stopping) return;
-                    const info = classifyError(e);
-                    const wait = rearmBackoff.next();
-                    log("warn", "rearm_failed", { alarm, code: info.code, status: info.status, message: info.message, attempt: rearmBackoff.failures, retry_in_ms: wait });
-                    const timer = setTimeout(() => {
-                        rearmTimers.delete(timer);
-                        attempt();
-                    }, wait);
-                    rearmTimers.add(timer);
-                },
-            );
-        };
-        attempt();
-    }
-
-    tick(Date.now()); // first sample now, then aligned
+    scheduler.start(); // first sample now, then aligned
     publish(); // backlog from a previous run
 
     const code = await new Promise<number>((resolve) => {
@@ -243,17 +228,17 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
             if (stopping) return;
             log("info", "stopping", { signal });
             stopping = true;
-            clearTimeout(sampleTimer);
+            scheduler.stop();
             clearTimeout(retryTimer);
-            rearmTimers.forEach((timer) => clearTimeout(timer));
             void (async () => {
                 const partial = agent.agg.take();
-                if (partial) agent.outbox.push(partial);
+                if (partial) agent.pushPeriod(partial);
                 const deadline = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), SHUTDOWN_FLUSH_MS).unref());
                 if (flushing) await Promise.race([flushing, deadline]);
                 if (agent.outbox.size > 0) {
                     const r = await Promise.race([agent.outbox.flush(sink).then(() => "ok" as const, (e: unknown) => e), deadline]);
-                    if (r !== "ok") {
+                    if (r === "ok") agent.delivered();
+                    else {
                         const msg = r === "timeout" ? "timed out" : r instanceof Error ? r.message : String(r);
                         log("warn", "final_flush_failed", { error: msg, backlog_kept: agent.outbox.size });
                     }

@@ -10,14 +10,15 @@ export function writeFileAtomic(path: string, data: string, mode = 0o644, durabl
     const tmp = `${path}.${process.pid}.tmp`;
     const fd = openSync(tmp, "w", mode);
     try {
-        writeSync(fd, data);
-        if (durable) fsyncSync(fd);
-    } finally {
-        closeSync(fd);
-    }
-    try {
+        try {
+            writeSync(fd, data);
+            if (durable) fsyncSync(fd);
+        } finally {
+            closeSync(fd);
+        }
         renameSync(tmp, path);
     } catch (e) {
+        // Never leave a half-written temp file behind (a full disk fails the write, not the open).
         try {
             unlinkSync(tmp);
         } catch {

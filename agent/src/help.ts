@@ -36,9 +36,9 @@ in the backlog under stateDir for the next attempt).
 
 The daemon. Samples every sampleSeconds, publishes one datapoint per publishSeconds period
 (Maximum = most sessions+holds seen by any sample), keeps undelivered datapoints in
-<stateDir>/spool.jsonl and retries with backoff. With alarmName in the config it sets that
-alarm to OK at start (fresh idle countdown). SIGTERM/SIGINT publish the current partial period
-and exit 0. Writes <stateDir>/status.json after every sample.
+<stateDir>/spool.jsonl and retries with backoff. After a fresh boot (or its first start) the
+first period counts as in use, which re-arms an alarm left in ALARM by the last stop; the agent
+has no permission on alarms. SIGTERM/SIGINT publish the current partial period and exit 0. Writes <stateDir>/status.json after every sample.
 `,
     status: `usage: idle-stop-agent.js status [--json] [--config FILE]
 
@@ -50,6 +50,7 @@ config). Works for any user: reads the daemon's world-readable <stateDir>/status
 
 Keeps the instance awake for DURATION (e.g. 45s, 90m, 2h, 1h30m, 1d; at most 7d). The hold
 counts as one active session until it expires or is released. Prints its id and expiry.
+At most 10 holds per user count; no hold counts longer than 7d after its file was written.
 `,
     release: `usage: idle-stop-agent.js release [ID | --all] [--config FILE]
 
@@ -61,6 +62,7 @@ allowed to remove (root: all).
 Runs CMD with a hold that lasts while it runs. Signals are forwarded to CMD (SIGINT only when
 not on a terminal, which delivers it to CMD itself). Exits with CMD's exit code (128+N if CMD
 died from signal N, 127 if it could not be started). The hold ends with CMD, and also when
-keep-awake itself is killed (the hold records its pid and start time).
+keep-awake itself is killed (the hold records its pid and start time). Signals ignored when
+keep-awake started (nohup's SIGHUP) stay ignored, for keep-awake and for CMD.
 `,
 };

@@ -3,10 +3,14 @@
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode, RuntimeError } from "./errors";
+import { log } from "./log";
 import { processAlive, readStat } from "./proc";
 
+/** Errors of a disk that cannot take a few more bytes. */
+const NO_SPACE: ReadonlySet<string> = new Set(["ENOSPC", "EDQUOT"]);
+
 export class Lock {
-    private constructor(readonly path: string) {}
+    private constructor(readonly path: string | null) {}
 
     static acquire(stateDir: string): Lock {
         const procRoot = "/proc";
@@ -18,7 +22,19 @@ export class Lock {
                 writeFileSync(path, content, { flag: "wx", mode: 0o644 });
                 return new Lock(path);
             } catch (e) {
-                if (errnoCode(e) !== "EEXIST") throw new RuntimeError(`cannot create ${path}: ${String(e)}`);
+                const code = errnoCode(e);
+                if (code !== undefined && NO_SPACE.has(code)) {
+                    // A full disk (any user can fill it) must not keep the agent from publishing:
+                    // run without the lock file (the service manager runs one agent anyway).
+                    try {
+                        unlinkSync(path); // the empty file the failed write left
+                    } catch {
+                        /* not created */
+                    }
+                    log("warn", "lock_unavailable", { path, error: code, effect: "running without the publisher lock" });
+                    return new Lock(null);
+                }
+                if (code !== "EEXIST") throw new RuntimeError(`cannot create ${path}: ${String(e)}`);
             }
             let pid = 0;
             let start = 0;
@@ -40,6 +56,7 @@ export class Lock {
     }
 
     release(): void {
+        if (this.path === null) return;
         try {
             unlinkSync(this.path);
         } catch {

@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG_PATH, loadConfig, requirePublishing } from "./config";
 import { runDaemon, runOnce } from "./daemon";
 import { errorMessage, RuntimeError, UsageError } from "./errors";
 import { COMMAND_HELP, USAGE } from "./help";
+import { quietOnClosedPipes } from "./stdio";
 
 async function main(argv: string[]): Promise<number> {
     const p = parseArgs(argv);
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command "${p.command}"`);
 }
 
+quietOnClosedPipes();
 main(process.argv.slice(2)).then(
     (code) => {
         process.exitCode = code;

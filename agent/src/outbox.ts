@@ -4,6 +4,7 @@
 // dropped one by one (logged) so one bad point cannot block the rest.
 import { classifyError, ErrorInfo, MetricSink } from "./cloudwatch";
 import { Datapoint } from "./datapoint";
+import { errorMessage } from "./errors";
 import { log } from "./log";
 import { Spool } from "./spool";
 
@@ -23,11 +24,44 @@ export class Outbox {
     lastPublishAt: number | null = null;
     lastError: string | null = null;
 
+    /** False while the spool cannot be written (full disk, read-only, quota): memory only. */
+    private spoolOk = true;
+
     constructor(
         private readonly spool: Spool,
         private readonly now: () => number = Date.now,
     ) {
         this.items = spool.load();
+        try {
+            if (spool.repair(this.items)) log("warn", "spool_repaired", { reason: "last line torn (crash while writing)", datapoints: this.items.length });
+        } catch (e) {
+            this.spoolFailed(e);
+        }
+    }
+
+    /**
+     * A spool write failed. Publishing goes on from memory (a full disk, which any user can cause,
+     * must not silence the agent); logged once until a write succeeds again.
+     */
+    private spoolFailed(e: unknown): void {
+        if (this.spoolOk) log("warn", "spool_write_failed", { path: this.spool.path, error: errorMessage(e), effect: "backlog kept in memory only until the spool can be written again" });
+        this.spoolOk = false;
+    }
+
+    /** Writes the spool; after a failure the next write is a full rewrite so the file catches up. */
+    private writeSpool(write: () => void): void {
+        try {
+            if (this.spoolOk) write();
+            else this.spool.rewrite(this.items);
+        } catch (e) {
+            this.spoolFailed(e);
+            return;
+        }
+        // Only a write that stored data proves there is room again (removing the file always works).
+        if (!this.spoolOk && this.items.length > 0) {
+            this.spoolOk = true;
+            log("info", "spool_write_recovered", { path: this.spool.path, datapoints: this.items.length });
+        }
     }
 
     get size(): number {
@@ -40,11 +74,11 @@ export class Outbox {
 
     push(p: Datapoint): void {
         this.items.push(p);
-        this.spool.append([p]);
+        this.writeSpool(() => this.spool.append([p]));
     }
 
     private persist(): void {
-        this.spool.rewrite(this.items);
+        this.writeSpool(() => this.spool.rewrite(this.items));
     }
 
     dropExpired(): number {

@@ -1,4 +1,5 @@
 import { Config } from "./config";
+import { assertProcVisible } from "./hidepid";
 import { Hold, removeExpired, scanHolds } from "./holds";
 import { log } from "./log";
 import { listSessions, Session } from "./sessions";
@@ -15,6 +16,8 @@ const reported = new Set<string>();
 
 /** One sample. With cleanup, expired hold files are removed (the daemon does this). */
 export function takeSample(c: Config, cleanup: boolean, now = Date.now()): Sample {
+    // Before anything else: a blind count would publish 0 and expire live keep-awake holds.
+    assertProcVisible(c.procRoot);
     const sessions = listSessions(c.procRoot);
     const h = scanHolds(c.holdsDir, now);
     if (cleanup && h.expired.length > 0) {

@@ -1,6 +1,8 @@
 // The backlog on disk: append-only JSONL (one datapoint per line) under stateDir, rewritten
-// atomically (temp + rename) when delivered points are removed. A torn last line (crash while
-// appending) is skipped on load.
+// atomically (temp + rename) when delivered points are removed. A crash while appending can leave
+// a last line without its newline; load() reports it and repair() rewrites the file from the
+// points read (a complete tail is kept, a torn one dropped), so the next append starts on a line
+// of its own instead of being glued to the fragment and lost with it.
 import { appendFileSync, readFileSync, unlinkSync } from "node:fs";
 import { errnoCode } from "./errors";
 import { Datapoint, isDatapoint } from "./datapoint";
@@ -8,6 +10,9 @@ import { writeFileAtomic } from "./fsutil";
 
 export class Spool {
     constructor(readonly path: string) {}
+
+    /** Set by load(): the file ended in a line without a newline. */
+    tornTail = false;
 
     load(): Datapoint[] {
         let text: string;
@@ -17,6 +22,7 @@ export class Spool {
             if (errnoCode(e) === "ENOENT") return [];
             throw e;
         }
+        this.tornTail = text !== "" && !text.endsWith("\n");
         const out: Datapoint[] = [];
         for (const line of text.split("\n")) {
             if (line.trim() === "") continue;
@@ -28,6 +34,14 @@ export class Spool {
             }
         }
         return out;
+    }
+
+    /** Rewrites the file from `points` when load() found a torn tail. */
+    repair(points: Datapoint[]): boolean {
+        if (!this.tornTail) return false;
+        this.rewrite(points);
+        this.tornTail = false;
+        return true;
     }
 
     append(points: Datapoint[]): void {

@@ -30,7 +30,8 @@ export interface StatusFile {
     lastError: string | null;
     backlog: number;
     oldestBacklog: string | null;
-    rearm: "disabled" | "pending" | "done";
+    /** The first period after a boot counts as in use (boot.ts); "disabled" was written by older agents. */
+    rearm: "not-needed" | "pending" | "done" | "disabled";
     rearmedAt: string | null;
 }
 

@@ -145,8 +145,11 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         expect("/etc/idle-stop", 0o755);
         expect("/etc/idle-stop/agent.json", 0o644);
         expect("/etc/idle-stop/credentials", 0o600, agentUid);
-        expect("/var/lib/idle-stop", 0o755, agentUid);
-        expect("/var/lib/idle-stop/holds", 0o1777, agentUid);
+        // Root-owned, so root never follows a link the agent's user planted (sticky: the agent
+        // cannot rename what it does not own); the agent writes its files through the group.
+        expect("/var/lib/idle-stop", 0o1775);
+        assert.equal(statOf("/var/lib/idle-stop").gid, Number((getent("group", "idle-stop") ?? "").split(":")[2]));
+        expect("/var/lib/idle-stop/holds", 0o1777);
         expect("/usr/local/bin/idle-stop", 0o755);
         expect("/etc/profile.d/idle-stop.sh", 0o644);
         assert.equal(readFileSync("/etc/idle-stop/credentials", "utf8"), CREDENTIALS);
@@ -218,7 +221,8 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         const parsed = JSON.parse(sessions.stdout) as { count: number; sessions: Array<{ user: string }> };
         assert.ok(parsed.count >= 2 && parsed.sessions.filter((x) => x.user === user).length >= 2, sessions.stdout);
         // The daemon (user idle-stop, reading /proc of everyone) publishes >= 1 for this instance.
-        const dp = await waitUntil(() => cw?.datapoints().find((d) => d.dimensions.InstanceId === INSTANCE_ID && ((d.value ?? d.statisticValues?.Maximum ?? 0) >= 1)), 30000, "a datapoint >= 1 from the installed daemon");
+        // Minimum, not Maximum: the first period after a first start counts as in use anyway (the re-arm).
+        const dp = await waitUntil(() => cw?.datapoints().find((d) => d.dimensions.InstanceId === INSTANCE_ID && ((d.value ?? d.statisticValues?.Minimum ?? 0) >= 1)), 30000, "a datapoint >= 1 in every sample from the installed daemon");
         assert.equal(dp.namespace, "IdleStop");
         assert.equal(dp.metricName, "ActiveSessions");
         const signed = cw?.accepted("PutMetricData") ?? [];

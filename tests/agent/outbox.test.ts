@@ -1,6 +1,6 @@
 // Unit tests of the publishing pieces: period aggregation, backoff, the spooled backlog.
 import * as assert from "node:assert/strict";
-import { appendFileSync, existsSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Backoff } from "../../agent/src/backoff";
 import { MetricSink } from "../../agent/src/cloudwatch";
@@ -38,7 +38,6 @@ class FakeSink implements MetricSink {
         this.calls.push(points);
         this.behave(points);
     }
-    async setAlarmState(): Promise<void> {}
     close(): void {}
 }
 
@@ -88,6 +87,53 @@ describe("aggregation, backoff and the backlog", () => {
         assert.equal(up.calls.length, 1, "one batch");
         assert.deepEqual(up.calls[0].map((p) => p.max), [0, 1, 2, 3, 4]);
         assert.equal(new Outbox(spool).size, 0);
+    });
+
+    it("repairs a torn last line on load, so the next datapoint is not glued to the fragment and lost", async () => {
+        const dir = tempDir();
+        const spool = new Spool(join(dir, "spool.jsonl"));
+        const now = Date.now();
+        spool.append([dp(now - 120000, 1), dp(now - 60000, 2)]);
+        appendFileSync(spool.path, JSON.stringify(dp(now - 30000, 3)).slice(0, 25)); // a crash mid-append
+        const { value: box, err } = await captureStderr(async () => new Outbox(spool));
+        assert.equal(box.size, 2);
+        assert.match(err, /event=spool_repaired /);
+        box.push(dp(now, 4));
+        assert.deepEqual(new Spool(spool.path).load().map((p) => p.max), [1, 2, 4], "the new datapoint survives a reload");
+        assert.ok(readFileSync(spool.path, "utf8").endsWith("\n"));
+
+        // A complete last datapoint that only lacks its newline is kept.
+        writeFileSync(spool.path, `${JSON.stringify(dp(now - 60000, 5))}\n${JSON.stringify(dp(now, 6))}`);
+        const again = await captureStderr(async () => new Outbox(new Spool(spool.path)));
+        again.value.push(dp(now + 60000, 7));
+        assert.deepEqual(new Spool(spool.path).load().map((p) => p.max), [5, 6, 7]);
+    });
+
+    it("keeps publishing from memory when the spool cannot be written, logs that once, and catches the spool up later", async () => {
+        const dir = tempDir();
+        const path = join(dir, "spool.jsonl");
+        const box = new Outbox(new Spool(path));
+        mkdirSync(path); // a directory where the file belongs: appends and rewrites fail
+        const now = Date.now();
+        const sink = new FakeSink();
+        const { err } = await captureStderr(async () => {
+            for (let i = 0; i < 4; i++) box.push(dp(now - (4 - i) * 60000, i));
+            return 0;
+        });
+        assert.equal(box.size, 4, "kept in memory");
+        assert.equal(err.match(/event=spool_write_failed/g)?.length, 1, err);
+        assert.match(err, /EISDIR/);
+        assert.doesNotMatch(err, /recovered/);
+        rmdirSync(path); // writable again: the next write brings the whole backlog to disk
+        const back = await captureStderr(async () => {
+            box.push(dp(now + 60000, 4));
+            return 0;
+        });
+        assert.match(back.err, /event=spool_write_recovered .*datapoints=5/);
+        assert.deepEqual(readdirSync(dir), ["spool.jsonl"], "no temp files left behind");
+        assert.equal(new Spool(path).load().length, 5);
+        await captureStderr(() => box.flush(sink));
+        assert.deepEqual(sink.calls.flat().map((p) => p.max), [0, 1, 2, 3, 4]);
     });
 
     it("drops only datapoints older than CloudWatch accepts, and logs it", async () => {

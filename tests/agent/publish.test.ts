@@ -2,7 +2,7 @@
 // from a synthetic procRoot so the metric is exactly what the test sets up (real-sshd counting is
 // covered in sessions-sshd.test.ts). sampleSeconds 1, publishSeconds 3 keep it fast.
 import * as assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clientEnv, CloudWatchEndpoint, Datapoint, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
 import { Daemon, runAgent, writeConfig } from "../support/agent";
@@ -147,7 +147,9 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         assert.equal(s.Minimum, 0, JSON.stringify(s));
         assert.equal(s.SampleCount, 6);
         assert.ok(s.Sum >= 1 && s.Sum <= 2, JSON.stringify(s));
-        for (const p of cw.datapoints().filter((x) => x.timestamp !== period)) assert.equal(p.statisticValues?.Maximum, 0);
+        // The agent's first period counts as in use (the re-arm after a first start): skip it.
+        const firstPeriod = Math.min(...cw.datapoints().map((p) => p.timestamp));
+        for (const p of cw.datapoints().filter((x) => x.timestamp !== period && x.timestamp !== firstPeriod)) assert.equal(p.statisticValues?.Maximum, 0);
     });
 
     it("loses no period through 5xx and throttling across several periods and an agent restart", async () => {
@@ -172,6 +174,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         assert.match(a.stderr, /event=publish_failed .*ThrottlingException \(HTTP 400\)/);
         assert.equal(cw.accepted("PutMetricData").length, 0);
 
+        const bStart = Date.now();
         const b = daemon(cfg.path);
         await waitUntil(() => b.events("started").length > 0, 10000, "restart");
         assert.match(b.events("started")[0], new RegExp(`backlog=${spooled}\\b`));
@@ -198,61 +201,53 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         // period, which carries the stopped agent's partial datapoint and the new one's.
         const merged = ps.filter((p) => p.parts > 1);
         assert.ok(merged.length <= 1 && (merged[0]?.parts ?? 2) === 2, `periods delivered more than once: ${JSON.stringify(merged)}`);
-        for (const p of ps) assert.ok(p.n <= (p.parts === 1 ? 3 : 4), `period ${new Date(p.t).toISOString()} has SampleCount ${p.n}`);
-        const full = ps.slice(1, -1).filter((p) => p.parts === 1);
+        // Each agent's first period also carries the re-arming sample of a first start (boot.ts;
+        // nothing was delivered before the restart, so the restarted agent re-arms too).
+        // (b's first sample comes a moment after bStart, possibly in the next period.)
+        const bFirst = Math.floor(bStart / P) * P;
+        const firstOfRun = (p: Period): boolean => p === ps[0] || p.t === bFirst || p.t === bFirst + P;
+        for (const p of ps) assert.ok(p.n <= (p.parts === 1 ? 3 : 4) + (firstOfRun(p) ? 1 : 0), `period ${new Date(p.t).toISOString()} has SampleCount ${p.n}`);
+        const full = ps.slice(1, -1).filter((p) => p.parts === 1 && !firstOfRun(p));
         assert.ok(full.filter((p) => p.n === 3).length >= full.length - 1, JSON.stringify(ps));
         for (const p of inside(ps, s2 + 1000, s2end - 1000)) assert.equal(p.max, 2, `session added during the outage, period ${new Date(p.t).toISOString()}`);
         for (const p of inside(ps, 0, s2 - 1000)) assert.equal(p.max, 1);
         assert.ok(!existsSync(spool) || readFileSync(spool, "utf8").trim() === "", "spool emptied after delivery");
     });
 
-    it("re-arms the alarm at start (SetAlarmState OK), retrying while CloudWatch fails, without holding up sampling", async () => {
-        const fake = new FakeProc().withListener();
-        const alarmName = `idle-stop-${IID}-idle`;
-        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, alarmName, idleMinutes: 15 });
-        cw.failWith({ status: 500, type: "InternalServiceError", message: "try later" }, { operations: ["SetAlarmState"], until: Date.now() + 6000 });
-        const d = daemon(cfg.path);
-        await waitUntil(() => cw.accepted("SetAlarmState").length > 0, 40000, "SetAlarmState accepted");
-        await waitUntil(() => d.events("rearmed").length > 0, 5000, "rearmed logged");
-        await d.stop();
-        const calls = cw.requests.filter((r) => r.operation === "SetAlarmState");
-        assert.ok(calls.length >= 2, `retried (${calls.length} calls)`);
-        assert.ok(calls.slice(0, -1).every((r) => r.status === 500));
-        assert.equal(cw.accepted("SetAlarmState").length, 1, "re-armed once");
-        for (const c of calls) {
-            assert.ok(c.signature.valid);
-            assert.deepEqual(c.params, { AlarmName: alarmName, StateValue: "OK", StateReason: "idle-stop agent started: fresh idle countdown" });
+    it("re-arms by publishing, never through the alarm API: the first period after a first start or a fresh boot counts as in use, a restart within the boot does not", async () => {
+        const fake = new FakeProc().withListener(); // nobody logged in: every real sample is 0
+        // alarmName/warningAlarmName are still accepted (older configs) but must not lead to any alarm call.
+        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, alarmName: "a-idle", warningAlarmName: "a-warning", idleMinutes: 15 });
+        const bootIdFile = join(cfg.stateDir, "boot-id");
+        const realBootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+        /** Starts a daemon, waits for its first two datapoints, stops it; returns them (oldest first). */
+        async function firstPeriods(): Promise<{ d: Daemon; pts: Datapoint[] }> {
+            const from = cw.datapoints().length;
+            const d = daemon(cfg.path);
+            await waitUntil(() => cw.datapoints().length >= from + 2, 30000, "two datapoints");
+            assert.deepEqual(await d.stop(), { code: 0, signal: null }, d.stderr);
+            return { d, pts: cw.datapoints().slice(from).sort((a, b) => a.timestamp - b.timestamp) };
         }
-        const okAt = cw.accepted("SetAlarmState")[0].at;
-        assert.ok(cw.accepted("PutMetricData").some((r) => r.at < okAt), "datapoints were published while re-arm was still failing");
-        assert.match(d.stderr, /event=rearm_failed alarm=\S+ code=InternalService\w+ status=500/);
-        const st = JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as { rearm: string };
-        assert.equal(st.rearm, "done");
-    });
 
-    it("re-arms the stop-warning alarm too when the config names one", async () => {
-        const fake = new FakeProc().withListener();
-        const alarmName = `idle-stop-${IID}-idle`;
-        const warningAlarmName = `idle-stop-${IID}-warning`;
-        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, alarmName, warningAlarmName, idleMinutes: 15 });
-        cw.failWith({ status: 500, type: "InternalServiceError", message: "try later" }, { operations: ["SetAlarmState"], until: Date.now() + 3000 });
-        const d = daemon(cfg.path);
-        await waitUntil(() => cw.accepted("SetAlarmState").length >= 2, 40000, "both alarms re-armed");
-        await waitUntil(() => d.events("rearmed").length >= 2, 5000, "rearmed logged twice");
-        await d.stop();
-        const names = cw.accepted("SetAlarmState").map((r) => (r.params as { AlarmName: string }).AlarmName).sort();
-        assert.deepEqual(names, [alarmName, warningAlarmName]);
-        const st = JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as { rearm: string };
-        assert.equal(st.rearm, "done");
-    });
+        const first = await firstPeriods();
+        assert.equal(first.pts[0].statisticValues?.Maximum, 1, "first start: the first period counts as in use");
+        assert.equal(first.pts[0].statisticValues?.Minimum, 0, "the real samples were 0");
+        assert.equal(first.pts[1].statisticValues?.Maximum, 0, "only the first period");
+        assert.match(first.d.events("rearmed")[0] ?? "", /reason=first-start/);
+        assert.equal(readFileSync(bootIdFile, "utf8").trim(), realBootId, "the boot is recorded once the re-arming datapoint is delivered");
+        assert.equal((JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as { rearm: string }).rearm, "done");
 
-    it("does not touch any alarm without alarmName", async () => {
-        const fake = new FakeProc().withListener();
-        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root });
-        const d = daemon(cfg.path);
-        await waitPeriodsAfter(0, 1);
-        await d.stop();
-        assert.equal(cw.requests.filter((r) => r.operation === "SetAlarmState").length, 0);
+        const again = await firstPeriods();
+        assert.equal(again.pts[0].statisticValues?.Maximum, 0, "a restart within the same boot does not re-arm");
+        assert.equal(again.d.events("rearmed").length, 0);
+
+        writeFileSync(bootIdFile, "00000000-0000-0000-0000-000000000000\n"); // recorded by an earlier boot
+        const booted = await firstPeriods();
+        assert.equal(booted.pts[0].statisticValues?.Maximum, 1, "fresh boot: the first period counts as in use");
+        assert.match(booted.d.events("rearmed")[0] ?? "", /reason=fresh-boot/);
+        assert.equal(readFileSync(bootIdFile, "utf8").trim(), realBootId);
+
+        assert.deepEqual([...new Set(cw.requests.map((r) => r.operation))], ["PutMetricData"], "no SetAlarmState, no other call");
     });
 
     it("once publishes one datapoint plus the spooled backlog, with configurable namespace and metric name", async () => {
@@ -274,7 +269,9 @@ describe("publishing to CloudWatch (local endpoint)", function () {
             assert.equal(p.namespace, "EC2");
             assert.equal(p.metricName, "SSH Connections");
             assert.deepEqual(p.dimensions, { InstanceId: "i-0abc1234" });
-            assert.deepEqual(p.statisticValues, { SampleCount: 1, Sum: 1, Minimum: 1, Maximum: 1 });
+            // One session; on a first start the sample of 1 that re-arms the alarm joins it (boot.ts).
+            const sv = p.statisticValues;
+            assert.ok(sv && sv.Minimum === 1 && sv.Maximum === 1 && sv.Sum === sv.SampleCount, JSON.stringify(sv));
             assert.equal(p.timestamp % P, 0, "period-aligned timestamp");
         }
         assert.notEqual(pts[0].timestamp, pts[1].timestamp);

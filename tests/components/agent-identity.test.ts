@@ -4,19 +4,16 @@ import { isWireSecret, mockAws, runProgram } from "../support/pulumi-mocks";
 import { single } from "../support/resources";
 import { adoptedConfig, createdConfig } from "../support/stack-configs";
 
-function assertLeastPrivilege(policy: PolicyDocument, namespace: string, alarmArn: string): void {
+function assertLeastPrivilege(policy: PolicyDocument, namespace: string): void {
     const actions = policy.Statement.flatMap((s) => s.Action);
-    assert.deepEqual([...actions].sort(), ["cloudwatch:PutMetricData", "cloudwatch:SetAlarmState"]);
-    for (const action of actions) {
-        assert.ok(!action.includes("*"), `wildcard action ${action}`);
-    }
+    // No cloudwatch:SetAlarmState: with an instance profile any local user can use these
+    // credentials, and setting the idle alarm to ALARM would stop the box at once.
+    assert.deepEqual(actions, ["cloudwatch:PutMetricData"]);
     for (const statement of policy.Statement) {
         assert.equal(statement.Effect, "Allow");
     }
     const publish = policy.Statement.find((s) => s.Action.includes("cloudwatch:PutMetricData"))!;
     assert.deepEqual(publish.Condition, { StringEquals: { "cloudwatch:namespace": namespace } });
-    const rearm = policy.Statement.find((s) => s.Action.includes("cloudwatch:SetAlarmState"))!;
-    assert.deepEqual(rearm.Resource, [alarmArn], "SetAlarmState only on this instance's alarm");
 }
 
 describe("agent identity", () => {
@@ -31,9 +28,8 @@ describe("agent identity", () => {
             Version: "2012-10-17",
             Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
         });
-        const alarmArn = String(run.outputs.alarmArn);
         const rolePolicy = single(run.resources, "aws:iam/rolePolicy:RolePolicy").inputs;
-        assertLeastPrivilege(JSON.parse(String(rolePolicy.policy)), "IdleStop", alarmArn);
+        assertLeastPrivilege(JSON.parse(String(rolePolicy.policy)), "IdleStop");
     });
 
     it("uses the China partition's EC2 principal", async () => {
@@ -46,7 +42,7 @@ describe("agent identity", () => {
     it("gives an adopted instance an IAM user whose policy is scoped to the configured namespace", async () => {
         const run = await runProgram(adoptedConfig({ namespace: "EC2" }));
         const userPolicy = single(run.resources, "aws:iam/userPolicy:UserPolicy").inputs;
-        assertLeastPrivilege(JSON.parse(String(userPolicy.policy)), "EC2", String(run.outputs.alarmArn));
+        assertLeastPrivilege(JSON.parse(String(userPolicy.policy)), "EC2");
     });
 
     it("sends the access key to the box only as a secret on stdin", async () => {

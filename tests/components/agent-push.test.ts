@@ -4,8 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { installCommand, shellQuote, stagingDir, uninstallCommand } from "../../components/agent-commands";
 import { parseConfig } from "../../agent/src/config";
-import { payloadHash } from "../../components/agent-push";
-import { defaultPayloadDir } from "../../components/idle-stop";
+import { COMMAND_DIAL, COMMAND_DIAL_BOUND_SECONDS, dialBoundSeconds, payloadHash } from "../../components/agent-push";
+import { defaultPayloadDir, resolveIdleStopArgs } from "../../components/idle-stop";
 import { isWireSecret, mockAws, runProgram } from "../support/pulumi-mocks";
 import { single } from "../support/resources";
 import { adoptedConfig, adoptedInstanceId, testPrivateKey } from "../support/stack-configs";
@@ -28,6 +28,32 @@ describe("agent push over SSH", () => {
             const wireKey = isWireSecret(wire) ? (wire.value as Record<string, unknown>).privateKey : (wire as Record<string, unknown>).privateKey;
             assert.ok(isWireSecret(wire) || isWireSecret(wireKey), `${type}: the private key must travel as a secret`);
         }
+    });
+
+    it("bounds how long the uninstall dials an unreachable (stopped) box at destroy; only the copy waits for a booting instance", async () => {
+        for (const config of [adoptedConfig(), { sshPrivateKey: testPrivateKey, keyName: "k" }]) {
+            const run = await runProgram(config);
+            const command = single(run.resources, "command:remote:Command").inputs.connection as Record<string, unknown>;
+            assert.equal(command.dialErrorLimit, COMMAND_DIAL.dialErrorLimit);
+            assert.equal(command.perDialTimeout, COMMAND_DIAL.perDialTimeout);
+            assert.ok(Number(command.dialErrorLimit) >= 0, "-1 would dial forever");
+            assert.ok(Number(command.perDialTimeout) > 0, "0 would let one dial hang forever");
+            const bound = dialBoundSeconds({ dialErrorLimit: Number(command.dialErrorLimit), perDialTimeout: Number(command.perDialTimeout) });
+            assert.ok(bound <= 120, `the uninstall gives up within 2 minutes (${bound} s)`);
+            assert.equal(bound, COMMAND_DIAL_BOUND_SECONDS);
+            const copy = single(run.resources, "command:remote:CopyToRemote").inputs.connection as Record<string, unknown>;
+            assert.ok(dialBoundSeconds({ dialErrorLimit: Number(copy.dialErrorLimit), perDialTimeout: Number(copy.perDialTimeout) }) >= 300, "the copy waits minutes for a new instance's sshd");
+        }
+        // README states the bound users can rely on.
+        const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+        assert.match(readme, new RegExp(`gives up after ${COMMAND_DIAL_BOUND_SECONDS} seconds`));
+    });
+
+    it("requires https for nodeDistUrl (plain http only on the box's loopback)", () => {
+        const base = { instanceId: adoptedInstanceId, ssh: { privateKey: testPrivateKey } };
+        assert.throws(() => resolveIdleStopArgs({ ...base, nodeDistUrl: "http://mirror.example.com/dist" }), /nodeDistUrl: "http:\/\/mirror\.example\.com\/dist" is not allowed; expected an https URL/);
+        assert.equal(resolveIdleStopArgs({ ...base, nodeDistUrl: "https://mirror.example.com/dist/" }).nodeDistUrl, "https://mirror.example.com/dist");
+        assert.equal(resolveIdleStopArgs({ ...base, nodeDistUrl: "http://127.0.0.1:8080/dist" }).nodeDistUrl, "http://127.0.0.1:8080/dist");
     });
 
     it("defaults the SSH host to the adopted instance's public DNS name", async () => {
@@ -83,7 +109,7 @@ describe("agent push over SSH", () => {
             const parsed = parseConfig(JSON.parse(json), "agent.json");
             assert.equal(parsed.instanceId, adoptedInstanceId);
             assert.equal(parsed.alarmName, run.outputs.alarmName);
-            assert.equal(parsed.warningAlarmName === undefined, !("notifyEmail" in extra));
+            assert.equal(parsed.warningAlarmName, undefined, "nothing re-arms alarms through the alarm API any more");
         }
     });
 

@@ -58,7 +58,9 @@ describe("stack config validation", () => {
         await assertRejected(adoptedConfig({ sampleSeconds: "0" }), "sampleSeconds", "0", /1 to 60/);
         await assertRejected(createdConfig({ sshIngressCidrs: '["10.0.0.0/33"]' }), "sshIngressCidrs", "10.0.0.0/33", /IPv4 CIDR/);
         await assertRejected(createdConfig({ sshIngressCidrs: "10.0.0.0/8" }), "sshIngressCidrs", "10.0.0.0/8", /list of strings/);
-        await assertRejected(adoptedConfig({ nodeDistUrl: "ftp://mirror" }), "nodeDistUrl", "ftp://mirror", /http\(s\) URL/);
+        await assertRejected(adoptedConfig({ nodeDistUrl: "ftp://mirror" }), "nodeDistUrl", "ftp://mirror", /an https URL/);
+        // The checksum file comes from the same server: plain http would let the path swap both.
+        await assertRejected(adoptedConfig({ nodeDistUrl: "http://mirror.example.com/dist" }), "nodeDistUrl", "http://mirror.example.com/dist", /an https URL \(plain http only for 127\.0\.0\.1\/localhost\)/);
         await assertRejected(adoptedConfig({ name: "Dev_Box" }), "name", "Dev_Box", /lowercase letters/);
     });
 });
