@@ -2,6 +2,7 @@
 // with retry/backoff from a persistent backlog, re-arm the alarm at start.
 import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { AgentActivity, seedFromStatus } from "./activity/agent-activity";
 import { Backoff } from "./backoff";
 import { classifyError, createCloudWatchSink, MetricSink } from "./cloudwatch";
 import { PublishConfig } from "./config";
@@ -45,6 +46,7 @@ class Agent {
     last: Sample | null = null;
     rearm: StatusFile["rearm"];
     rearmedAt: number | null = null;
+    readonly activity: AgentActivity;
 
     constructor(
         readonly c: PublishConfig,
@@ -56,14 +58,18 @@ class Agent {
         const prev = readStatus(c.stateDir);
         if (prev?.lastActiveAt) this.lastActiveAt = Date.parse(prev.lastActiveAt);
         if (prev?.lastPublishAt) this.outbox.lastPublishAt = Date.parse(prev.lastPublishAt);
+        this.activity = new AgentActivity(c, this.startedAt, seedFromStatus(prev));
     }
 
     sample(now = Date.now()): Sample {
-        const s = takeSample(this.c, true, now);
+        const s = takeSample(this.c, true, now, this.activity.tracker);
         this.last = s;
         if (s.active > 0) this.lastActiveAt = now;
         const done = this.agg.add(s.active, now);
         if (done) this.outbox.push(done);
+        const connected = this.activity.add(s); // same period, same request as ActiveSessions
+        if (connected) this.outbox.push(connected);
+        this.activity.afterSample(s.active > 0 ? null : Math.max(this.lastActiveAt ?? 0, this.startedAt), now);
         return s;
     }
 
@@ -94,6 +100,7 @@ class Agent {
             oldestBacklog: iso(this.outbox.oldest),
             rearm: this.rearm,
             rearmedAt: iso(this.rearmedAt),
+            ...this.activity.status(s),
         };
         try {
             writeStatus(this.c.stateDir, st);
@@ -111,8 +118,7 @@ export async function runOnce(c: PublishConfig, sinkFactory: SinkFactory = defau
     try {
         const agent = new Agent(c, "once");
         const s = agent.sample();
-        const dp = agent.agg.take();
-        if (dp) agent.outbox.push(dp);
+        for (const dp of [agent.agg.take(), agent.activity.connected.take()]) if (dp) agent.outbox.push(dp);
         log("info", "sampled", { sessions: s.sessions.length, holds: s.holds.length, active: s.active });
         let code = 0;
         try {
@@ -247,8 +253,7 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
             clearTimeout(retryTimer);
             rearmTimers.forEach((timer) => clearTimeout(timer));
             void (async () => {
-                const partial = agent.agg.take();
-                if (partial) agent.outbox.push(partial);
+                for (const partial of [agent.agg.take(), agent.activity.connected.take()]) if (partial) agent.outbox.push(partial);
                 const deadline = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), SHUTDOWN_FLUSH_MS).unref());
                 if (flushing) await Promise.race([flushing, deadline]);
                 if (agent.outbox.size > 0) {
