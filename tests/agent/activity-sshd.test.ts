@@ -147,7 +147,7 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
     it("a no-terminal session carrying real traffic through a forward is in use, and the metric says so", async () => {
         const { stateDir } = startAgent();
         const user = sshd().addUser();
-        const t = await forwardedTraffic(sshd(), user, { serverAliveSeconds: 5, bytes: 200, everyMs: 1000 });
+        const t = await forwardedTraffic(sshd(), user, { serverAliveSeconds: 5, bytes: 200, everyMs: 2000 });
         cleanups.push(() => t.close());
         const loginAt = Date.now();
         await sleep((S + 5) * 1000); // past the login's own credit

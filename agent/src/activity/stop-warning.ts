@@ -10,8 +10,8 @@ import { expectedStopAt } from "../stop-time";
 export function warningText(stopAt: number, now: number): string {
     const minutes = Math.max(1, Math.round((stopAt - now) / 60000));
     const hhmm = new Date(stopAt).toISOString().slice(11, 16);
-    return `idle-stop: this instance stops at ${hhmm} UTC (in about ${minutes} min) because nobody is using it. `
-        + "To keep it: type anything in a terminal, or run `idle-stop hold 1h`.";
+    // One line that wall does not fold (it wraps at 79 columns).
+    return `idle-stop: stops at ${hhmm} UTC (in ${minutes} min). Keep it: type, or idle-stop hold 1h`;
 }
 
 export type WallRunner = (message: string) => Promise<void>;
