@@ -49,7 +49,7 @@ describe("the stop warning on the box (wall)", function () {
             assert.match(tty, /^pts\/\d+$/);
             const atimeBefore = statSync(`/dev/${tty}`).atimeMs;
             // idle after 10 s; the expected stop is within warnMinutes at once, so the warning follows
-            await session.waitFor(/idle-stop: stops at \d\d:\d\d UTC \(in \d+ min\)\. Keep it: type, or idle-stop hold 1h/, 60000)
+            await session.waitFor(/idle-stop: stops at \d\d:\d\d UTC \(in [0-9hm]+\)\. Keep it: type, or idle-stop hold 1h/, 60000)
                 .catch((e: Error) => {
                     throw new Error(`${e.message}\nagent: ${daemon?.stderr.split("\n").filter((l) => !l.includes("event=published")).join("\n")}\nstatus: ${readFileSync(join(cfg.stateDir, "status.json"), "utf8")}\nterminal: ${session.output()}`);
                 });

@@ -100,7 +100,11 @@ export class ActivityTracker {
      */
     constructor(
         readonly s: ActivitySettings,
-        private readonly opts: { measureTraffic: boolean; startedAt: number; seed?: Seed; onTrafficError?: (msg: string) => void },
+        private readonly opts: {
+            measureTraffic: boolean; startedAt: number; seed?: Seed; onTrafficError?: (msg: string) => void;
+            /** How a snapshot is taken (default: `ss`). */
+            snapshot?: (ports: readonly number[]) => Promise<TrafficSnapshot>;
+        },
     ) {
         this.others = new OtherTerminals(s.devRoot);
         this.cpu = new CpuBusy(s.procRoot);
@@ -174,7 +178,7 @@ export class ActivityTracker {
         if (this.pending || now - this.requestedAt < this.s.publishSeconds * 1000) return;
         this.requestedAt = now;
         this.pending = true;
-        snapshotTraffic(this.s.sshPorts).then(
+        (this.opts.snapshot ?? snapshotTraffic)(this.s.sshPorts).then(
             (snap) => {
                 this.pending = false;
                 this.trafficOk = true;

@@ -5,13 +5,14 @@
 // output: it moves terminals' modification times, never their access (input) times, so it does
 // not count as use.
 import { execFile } from "node:child_process";
+import { formatDuration } from "../duration";
 import { expectedStopAt } from "../stop-time";
 
 export function warningText(stopAt: number, now: number): string {
-    const minutes = Math.max(1, Math.round((stopAt - now) / 60000));
+    const left = formatDuration(Math.max(1, Math.round((stopAt - now) / 60000)) * 60000);
     const hhmm = new Date(stopAt).toISOString().slice(11, 16);
     // One line that wall does not fold (it wraps at 79 columns).
-    return `idle-stop: stops at ${hhmm} UTC (in ${minutes} min). Keep it: type, or idle-stop hold 1h`;
+    return `idle-stop: stops at ${hhmm} UTC (in ${left}). Keep it: type, or idle-stop hold 1h`;
 }
 
 export type WallRunner = (message: string) => Promise<void>;
