@@ -43,6 +43,7 @@ export interface StatusReport {
     config: {
         path: string | null; instanceId: string | null; region: string | null; namespace: string; metricName: string;
         sampleSeconds: number; publishSeconds: number; stateDir: string; holdsDir: string; alarmName: string | null; idleMinutes: number | null;
+        sessionIdleSeconds: number; trafficBytesPerMinute: number; sshPorts: number[]; busyCpuPercent: number; warnMinutes: number;
     };
     daemon: { running: boolean; pid: number; mode: string; startedAt: string; updatedAt: string; rearm: string; rearmedAt: string | null } | null;
     /** Authenticated SSH sessions, in use or not (ConnectedSessions). */
@@ -54,6 +55,8 @@ export interface StatusReport {
     sessions: SessionUse[];
     /** Terminals no SSH session owns (SSM, mosh, tmux, IDE terminals, consoles) with recent input; they count as one. */
     otherTerminals: { inUse: number; ttys: string[]; lastInputAt: string | null };
+    /** The daemon's client-traffic measurement: "ok", "unavailable" (no `ss`), "not measured", or null without a daemon. */
+    traffic: string | null;
     holds: Hold[];
     lastPublishAt: string | null;
     lastError: string | null;
@@ -100,6 +103,8 @@ export function buildStatus(c: Config, now = Date.now()): StatusReport {
             path: c.source, instanceId: c.instanceId ?? st?.instanceId ?? null, region: c.region ?? null,
             namespace: c.namespace, metricName: c.metricName, sampleSeconds: c.sampleSeconds, publishSeconds: c.publishSeconds,
             stateDir: c.stateDir, holdsDir: c.holdsDir, alarmName: c.alarmName ?? null, idleMinutes,
+            sessionIdleSeconds: c.sessionIdleSeconds, trafficBytesPerMinute: c.trafficBytesPerMinute, sshPorts: c.sshPorts,
+            busyCpuPercent: c.busyCpuPercent, warnMinutes: c.warnMinutes,
         },
         daemon: st === null ? null : { running: fresh, pid: st.pid, mode: st.mode, startedAt: st.startedAt, updatedAt: st.updatedAt, rearm: st.rearm, rearmedAt: st.rearmedAt },
         connected: use.connected,
@@ -107,6 +112,7 @@ export function buildStatus(c: Config, now = Date.now()): StatusReport {
         sessionIdleSeconds: c.sessionIdleSeconds,
         sessions,
         otherTerminals: { inUse: use.otherTerminals.inUse, ttys: use.otherTerminals.ttys, lastInputAt: use.otherTerminals.lastInputAt },
+        traffic: fresh ? (st.traffic ?? null) : null,
         holds,
         lastPublishAt: st?.lastPublishAt ?? null,
         lastError: st?.lastError ?? null,
@@ -139,6 +145,7 @@ export function cmdStatus(c: Config, json: boolean): number {
         const counts = s.inUse ? (s.by === "connected" ? "counts (connected)" : "counts") : "does not count";
         lines.push(`  ${s.user.padEnd(16)} ${where.padEnd(12)} since ${s.since} (${ago(now - Date.parse(s.since))})  ${idle.padEnd(18)} ${counts}`);
     }
+    if (r.traffic === "unavailable") lines.push("traffic:      unavailable (is `ss` installed?): sessions without a terminal count while connected");
     if (r.otherTerminals.inUse > 0) lines.push(`terminals:    ${r.otherTerminals.ttys.join(", ")} (not opened by sshd) had input: count as 1`);
     lines.push(`holds:        ${r.holds.length}`);
     for (const h of r.holds) {

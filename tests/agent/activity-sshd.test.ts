@@ -3,10 +3,12 @@
 // traffic, and publishes to the local CloudWatch endpoint. Each test's agent sees only this
 // test's sshd and terminals (tests/support/isolated-view.ts), so other SSH sessions on the
 // machine cannot disturb the counts. Terminal access times move in ~8 s steps, so terminal tests
-// use sessionIdleSeconds 15 (sessions without a terminal use the same for simplicity).
+// use sessionIdleSeconds 15 (sessions without a terminal use the same for simplicity). The agent
+// runs as an ordinary user, as on a box (its own system user): everything it reads here, any user
+// may read.
 import * as assert from "node:assert/strict";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StatusFile } from "../../agent/src/statusfile";
 import { listSessions } from "../../agent/src/sessions";
@@ -41,12 +43,25 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         view.stop();
     });
 
+    let agentUser: { uid: number; gid: number } | undefined;
+    function unprivileged(): { uid: number; gid: number } {
+        if (agentUser) return agentUser;
+        const name = sshd().addUser({ noKey: true, prefix: "isa" });
+        const [uid, gid] = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${name}:`))!.split(":").slice(2, 4).map(Number);
+        agentUser = { uid, gid };
+        return agentUser;
+    }
     function startAgent(extra: Record<string, unknown> = {}): { daemon: Daemon; stateDir: string } {
+        const as = unprivileged();
+        for (const d of [view.procRoot, view.devRoot, join(agentBundle(), "..")]) chmodSync(d, 0o755);
         const cfg = writeConfig({
             instanceId: IID, region: "us-east-1", sampleSeconds: 1, publishSeconds: 3,
             procRoot: view.procRoot, devRoot: view.devRoot, sshPorts: [sshd().port], sessionIdleSeconds: S, ...extra,
         });
-        const daemon = new Daemon(cfg.path, clientEnv(cw.url));
+        chmodSync(cfg.dir, 0o755);
+        chownSync(cfg.stateDir, as.uid, as.gid);
+        chownSync(cfg.holdsDir, as.uid, as.gid);
+        const daemon = new Daemon(cfg.path, clientEnv(cw.url), agentBundle(), as);
         cleanups.push(async () => {
             await daemon.stop("SIGKILL");
         });
