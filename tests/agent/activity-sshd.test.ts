@@ -51,6 +51,14 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         agentUser = { uid, gid };
         return agentUser;
     }
+    /** The `status` command as a user runs it (text and --json), against this agent's config. */
+    function statusCli(stateDir: string): { text: string; json: { connected: number; active: number; idleSince: string | null; sessions: Array<{ user: string; tty: string | null; inUse: boolean; idleSeconds: number | null }> } } {
+        const args = [agentBundle(), "status", "--config", join(stateDir, "..", "agent.json")];
+        return {
+            text: execFileSync(process.execPath, args, { encoding: "utf8" }),
+            json: JSON.parse(execFileSync(process.execPath, [...args, "--json"], { encoding: "utf8" })),
+        };
+    }
     function startAgent(extra: Record<string, unknown> = {}): { daemon: Daemon; stateDir: string } {
         const as = unprivileged();
         for (const d of [view.procRoot, view.devRoot, join(agentBundle(), "..")]) chmodSync(d, 0o755);
@@ -126,6 +134,16 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         assert.equal(st.connected, 2);
         assert.equal(st.active, 1);
         assert.equal(useOf(st, typingUser)?.inUse, true);
+        const cli = statusCli(stateDir);
+        const silentCli = cli.json.sessions.find((x) => x.user === silentUser);
+        assert.equal(silentCli?.inUse, false);
+        assert.ok((silentCli?.idleSeconds ?? 0) >= S, JSON.stringify(silentCli));
+        assert.equal(cli.json.sessions.find((x) => x.user === typingUser)?.inUse, true);
+        assert.equal(cli.json.connected, 2);
+        assert.equal(cli.json.active, 1);
+        assert.match(cli.text, new RegExp(`${silentUser} +pts/\\d+ +since \\S+ \\(\\S+\\) +idle \\S+ +does not count`));
+        assert.match(cli.text, new RegExp(`${typingUser} +pts/\\d+ +since .* counts`));
+        assert.match(cli.text, /sessions: +2 connected, 1 in use/);
         await holdsFor(stateDir, 12000, (x) => useOf(x, typingUser)?.inUse === true && useOf(x, silentUser)?.inUse === false && x.active === 1,
             "typing keeps its session in use, the silent one stays idle");
     });
@@ -140,6 +158,11 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         assert.equal(st.traffic, "ok");
         assert.equal(st.connected, 1);
         assert.equal(st.active, 0);
+        const cli = statusCli(stateDir);
+        assert.deepEqual(cli.json.sessions.map((x) => [x.user, x.tty, x.inUse]), [[user, null, false]]);
+        assert.equal(typeof cli.json.sessions[0].idleSeconds, "number");
+        assert.match(cli.text, new RegExp(`${user} +no terminal +since .* does not count`));
+        assert.ok(cli.json.idleSince !== null, "the box is idle although a session is connected");
         const idleFrom = Date.now();
         await holdsFor(stateDir, 9000, (x) => useOf(x, user)?.inUse === false && x.active === 0, "keep-alives do not make it in use");
         assert.ok(t.received() > 0, "keep-alive bytes crossed the forward");
