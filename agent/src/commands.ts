@@ -43,7 +43,7 @@ export interface StatusReport {
     config: {
         path: string | null; instanceId: string | null; region: string | null; namespace: string; metricName: string;
         sampleSeconds: number; publishSeconds: number; stateDir: string; holdsDir: string; alarmName: string | null; idleMinutes: number | null;
-        sessionIdleSeconds: number; trafficBytesPerMinute: number; sshPorts: number[]; busyCpuPercent: number; warnMinutes: number;
+        sessionIdleSeconds: number; trafficBytesPerMinute: number; downloadBytesPerMinute: number; sshPorts: number[]; busyCpuPercent: number; warnMinutes: number;
     };
     daemon: { running: boolean; pid: number; mode: string; startedAt: string; updatedAt: string; rearm: string; rearmedAt: string | null } | null;
     /** Authenticated SSH sessions, in use or not (ConnectedSessions). */
@@ -103,7 +103,7 @@ export function buildStatus(c: Config, now = Date.now()): StatusReport {
             path: c.source, instanceId: c.instanceId ?? st?.instanceId ?? null, region: c.region ?? null,
             namespace: c.namespace, metricName: c.metricName, sampleSeconds: c.sampleSeconds, publishSeconds: c.publishSeconds,
             stateDir: c.stateDir, holdsDir: c.holdsDir, alarmName: c.alarmName ?? null, idleMinutes,
-            sessionIdleSeconds: c.sessionIdleSeconds, trafficBytesPerMinute: c.trafficBytesPerMinute, sshPorts: c.sshPorts,
+            sessionIdleSeconds: c.sessionIdleSeconds, trafficBytesPerMinute: c.trafficBytesPerMinute, downloadBytesPerMinute: c.downloadBytesPerMinute, sshPorts: c.sshPorts,
             busyCpuPercent: c.busyCpuPercent, warnMinutes: c.warnMinutes,
         },
         daemon: st === null ? null : { running: fresh, pid: st.pid, mode: st.mode, startedAt: st.startedAt, updatedAt: st.updatedAt, rearm: st.rearm, rearmedAt: st.rearmedAt },

@@ -29,6 +29,8 @@ export interface Config {
     sessionIdleSeconds: number;
     /** Client-to-server bytes per minute above which a no-terminal session is in use (keep-alives stay below). */
     trafficBytesPerMinute: number;
+    /** Server-to-client bytes per minute above which a no-terminal session is in use (downloads); 0 = off. */
+    downloadBytesPerMinute: number;
     /** Ports sshd listens on: whose sockets carry the sessions' traffic. Default [22]. */
     sshPorts: number[];
     /** Whole-machine CPU busy at or above this percent counts as one active session; 0 = off. */
@@ -44,7 +46,7 @@ export interface Config {
 export const CONFIG_KEYS = [
     "instanceId", "region", "namespace", "metricName", "sampleSeconds", "publishSeconds",
     "stateDir", "holdsDir", "alarmName", "warningAlarmName", "idleMinutes", "procRoot",
-    "sessionIdleSeconds", "trafficBytesPerMinute", "sshPorts", "busyCpuPercent", "warnMinutes", "devRoot",
+    "sessionIdleSeconds", "trafficBytesPerMinute", "downloadBytesPerMinute", "sshPorts", "busyCpuPercent", "warnMinutes", "devRoot",
 ] as const;
 
 type Raw = Record<string, unknown>;
@@ -81,6 +83,8 @@ function ports(raw: Raw, key: string, source: string): number[] | undefined {
 
 /** Measured on loopback (README, "What counts as use"): keep-alives ~1.2 KB/min, light typing ~7 KB/min. */
 export const DEFAULT_TRAFFIC_BYTES_PER_MINUTE = 3000;
+/** 1 MiB/min (~17 KB/s): downloads count; output-only streams (top, tail -f) stay far below. */
+export const DEFAULT_DOWNLOAD_BYTES_PER_MINUTE = 1048576;
 
 export function parseConfig(raw: unknown, source: string): Config {
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail(source, "must be a JSON object");
@@ -105,13 +109,14 @@ export function parseConfig(raw: unknown, source: string): Config {
     const procRoot = str(r, "procRoot", source, absPath, "an absolute path") ?? "/proc";
     const sessionIdleSeconds = int(r, "sessionIdleSeconds", source, 0, 86400) ?? 3600;
     const trafficBytesPerMinute = int(r, "trafficBytesPerMinute", source, 1, 1_000_000_000) ?? DEFAULT_TRAFFIC_BYTES_PER_MINUTE;
+    const downloadBytesPerMinute = int(r, "downloadBytesPerMinute", source, 0, 1_000_000_000) ?? DEFAULT_DOWNLOAD_BYTES_PER_MINUTE;
     const sshPorts = ports(r, "sshPorts", source) ?? [22];
     const busyCpuPercent = int(r, "busyCpuPercent", source, 0, 100) ?? 0;
     const warnMinutes = int(r, "warnMinutes", source, 0, 1439) ?? 0;
     const devRoot = str(r, "devRoot", source, absPath, "an absolute path") ?? "/dev";
     return {
         instanceId, region, namespace, metricName, sampleSeconds, publishSeconds, stateDir, holdsDir, alarmName, warningAlarmName, idleMinutes, procRoot,
-        sessionIdleSeconds, trafficBytesPerMinute, sshPorts, busyCpuPercent, warnMinutes, devRoot, source,
+        sessionIdleSeconds, trafficBytesPerMinute, downloadBytesPerMinute, sshPorts, busyCpuPercent, warnMinutes, devRoot, source,
     };
 }
 

@@ -20,7 +20,7 @@ const reported = new Set<string>();
 /** Tracker settings from the agent config. */
 export function activitySettings(c: Config): ConstructorParameters<typeof ActivityTracker>[0] {
     return {
-        sessionIdleSeconds: c.sessionIdleSeconds, trafficBytesPerMinute: c.trafficBytesPerMinute, sshPorts: c.sshPorts,
+        sessionIdleSeconds: c.sessionIdleSeconds, trafficBytesPerMinute: c.trafficBytesPerMinute, downloadBytesPerMinute: c.downloadBytesPerMinute, sshPorts: c.sshPorts,
         busyCpuPercent: c.busyCpuPercent, publishSeconds: c.publishSeconds, procRoot: c.procRoot, devRoot: c.devRoot,
     };
 }

@@ -221,6 +221,26 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         assert.equal(st.active, 1);
     });
 
+    it("an sftp download in progress is in use (it sends the server little, but receives a lot)", async () => {
+        const { stateDir } = startAgent();
+        const user = sshd().addUser();
+        const remote = `/tmp/idle-stop-sftp-get-${user}.bin`;
+        writeFileSync(remote, Buffer.alloc(4 * 1024 * 1024, 9));
+        // 400 kbit/s (~3 MB/min down, well under 3 KB/min of requests up): outlasts sessionIdleSeconds
+        const sftp = spawn("sftp", [...sshd().clientOptions().map((a) => (a === "-p" ? "-P" : a)), "-l", "400", "-b", "-", `${user}@${sshd().host}`], { stdio: ["pipe", "pipe", "pipe"] });
+        sftp.stdin.end(`get ${remote} /dev/null\n`);
+        cleanups.push(() => {
+            sftp.kill("SIGKILL");
+            execFileSync("rm", ["-f", remote]);
+        });
+        await waitUntil(() => pidOf(user), 20000, "the sftp session");
+        await sleep((S + 5) * 1000);
+        assert.equal(sftp.exitCode, null, "the transfer is still running");
+        const st = await waitStatus(stateDir, (x) => useOf(x, user) !== undefined, "the sftp session");
+        assert.equal(useOf(st, user)?.inUse, true, JSON.stringify(st.sessionUse));
+        assert.equal(st.active, 1);
+    });
+
     it("a detached tmux running top does not count; input on a terminal sshd did not open does, as one", async () => {
         const { stateDir } = startAgent();
         const sock = join(tempDir(), "tmux.sock");

@@ -23,16 +23,16 @@ const SS = `0      0      127.0.0.1:43035 127.0.0.1:47762
 describe("use detection: parsing and attribution", () => {
     it("parses ss -tinH output into per-connection received bytes (0 when the peer sent nothing)", () => {
         assert.deepEqual(parseSs(SS), [
-            { id: "127.0.0.1:43035 127.0.0.1:47762", bytesReceived: 3761 },
-            { id: "[::1]:22 [::1]:55002", bytesReceived: 0 },
+            { id: "127.0.0.1:43035 127.0.0.1:47762", bytesReceived: 3761, bytesAcked: 3509 },
+            { id: "[::1]:22 [::1]:55002", bytesReceived: 0, bytesAcked: 1801 },
         ]);
         assert.deepEqual(ssArgs([22, 2222]), ["-tinH", "state", "established", "( sport = :22 or sport = :2222 )"]);
     });
 
     it("computes per-minute rates only for connections present in both snapshots", () => {
-        const a = { at: 0, sockets: [{ id: "x", bytesReceived: 100 }, { id: "gone", bytesReceived: 5 }] };
-        const b = { at: 30000, sockets: [{ id: "x", bytesReceived: 700 }, { id: "new", bytesReceived: 9000 }] };
-        assert.deepEqual(trafficRates(a, b), [{ id: "x", bytesPerMinute: 1200 }]);
+        const a = { at: 0, sockets: [{ id: "x", bytesReceived: 100, bytesAcked: 50 }, { id: "gone", bytesReceived: 5, bytesAcked: 0 }] };
+        const b = { at: 30000, sockets: [{ id: "x", bytesReceived: 700, bytesAcked: 1050 }, { id: "new", bytesReceived: 9000, bytesAcked: 0 }] };
+        assert.deepEqual(trafficRates(a, b), [{ id: "x", bytesPerMinute: 1200, sentBytesPerMinute: 2000 }]);
     });
 
     it("credits as many no-terminal sessions as there are busy connections, the busiest sshd processes first", () => {
@@ -49,15 +49,20 @@ describe("use detection: parsing and attribution", () => {
         const sessions = listSessions(fake.root);
         const first = t.assess(sessions, now);
         assert.deepEqual(first.sessions.map((s) => s.inUse), [false, false, false], "idle since the agent started an hour ago");
-        t.credit({ at: now - 60000, sockets: [{ id: "1", bytesReceived: 0 }, { id: "2", bytesReceived: 0 }, { id: "3", bytesReceived: 0 }] });
+        t.credit({ at: now - 60000, sockets: [{ id: "1", bytesReceived: 0, bytesAcked: 0 }, { id: "2", bytesReceived: 0, bytesAcked: 0 }, { id: "3", bytesReceived: 0, bytesAcked: 0 }] });
         cpu(201, 2000); cpu(211, 90_000_000); cpu(221, 5_000_000);
         // one connection busy (6 KB in a minute), two carrying keep-alives (1.2 KB)
-        t.credit({ at: now, sockets: [{ id: "1", bytesReceived: 1248 }, { id: "2", bytesReceived: 6000 }, { id: "3", bytesReceived: 1248 }] });
+        t.credit({ at: now, sockets: [{ id: "1", bytesReceived: 1248, bytesAcked: 0 }, { id: "2", bytesReceived: 6000, bytesAcked: 0 }, { id: "3", bytesReceived: 1248, bytesAcked: 0 }] });
         const u = t.assess(sessions, now + 1000);
         assert.deepEqual(u.sessions.map((s) => [s.user, s.inUse, s.by]), [["a", false, "traffic"], ["b", true, "traffic"], ["c", false, "traffic"]]);
         assert.equal(u.active, 1);
         assert.equal(u.connected, 3);
         assert.equal(t.credits().get(sessionKey(sessions[1])), now);
+        // a download asks for little (a slow sftp get: ~700 B/min up) but receives a lot: it counts too
+        cpu(221, 99_000_000);
+        t.credit({ at: now + 60000, sockets: [{ id: "1", bytesReceived: 2000, bytesAcked: 0 }, { id: "2", bytesReceived: 6700, bytesAcked: 0 }, { id: "3", bytesReceived: 1976, bytesAcked: 2_000_000 }] });
+        const d = t.assess(sessions, now + 61000);
+        assert.deepEqual(d.sessions.map((s) => [s.user, s.inUse]), [["a", false], ["b", true], ["c", true]]);
     });
 
     it("judges terminal sessions by input time and counts other terminals with input as one", () => {
@@ -92,7 +97,7 @@ describe("use detection: parsing and attribution", () => {
 
     it("reads the new agent.json keys with defaults and rejects bad values", () => {
         const d = parseConfig({}, "t");
-        assert.deepEqual([d.sessionIdleSeconds, d.trafficBytesPerMinute, d.sshPorts, d.busyCpuPercent, d.warnMinutes, d.devRoot], [3600, 3000, [22], 0, 0, "/dev"]);
+        assert.deepEqual([d.sessionIdleSeconds, d.trafficBytesPerMinute, d.downloadBytesPerMinute, d.sshPorts, d.busyCpuPercent, d.warnMinutes, d.devRoot], [3600, 3000, 1048576, [22], 0, 0, "/dev"]);
         for (const bad of [{ sshPorts: [] }, { sshPorts: [0] }, { sshPorts: "22" }, { sessionIdleSeconds: -1 }, { busyCpuPercent: 101 }, { trafficBytesPerMinute: 0 }, { warnMinutes: 1.5 }]) {
             assert.throws(() => parseConfig(bad, "t"), (e: unknown) => e instanceof UsageError && e.message.includes(Object.keys(bad)[0]), JSON.stringify(bad));
         }

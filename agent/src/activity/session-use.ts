@@ -4,7 +4,9 @@
 //   sessionIdleSeconds (terminal access time; output never counts). Traffic on such a connection
 //   is not use: typing shows up as input anyway.
 // - A session without a terminal (VS Code Remote-SSH, sftp, `ssh -L`, `ssh host cmd`) is in use
-//   while its client sent more than trafficBytesPerMinute within sessionIdleSeconds. The agent's
+//   while its client sent more than trafficBytesPerMinute within sessionIdleSeconds, or received
+//   more than downloadBytesPerMinute (a download asks for little: a slow sftp `get` sends the
+//   server well under the keep-alive threshold). The agent's
 //   unprivileged user can read every SSH socket's counters (INET_DIAG, through `ss` once per
 //   publish period) but not which sshd process holds which socket (/proc/PID/fd of root and other
 //   users' processes is closed to it). So it counts: busy connections (sockets on sshPorts whose
@@ -27,6 +29,8 @@ export interface ActivitySettings {
     /** 0: connected is enough (the original rule). */
     sessionIdleSeconds: number;
     trafficBytesPerMinute: number;
+    /** Server-to-client bytes per minute above which a no-terminal session is in use (downloads); 0 = off. */
+    downloadBytesPerMinute: number;
     sshPorts: readonly number[];
     /** 0: off. */
     busyCpuPercent: number;
@@ -205,17 +209,20 @@ export class ActivityTracker {
         const cpuNow = new Map(notty.map((x) => [sessionKey(x), cpuNs(this.s.procRoot, x.pid)]));
         if (this.snaps.length >= 2) {
             // Per socket: bytes since the oldest kept snapshot that saw it.
-            const first = new Map<string, { at: number; bytes: number }>();
+            const first = new Map<string, { at: number; bytes: number; sent: number }>();
             for (const p of this.snaps.slice(0, -1)) {
-                for (const sock of p.sockets) if (!first.has(sock.id)) first.set(sock.id, { at: p.at, bytes: sock.bytesReceived });
+                for (const sock of p.sockets) if (!first.has(sock.id)) first.set(sock.id, { at: p.at, bytes: sock.bytesReceived, sent: sock.bytesAcked });
             }
             let busy = 0;
             let windowStart = cur.at;
             for (const sock of cur.sockets) {
                 const f = first.get(sock.id);
-                if (f === undefined || sock.bytesReceived < f.bytes) continue;
+                if (f === undefined || sock.bytesReceived < f.bytes || sock.bytesAcked < f.sent) continue;
                 windowStart = Math.min(windowStart, f.at);
-                if (((sock.bytesReceived - f.bytes) * 60000) / (cur.at - f.at) >= this.s.trafficBytesPerMinute) busy++;
+                const perMinute = (bytes: number): number => (bytes * 60000) / (cur.at - f.at);
+                const up = perMinute(sock.bytesReceived - f.bytes) >= this.s.trafficBytesPerMinute;
+                const down = this.s.downloadBytesPerMinute > 0 && perMinute(sock.bytesAcked - f.sent) >= this.s.downloadBytesPerMinute;
+                if (up || down) busy++;
             }
             const typed = this.latest.filter((x) => x.ttys.length > 0 && (latestInputAt(this.s.devRoot, x.ttys) ?? 0) >= windowStart).length;
             const credits = Math.min(notty.length, Math.max(0, busy - typed));

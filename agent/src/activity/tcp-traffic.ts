@@ -9,6 +9,8 @@ export interface SocketCounters {
     id: string;
     /** Payload bytes received from the client since the connection began (tcpi_bytes_received). */
     bytesReceived: number;
+    /** Payload bytes the client acknowledged receiving (tcpi_bytes_acked): downloads. */
+    bytesAcked: number;
 }
 
 export interface TrafficSnapshot {
@@ -37,11 +39,13 @@ export function parseSs(text: string): SocketCounters[] {
                 cur = null;
                 continue;
             }
-            cur = { id: `${f[2]} ${f[3]}`, bytesReceived: 0 };
+            cur = { id: `${f[2]} ${f[3]}`, bytesReceived: 0, bytesAcked: 0 };
             out.push(cur);
         } else if (cur !== null) {
             const m = /\bbytes_received:(\d+)/.exec(line);
             if (m) cur.bytesReceived = Number(m[1]);
+            const a = /\bbytes_acked:(\d+)/.exec(line);
+            if (a) cur.bytesAcked = Number(a[1]);
         }
     }
     return out;
@@ -61,18 +65,20 @@ export interface SocketRate {
     id: string;
     /** Client-to-server payload bytes per minute between the two snapshots. */
     bytesPerMinute: number;
+    /** Server-to-client payload bytes per minute (acknowledged by the client). */
+    sentBytesPerMinute: number;
 }
 
 /** Rates of the sockets present in both snapshots (a connection seen once has no rate yet). */
 export function trafficRates(prev: TrafficSnapshot, cur: TrafficSnapshot): SocketRate[] {
     const minutes = (cur.at - prev.at) / 60000;
     if (minutes <= 0) return [];
-    const before = new Map(prev.sockets.map((s) => [s.id, s.bytesReceived]));
+    const before = new Map(prev.sockets.map((s) => [s.id, s]));
     const out: SocketRate[] = [];
     for (const s of cur.sockets) {
         const b = before.get(s.id);
-        if (b === undefined || s.bytesReceived < b) continue;
-        out.push({ id: s.id, bytesPerMinute: (s.bytesReceived - b) / minutes });
+        if (b === undefined || s.bytesReceived < b.bytesReceived || s.bytesAcked < b.bytesAcked) continue;
+        out.push({ id: s.id, bytesPerMinute: (s.bytesReceived - b.bytesReceived) / minutes, sentBytesPerMinute: (s.bytesAcked - b.bytesAcked) / minutes });
     }
     return out;
 }
