@@ -218,7 +218,7 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         const parsed = JSON.parse(sessions.stdout) as { count: number; sessions: Array<{ user: string }> };
         assert.ok(parsed.count >= 2 && parsed.sessions.filter((x) => x.user === user).length >= 2, sessions.stdout);
         // The daemon (user idle-stop, reading /proc of everyone) publishes >= 1 for this instance.
-        const dp = await waitUntil(() => cw?.datapoints().find((d) => d.dimensions.InstanceId === INSTANCE_ID && ((d.value ?? d.statisticValues?.Maximum ?? 0) >= 1)), 30000, "a datapoint >= 1 from the installed daemon");
+        const dp = await waitUntil(() => cw?.datapoints().find((d) => d.dimensions.InstanceId === INSTANCE_ID && d.metricName === "ActiveSessions" && ((d.value ?? d.statisticValues?.Maximum ?? 0) >= 1)), 30000, "a datapoint >= 1 from the installed daemon");
         assert.equal(dp.namespace, "IdleStop");
         assert.equal(dp.metricName, "ActiveSessions");
         const signed = cw?.accepted("PutMetricData") ?? [];
