@@ -2,14 +2,16 @@
 // logged-in terminal through util-linux `wall`, once per idle stretch, and the line (output) does
 // not count as use. Real sshd, real pty session, real utmp: this machine has no /run/utmp, so the
 // test creates it (and removes it if it made it). Touches /run/utmp: run under
-// `flock /tmp/idle-stop-global.lock`.
+// `flock /tmp/idle-stop-global.lock`. The agent runs as an ordinary user in group tty, as the
+// systemd unit runs it (User=idle-stop, SupplementaryGroups=tty: NoNewPrivileges cancels wall's
+// setgid, and this machine's wall is not setgid at all).
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { listSessions } from "../../agent/src/sessions";
 import type { StatusFile } from "../../agent/src/statusfile";
-import { Daemon, writeConfig } from "../support/agent";
+import { agentBundle, Daemon, writeConfig } from "../support/agent";
 import { clientEnv, CloudWatchEndpoint, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
 import { IsolatedView } from "../support/isolated-view";
 import { sleep, useSshd, waitUntil } from "../support/sshd";
@@ -44,7 +46,12 @@ describe("the stop warning on the box (wall)", function () {
                 procRoot: view.procRoot, devRoot: view.devRoot, sshPorts: [sshd().port],
                 sessionIdleSeconds: 10, idleMinutes: 1, warnMinutes: 2,
             });
-            daemon = new Daemon(cfg.path, clientEnv(cw.url));
+            const agentName = sshd().addUser({ noKey: true, prefix: "isw" });
+            const uid = Number(readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${agentName}:`))?.split(":")[2]);
+            const ttyGid = Number(readFileSync("/etc/group", "utf8").split("\n").find((l) => l.startsWith("tty:"))?.split(":")[2]);
+            for (const d of [view.procRoot, view.devRoot, cfg.dir, join(agentBundle(), "..")]) chmodSync(d, 0o755);
+            chownSync(cfg.stateDir, uid, ttyGid);
+            daemon = new Daemon(cfg.path, clientEnv(cw.url), agentBundle(), { uid, gid: ttyGid });
             const tty = await waitUntil(() => listSessions(view.procRoot).find((s) => s.user === user)?.tty ?? false, 10000, "the session in the agent's view");
             assert.match(tty, /^pts\/\d+$/);
             const atimeBefore = statSync(`/dev/${tty}`).atimeMs;
