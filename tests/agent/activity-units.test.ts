@@ -4,6 +4,7 @@
 import * as assert from "node:assert/strict";
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { AgentActivity, seedFromStatus } from "../../agent/src/activity/agent-activity";
 import { ActivityTracker, sessionKey } from "../../agent/src/activity/session-use";
 import { warningText } from "../../agent/src/activity/stop-warning";
 import { parseSs, ssArgs, trafficRates } from "../../agent/src/activity/tcp-traffic";
@@ -101,5 +102,28 @@ describe("use detection: parsing and attribution", () => {
         for (const bad of [{ sshPorts: [] }, { sshPorts: [0] }, { sshPorts: "22" }, { sessionIdleSeconds: -1 }, { busyCpuPercent: 101 }, { trafficBytesPerMinute: 0 }, { warnMinutes: 1.5 }]) {
             assert.throws(() => parseConfig(bad, "t"), (e: unknown) => e instanceof UsageError && e.message.includes(Object.keys(bad)[0]), JSON.stringify(bad));
         }
+    });
+});
+
+describe("use detection across a daemon restart", () => {
+    it("a restarted daemon (or status) picks up the traffic credits from the status file", () => {
+        const now = Date.now();
+        const fake = new FakeProc(Math.floor(now / 1000) - 7200).withListener();
+        fake.addSession({ pid: 501, user: "vscode", uid: 1501, tty: null, starttime: 100 });
+        const dev = tempDir();
+        mkdirSync(join(dev, "pts"));
+        const c = { ...parseConfig({ procRoot: fake.root, devRoot: dev, sessionIdleSeconds: 600, instanceId: "i-0123456789abcdef0" }, "test"), instanceId: "i-0123456789abcdef0" };
+        const sessions = listSessions(fake.root);
+        // the old daemon credited the session 100 s ago and wrote that to its status file
+        const before = new AgentActivity(c, now - 3600_000, new Map([[sessionKey(sessions[0]), now - 100_000]]));
+        const s = { at: now, sessions, holds: [], use: before.tracker.assess(sessions, now), active: 0 };
+        const written = JSON.parse(JSON.stringify(before.status(s))) as Parameters<typeof seedFromStatus>[0];
+        const seed = seedFromStatus(written);
+        assert.deepEqual([...seed], [[sessionKey(sessions[0]), now - 100_000]]);
+        const after = new ActivityTracker(activitySettings(c), { measureTraffic: false, startedAt: now, seed }).assess(sessions, now + 1000);
+        assert.deepEqual(after.sessions.map((x) => [x.inUse, x.idleSeconds, x.by]), [[true, 101, "traffic"]]);
+        // without the record: a status reader cannot judge it, so it counts (connected), idle unknown
+        const blind = new ActivityTracker(activitySettings(c), { measureTraffic: false, startedAt: now }).assess(sessions, now);
+        assert.deepEqual(blind.sessions.map((x) => [x.inUse, x.idleSeconds, x.by]), [[true, null, "connected"]]);
     });
 });
