@@ -26,6 +26,14 @@ export interface AgentConfig {
     /** Shown by `idle-stop status` only (the agent has no permission on alarms). */
     readonly alarmName: string;
     readonly idleMinutes: number;
+    /** Minutes before the expected stop at which the agent warns every logged-in terminal; 0 = none. */
+    readonly warnMinutes: number;
+    /** A session stops counting after this long without use; 0 = connected is enough. */
+    readonly sessionIdleSeconds: number;
+    /** CPU busy at or above this percent counts as use; 0 = off. */
+    readonly busyCpuPercent: number;
+    /** Ports sshd listens on, whose sockets carry the sessions' client traffic. */
+    readonly sshPorts: number[];
 }
 
 export interface SshTarget {

@@ -15,6 +15,9 @@ export interface DashboardInstance {
     readonly alarmArns: string[];
 }
 
+/** The agent's second metric, same namespace and dimension (agent/src/activity/agent-activity.ts). */
+export const connectedMetricName = "ConnectedSessions";
+
 type MetricLine = (string | Record<string, unknown>)[];
 
 interface Widget {
@@ -31,6 +34,10 @@ export function dashboardBody(stack: string, region: string, instances: Dashboar
     const sessions: MetricLine[] = instances.map((i) => [
         i.namespace, i.metricName, "InstanceId", i.instanceId, { label: i.name, stat: "Maximum", period: 60 },
     ]);
+    // Connected but not necessarily in use (the agent publishes both): the gap is open-but-idle sessions.
+    const connected: MetricLine[] = instances.map((i) => [
+        i.namespace, connectedMetricName, "InstanceId", i.instanceId, { label: `${i.name} connected`, stat: "Maximum", period: 60, lineStyle: "dashed" } as Record<string, unknown>,
+    ]);
     const running: MetricLine[] = instances.map((i) => [
         "AWS/EC2", "CPUUtilization", "InstanceId", i.instanceId, { label: i.name, stat: "SampleCount", period: 300 },
     ]);
@@ -39,22 +46,23 @@ export function dashboardBody(stack: string, region: string, instances: Dashboar
             type: "text", x: 0, y: 0, width: 24, height: 2,
             properties: {
                 markdown: `## idle-stop: ${stack}\nAn instance stops after ${idleRange.join(" / ")} minutes at 0 active sessions `
-                    + "(SSH sessions plus keep-awake holds). On the box, `idle-stop status` shows why it is awake and `idle-stop hold 2h` keeps it awake.",
+                    + "(SSH sessions in use, other terminals with input, keep-awake holds; a connected session counts only while it is used). On the box, `idle-stop status` shows why it is awake and `idle-stop hold 2h` keeps it awake.",
             },
         },
         {
             type: "metric", x: 0, y: 2, width: 16, height: 8,
             properties: {
-                title: "Active sessions (SSH + holds), per minute",
+                title: "Active sessions (in use: SSH + other terminals + holds) and connected SSH sessions (dashed), per minute",
                 region,
                 view: "timeSeries",
                 stat: "Maximum",
                 period: 60,
-                metrics: sessions,
+                metrics: [...sessions, ...connected],
                 yAxis: { left: { min: 0, label: "sessions", showUnits: false } },
                 annotations: { horizontal: [{ label: "stop threshold: 0 for the idle period", value: 0, fill: "below" }] },
             },
         },
+
         {
             type: "alarm", x: 16, y: 2, width: 8, height: 8,
             properties: { title: "Alarms", alarms: instances.flatMap((i) => i.alarmArns), sortBy: "stateUpdatedTimestamp" },

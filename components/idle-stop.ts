@@ -93,6 +93,17 @@ export interface IdleStopArgs {
     readonly metricName?: string;
     /** Seconds between two samples of the session count; 1..60. Default 10. */
     readonly sampleSeconds?: number;
+    /**
+     * A connected SSH session stops counting as active after this many minutes without use:
+     * terminal input, or (sessions without a terminal) client traffic above keep-alive level.
+     * 0..1440; 0 keeps the original rule, where being connected is enough. Default 60.
+     */
+    readonly sessionIdleMinutes?: number;
+    /**
+     * Whole-machine CPU use at or above this percent counts as one active session, for batch boxes
+     * that run jobs without anyone logged in; 0..100, 0 = off. Default 0.
+     */
+    readonly busyCpuPercent?: number;
     /** Base URL of Node.js release downloads (a mirror for private subnets). Default `https://nodejs.org/dist`. */
     readonly nodeDistUrl?: string;
     /**
@@ -123,6 +134,8 @@ export const idleStopDefaults = {
     namespace: "IdleStop",
     metricName: "ActiveSessions",
     sampleSeconds: 10,
+    sessionIdleMinutes: 60,
+    busyCpuPercent: 0,
     publishSeconds: 60,
     nodeDistUrl: "https://nodejs.org/dist",
     clientAliveIntervalSeconds: 60,
@@ -140,6 +153,8 @@ interface ResolvedArgs {
     readonly namespace: string;
     readonly metricName: string;
     readonly sampleSeconds: number;
+    readonly sessionIdleMinutes: number;
+    readonly busyCpuPercent: number;
     readonly nodeDistUrl: string;
     readonly clientAliveIntervalSeconds: number;
     readonly clientAliveCountMax: number;
@@ -194,6 +209,8 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
         namespace: checkMetricName(label("namespace"), args.namespace ?? idleStopDefaults.namespace),
         metricName: checkMetricName(label("metricName"), args.metricName ?? idleStopDefaults.metricName),
         sampleSeconds: integer("sampleSeconds", args.sampleSeconds ?? idleStopDefaults.sampleSeconds, "sampleSeconds"),
+        sessionIdleMinutes: integer("sessionIdleMinutes", args.sessionIdleMinutes ?? idleStopDefaults.sessionIdleMinutes, "sessionIdleMinutes"),
+        busyCpuPercent: integer("busyCpuPercent", args.busyCpuPercent ?? idleStopDefaults.busyCpuPercent, "busyCpuPercent"),
         nodeDistUrl: checkHttpsUrl(label("nodeDistUrl"), args.nodeDistUrl ?? idleStopDefaults.nodeDistUrl),
         clientAliveIntervalSeconds: integer("clientAliveIntervalSeconds", args.clientAliveIntervalSeconds ?? idleStopDefaults.clientAliveIntervalSeconds, "clientAliveInterval"),
         clientAliveCountMax: integer("clientAliveCountMax", args.clientAliveCountMax ?? idleStopDefaults.clientAliveCountMax, "clientAliveCountMax"),
@@ -317,6 +334,12 @@ export class IdleStop extends pulumi.ComponentResource {
                 publishSeconds: idleStopDefaults.publishSeconds,
                 alarmName,
                 idleMinutes: settings.idleMinutes,
+                // On the box: the terminal warning, and which sessions count (SPEC sections 5 and 6).
+                warnMinutes: settings.warnMinutes,
+                sessionIdleSeconds: settings.sessionIdleMinutes * 60,
+                busyCpuPercent: settings.busyCpuPercent,
+                // sshd's sockets carry the sessions' traffic: the port pushes use, and 22.
+                sshPorts: [...new Set([22, settings.sshPort])],
             })),
             credentialsFile: identity.credentialsFile,
             payloadDir: ensureAgentPayload(defaultPayloadDir, payloadBuildScript),

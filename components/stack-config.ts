@@ -71,7 +71,7 @@ const entryKeys = [
     "name", "instanceId", "sshHost", "sshUser", "sshPort", "sshPrivateKeyConfig", "credentials", "idleMinutes",
     "action", "allowTerminateAdopted", "silentMinutes", "warnMinutes", "namespace", "metricName", "sampleSeconds",
     "nodeDistUrl", "clientAliveInterval", "clientAliveCountMax", "instanceType", "ami", "keyName", "sshPublicKey",
-    "sshIngressCidrs", "subnetId", "rootVolumeGb",
+    "sshIngressCidrs", "subnetId", "rootVolumeGb", "sessionIdleMinutes", "busyCpuPercent",
 ];
 const perEntryOnlyKeys = new Set(["name", "instanceId", "sshHost", "sshPrivateKeyConfig"]);
 
@@ -200,6 +200,8 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
         namespace: fields.get("namespace"),
         metricName: fields.get("metricName"),
         sampleSeconds: optionalInteger(fields, "sampleSeconds"),
+        sessionIdleMinutes: optionalInteger(fields, "sessionIdleMinutes"),
+        busyCpuPercent: optionalInteger(fields, "busyCpuPercent"),
         nodeDistUrl,
         clientAliveIntervalSeconds: optionalInteger(fields, "clientAliveInterval"),
         clientAliveCountMax: optionalInteger(fields, "clientAliveCountMax"),

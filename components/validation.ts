@@ -25,6 +25,8 @@ export const settingRanges = {
     silentMinutes: { min: 5, max: 1440 },
     warnMinutes: { min: 0, max: 1439 },
     sampleSeconds: { min: 1, max: 60 },
+    sessionIdleMinutes: { min: 0, max: 1440 },
+    busyCpuPercent: { min: 0, max: 100 },
     sshPort: { min: 1, max: 65535 },
     clientAliveInterval: { min: 0, max: 3600 },
     clientAliveCountMax: { min: 1, max: 100 },

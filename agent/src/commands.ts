@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { seedFromStatus } from "./activity/agent-activity";
+import { ActivityTracker, SessionUse } from "./activity/session-use";
 import { userInfo } from "node:os";
 import { Config } from "./config";
 import { formatDuration, parseDuration } from "./duration";
@@ -6,7 +8,9 @@ import { assertProcVisible, ProcHiddenError } from "./hidepid";
 import { errorMessage, RuntimeError, UsageError } from "./errors";
 import { createHold, dropHold, Hold, HOLD_REFRESH_MS, refreshHold, removeHold, scanHolds, selfOwner } from "./holds";
 import { inheritedIgnoredSignals, SIGIGN_ENV } from "./signals";
-import { listSessions, Session } from "./sessions";
+import { activitySettings } from "./sample";
+import { listSessions } from "./sessions";
+import { expectedStopAt } from "./stop-time";
 import { Spool } from "./spool";
 import { readStatus, StatusFile } from "./statusfile";
 import { join } from "node:path";
@@ -42,10 +46,20 @@ export interface StatusReport {
     config: {
         path: string | null; instanceId: string | null; region: string | null; namespace: string; metricName: string;
         sampleSeconds: number; publishSeconds: number; stateDir: string; holdsDir: string; alarmName: string | null; idleMinutes: number | null;
+        sessionIdleSeconds: number; trafficBytesPerMinute: number; downloadBytesPerMinute: number; sshPorts: number[]; busyCpuPercent: number; warnMinutes: number;
     };
     daemon: { running: boolean; pid: number; mode: string; startedAt: string; updatedAt: string; rearm: string; rearmedAt: string | null } | null;
+    /** Authenticated SSH sessions, in use or not (ConnectedSessions). */
+    connected: number;
+    /** What the metric carries now: sessions in use + other terminals in use (as one) + holds. */
     active: number;
-    sessions: Session[];
+    /** 0: connected is enough (the original rule). */
+    sessionIdleSeconds: number;
+    sessions: SessionUse[];
+    /** Terminals no SSH session owns (SSM, mosh, tmux, IDE terminals, consoles) with recent input; they count as one. */
+    otherTerminals: { inUse: number; ttys: string[]; lastInputAt: string | null };
+    /** The daemon's client-traffic measurement: "ok", "unavailable" (no `ss`), "not measured", or null without a daemon. */
+    traffic: string | null;
     holds: Hold[];
     lastPublishAt: string | null;
     lastError: string | null;
@@ -77,12 +91,16 @@ export function buildStatus(c: Config, now = Date.now()): StatusReport {
         if (!(e instanceof ProcHiddenError)) throw e;
         procHidden = e.message;
     }
-    const sessions = procHidden === null ? listSessions(c.procRoot) : [];
     const holds = scanHolds(c.holdsDir, now).active;
     const st: StatusFile | null = readStatus(c.stateDir);
-    const active = procHidden === null ? sessions.length + holds.length : (st?.active ?? holds.length);
     // The daemon is considered running when it updated the file within 3 sample intervals.
     const fresh = st !== null && st.mode === "run" && now - Date.parse(st.updatedAt) <= 3 * st.sampleSeconds * 1000 + 5000;
+    // Terminals are judged here and now; sessions without a terminal by the daemon's traffic
+    // measurements (only it runs `ss` over time); without a running daemon they count as connected.
+    const tracker = new ActivityTracker(activitySettings(c), { measureTraffic: false, startedAt: now, seed: fresh ? seedFromStatus(st) : undefined });
+    const use = tracker.assess(procHidden === null ? listSessions(c.procRoot) : [], now);
+    const sessions = use.sessions;
+    const active = procHidden === null ? use.active + holds.length : (st?.active ?? holds.length);
     let idleSince: number | null = null;
     if (active === 0 && st !== null) {
         idleSince = st.active > 0 ? Date.parse(st.updatedAt) : st.idleSince ? Date.parse(st.idleSince) : null;
@@ -92,17 +110,23 @@ export function buildStatus(c: Config, now = Date.now()): StatusReport {
     if (idleSince !== null && idleMinutes !== null) {
         // The alarm needs idleMinutes whole 60 s periods with Maximum <= 0; the first whole idle
         // period starts at the next minute boundary.
-        stopAt = Math.ceil(idleSince / 60000) * 60000 + idleMinutes * 60000;
+        stopAt = expectedStopAt(idleSince, idleMinutes);
     }
     return {
         config: {
             path: c.source, instanceId: c.instanceId ?? st?.instanceId ?? null, region: c.region ?? null,
             namespace: c.namespace, metricName: c.metricName, sampleSeconds: c.sampleSeconds, publishSeconds: c.publishSeconds,
             stateDir: c.stateDir, holdsDir: c.holdsDir, alarmName: c.alarmName ?? null, idleMinutes,
+            sessionIdleSeconds: c.sessionIdleSeconds, trafficBytesPerMinute: c.trafficBytesPerMinute, downloadBytesPerMinute: c.downloadBytesPerMinute, sshPorts: c.sshPorts,
+            busyCpuPercent: c.busyCpuPercent, warnMinutes: c.warnMinutes,
         },
         daemon: st === null ? null : { running: fresh, pid: st.pid, mode: st.mode, startedAt: st.startedAt, updatedAt: st.updatedAt, rearm: st.rearm, rearmedAt: st.rearmedAt },
+        connected: procHidden === null ? use.connected : (st?.sessions ?? 0),
         active,
+        sessionIdleSeconds: c.sessionIdleSeconds,
         sessions,
+        otherTerminals: { inUse: use.otherTerminals.inUse, ttys: use.otherTerminals.ttys, lastInputAt: use.otherTerminals.lastInputAt },
+        traffic: fresh ? (st.traffic ?? null) : null,
         holds,
         lastPublishAt: st?.lastPublishAt ?? null,
         lastError: st?.lastError ?? null,
@@ -128,8 +152,16 @@ export function cmdStatus(c: Config, json: boolean): number {
     if (r.daemon === null) lines.push("daemon:       no status yet (is the idle-stop service running?)");
     else if (r.daemon.running) lines.push(`daemon:       running, pid ${r.daemon.pid}, since ${r.daemon.startedAt}; last sample ${ago(now - Date.parse(r.daemon.updatedAt))} ago`);
     else lines.push(`daemon:       NOT running (last ${r.daemon.mode} update ${r.daemon.updatedAt}, ${ago(now - Date.parse(r.daemon.updatedAt))} ago)`);
-    lines.push(r.procHidden === null ? `sessions:     ${r.sessions.length}` : `sessions:     unknown to you: ${r.procHidden}`);
-    for (const s of r.sessions) lines.push(`  ${s.user.padEnd(16)} ${(s.tty ?? "notty").padEnd(8)} since ${s.since} (${ago(now - Date.parse(s.since))})`);
+    const rule = r.sessionIdleSeconds > 0 ? `a session counts while used within ${formatDuration(r.sessionIdleSeconds * 1000)}` : "every connected session counts";
+    lines.push(r.procHidden === null ? `sessions:     ${r.connected} connected, ${r.sessions.filter((s) => s.inUse).length} in use (${rule})` : `sessions:     unknown to you: ${r.procHidden}`);
+    for (const s of r.sessions) {
+        const where = s.ttys.length > 0 ? s.ttys.join(",") : "no terminal";
+        const idle = s.idleSeconds === null ? "idle unknown" : `idle ${ago(s.idleSeconds * 1000)}`;
+        const counts = s.inUse ? (s.by === "connected" ? "counts (connected)" : "counts") : "does not count";
+        lines.push(`  ${s.user.padEnd(16)} ${where.padEnd(12)} since ${s.since} (${ago(now - Date.parse(s.since))})  ${idle.padEnd(18)} ${counts}`);
+    }
+    if (r.traffic === "unavailable") lines.push("traffic:      unavailable (is `ss` installed?): sessions without a terminal count while connected");
+    if (r.otherTerminals.inUse > 0) lines.push(`terminals:    ${r.otherTerminals.ttys.join(", ")} (not opened by sshd) had input: count as 1`);
     lines.push(`holds:        ${r.holds.length}`);
     for (const h of r.holds) {
         const until = h.expiresAt ? `until ${h.expiresAt} (${ago(Date.parse(h.expiresAt) - now)} left)` : `while pid ${h.owner?.pid} runs${h.command ? ` (${h.command})` : ""}`;
@@ -137,7 +169,7 @@ export function cmdStatus(c: Config, json: boolean): number {
     }
     lines.push(`last publish: ${r.lastPublishAt ? `${r.lastPublishAt} (${ago(now - Date.parse(r.lastPublishAt))} ago)` : "never"}${r.lastError ? `; last error: ${r.lastError}` : ""}`);
     lines.push(`backlog:      ${r.backlog === null ? "unknown" : `${r.backlog} datapoint${r.backlog === 1 ? "" : "s"}`}${r.oldestBacklog ? ` (oldest ${r.oldestBacklog})` : ""}`);
-    if (!r.idle) lines.push(`idle:         no (${r.active} active)`);
+    if (!r.idle) lines.push(`active:       ${r.active} (not idle)`);
     else if (r.idleSince === null) lines.push("idle:         yes (since unknown: no daemon status)");
     else {
         let l = `idle:         ${r.idleMinutesSoFar} min (since ${r.idleSince})`;

@@ -25,6 +25,20 @@ export interface Config {
     idleMinutes?: number;
     /** Where /proc is (tests point it at synthetic trees). */
     procRoot: string;
+    /** A session stops counting after this long without use; 0 = connected is enough. Default 3600. */
+    sessionIdleSeconds: number;
+    /** Client-to-server bytes per minute above which a no-terminal session is in use (keep-alives stay below). */
+    trafficBytesPerMinute: number;
+    /** Server-to-client bytes per minute above which a no-terminal session is in use (downloads); 0 = off. */
+    downloadBytesPerMinute: number;
+    /** Ports sshd listens on: whose sockets carry the sessions' traffic. Default [22]. */
+    sshPorts: number[];
+    /** Whole-machine CPU busy at or above this percent counts as one active session; 0 = off. */
+    busyCpuPercent: number;
+    /** Minutes before the expected stop at which every logged-in terminal is warned; 0 = no warning. */
+    warnMinutes: number;
+    /** Where the terminal devices are (tests point it at a directory of links). */
+    devRoot: string;
     /** The file this came from, or null when defaults were used. */
     source: string | null;
 }
@@ -32,6 +46,7 @@ export interface Config {
 export const CONFIG_KEYS = [
     "instanceId", "region", "namespace", "metricName", "sampleSeconds", "publishSeconds",
     "stateDir", "holdsDir", "alarmName", "warningAlarmName", "idleMinutes", "procRoot",
+    "sessionIdleSeconds", "trafficBytesPerMinute", "downloadBytesPerMinute", "sshPorts", "busyCpuPercent", "warnMinutes", "devRoot",
 ] as const;
 
 type Raw = Record<string, unknown>;
@@ -57,6 +72,20 @@ function int(raw: Raw, key: string, source: string, min: number, max: number): n
     return v;
 }
 
+function ports(raw: Raw, key: string, source: string): number[] | undefined {
+    const v = raw[key];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v) || v.length === 0 || !v.every((p) => typeof p === "number" && Number.isInteger(p) && p >= 1 && p <= 65535)) {
+        fail(source, `"${key}" is ${JSON.stringify(v)}; allowed: a non-empty list of port numbers 1..65535`);
+    }
+    return v as number[];
+}
+
+/** Measured on loopback (README, "What counts as use"): keep-alives ~1.2 KB/min, light typing ~7 KB/min. */
+export const DEFAULT_TRAFFIC_BYTES_PER_MINUTE = 3000;
+/** 1 MiB/min (~17 KB/s): downloads count; output-only streams (top, tail -f) stay far below. */
+export const DEFAULT_DOWNLOAD_BYTES_PER_MINUTE = 1048576;
+
 export function parseConfig(raw: unknown, source: string): Config {
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail(source, "must be a JSON object");
     const r = raw as Raw;
@@ -78,7 +107,17 @@ export function parseConfig(raw: unknown, source: string): Config {
     const warningAlarmName = str(r, "warningAlarmName", source, /^[\x20-\x7e]{1,255}$/, "1-255 printable ASCII characters");
     const idleMinutes = int(r, "idleMinutes", source, 1, 1440);
     const procRoot = str(r, "procRoot", source, absPath, "an absolute path") ?? "/proc";
-    return { instanceId, region, namespace, metricName, sampleSeconds, publishSeconds, stateDir, holdsDir, alarmName, warningAlarmName, idleMinutes, procRoot, source };
+    const sessionIdleSeconds = int(r, "sessionIdleSeconds", source, 0, 86400) ?? 3600;
+    const trafficBytesPerMinute = int(r, "trafficBytesPerMinute", source, 1, 1_000_000_000) ?? DEFAULT_TRAFFIC_BYTES_PER_MINUTE;
+    const downloadBytesPerMinute = int(r, "downloadBytesPerMinute", source, 0, 1_000_000_000) ?? DEFAULT_DOWNLOAD_BYTES_PER_MINUTE;
+    const sshPorts = ports(r, "sshPorts", source) ?? [22];
+    const busyCpuPercent = int(r, "busyCpuPercent", source, 0, 100) ?? 0;
+    const warnMinutes = int(r, "warnMinutes", source, 0, 1439) ?? 0;
+    const devRoot = str(r, "devRoot", source, absPath, "an absolute path") ?? "/dev";
+    return {
+        instanceId, region, namespace, metricName, sampleSeconds, publishSeconds, stateDir, holdsDir, alarmName, warningAlarmName, idleMinutes, procRoot,
+        sessionIdleSeconds, trafficBytesPerMinute, downloadBytesPerMinute, sshPorts, busyCpuPercent, warnMinutes, devRoot, source,
+    };
 }
 
 /**

@@ -3,6 +3,7 @@
 // (boot.ts).
 import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { AgentActivity, seedFromStatus } from "./activity/agent-activity";
 import { Backoff } from "./backoff";
 import { BootRearm } from "./boot";
 import { createCloudWatchSink, MetricSink } from "./cloudwatch";
@@ -52,6 +53,7 @@ class Agent {
     last: Sample | null = null;
     readonly boot: BootRearm;
     statusFailing = false;
+    readonly activity: AgentActivity;
 
     constructor(
         readonly c: PublishConfig,
@@ -63,15 +65,19 @@ class Agent {
         const prev = readStatus(c.stateDir);
         if (prev?.lastActiveAt) this.lastActiveAt = Date.parse(prev.lastActiveAt);
         if (prev?.lastPublishAt) this.outbox.lastPublishAt = Date.parse(prev.lastPublishAt);
+        this.activity = new AgentActivity(c, this.startedAt, seedFromStatus(prev));
     }
 
     sample(now = Date.now()): Sample {
-        const s = takeSample(this.c, true, now);
+        const s = takeSample(this.c, true, now, this.activity.tracker);
         this.last = s;
         if (s.active > 0) this.lastActiveAt = now;
         if (this.boot.takeExtraSample()) this.agg.add(1, now);
         const done = this.agg.add(s.active, now);
         if (done) this.pushPeriod(done);
+        const connected = this.activity.add(s); // same period, same request as ActiveSessions
+        if (connected) this.outbox.push(connected);
+        this.activity.afterSample(s.active > 0 ? null : Math.max(this.lastActiveAt ?? 0, this.startedAt), now);
         return s;
     }
 
@@ -112,6 +118,7 @@ class Agent {
             oldestBacklog: iso(this.outbox.oldest),
             rearm: this.boot.state,
             rearmedAt: iso(this.boot.rearmedAt),
+            ...this.activity.status(s),
         };
         try {
             writeStatus(this.c.stateDir, st);
@@ -134,6 +141,8 @@ export async function runOnce(c: PublishConfig, sinkFactory: SinkFactory = defau
         const s = agent.sample();
         const dp = agent.agg.take();
         if (dp) agent.pushPeriod(dp);
+        const connected = agent.activity.connected.take();
+        if (connected) agent.outbox.push(connected);
         log("info", "sampled", { sessions: s.sessions.length, holds: s.holds.length, active: s.active });
         let code = 0;
         try {
@@ -233,6 +242,8 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
             void (async () => {
                 const partial = agent.agg.take();
                 if (partial) agent.pushPeriod(partial);
+                const connected = agent.activity.connected.take();
+                if (connected) agent.outbox.push(connected);
                 const deadline = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), SHUTDOWN_FLUSH_MS).unref());
                 if (flushing) await Promise.race([flushing, deadline]);
                 if (agent.outbox.size > 0) {

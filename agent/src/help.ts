@@ -1,7 +1,8 @@
 export const USAGE = `usage: idle-stop-agent.js COMMAND [OPTIONS]
 
-Counts authenticated SSH sessions (plus keep-awake holds) and publishes them to CloudWatch so an
-alarm can stop this instance after N idle minutes.
+Counts SSH sessions in use (terminal input, client traffic), other terminals with input and
+keep-awake holds, and publishes them to CloudWatch so an alarm can stop this instance after N
+idle minutes.
 
 commands:
   sessions [--json]                   authenticated SSH sessions now
@@ -42,9 +43,11 @@ has no permission on alarms. SIGTERM/SIGINT publish the current partial period a
 `,
     status: `usage: idle-stop-agent.js status [--json] [--config FILE]
 
-Shows sessions (who, since when), keep-awake holds, the last successful publish, the backlog,
-minutes idle so far and when the alarm would stop the instance (needs idleMinutes in the
-config). Works for any user: reads the daemon's world-readable <stateDir>/status.json.
+Shows sessions (who, terminal or "no terminal", since when, idle for how long, whether they
+count as in use), terminals sshd did not open that had input, keep-awake holds, the last
+successful publish, the backlog, minutes idle so far and when the alarm would stop the instance
+(needs idleMinutes in the config). --json: connected, active, idleSince, stopExpectedAt, and per
+session inUse and idleSeconds (null where unknown). Works for any user: reads the daemon's world-readable <stateDir>/status.json.
 `,
     hold: `usage: idle-stop-agent.js hold DURATION [--reason TEXT] [--config FILE]
 

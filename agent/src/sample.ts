@@ -1,3 +1,4 @@
+import { ActivityTracker, Use } from "./activity/session-use";
 import { Config } from "./config";
 import { assertProcVisible } from "./hidepid";
 import { Hold, removeExpired, scanHolds } from "./holds";
@@ -6,16 +7,27 @@ import { listSessions, Session } from "./sessions";
 
 export interface Sample {
     at: number;
+    /** Authenticated SSH sessions (ConnectedSessions). */
     sessions: Session[];
     holds: Hold[];
-    /** sessions + holds: the metric's value for this sample. */
+    /** Which sessions and other terminals are in use. */
+    use: Use;
+    /** sessions in use + other terminals in use (as one) + holds: the metric's value for this sample. */
     active: number;
 }
 
 const reported = new Set<string>();
 
+/** Tracker settings from the agent config. */
+export function activitySettings(c: Config): ConstructorParameters<typeof ActivityTracker>[0] {
+    return {
+        sessionIdleSeconds: c.sessionIdleSeconds, trafficBytesPerMinute: c.trafficBytesPerMinute, downloadBytesPerMinute: c.downloadBytesPerMinute, sshPorts: c.sshPorts,
+        busyCpuPercent: c.busyCpuPercent, publishSeconds: c.publishSeconds, procRoot: c.procRoot, devRoot: c.devRoot,
+    };
+}
+
 /** One sample. With cleanup, expired hold files are removed (the daemon does this). */
-export function takeSample(c: Config, cleanup: boolean, now = Date.now()): Sample {
+export function takeSample(c: Config, cleanup: boolean, now = Date.now(), tracker?: ActivityTracker): Sample {
     // Before anything else: a blind count would publish 0 and expire live keep-awake holds.
     assertProcVisible(c.procRoot);
     const sessions = listSessions(c.procRoot);
@@ -31,5 +43,7 @@ export function takeSample(c: Config, cleanup: boolean, now = Date.now()): Sampl
         }
         if (reported.size > 10000) reported.clear();
     }
-    return { at: now, sessions, holds: h.active, active: sessions.length + h.active.length };
+    const t = tracker ?? new ActivityTracker(activitySettings(c), { measureTraffic: false, startedAt: now });
+    const use = t.assess(sessions, now);
+    return { at: now, sessions, holds: h.active, use, active: use.active + h.active.length };
 }

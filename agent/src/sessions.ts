@@ -11,7 +11,7 @@ import { listPids, readBootTime, readCmdline, readComm, readStat, readUid, start
 export interface Session {
     pid: number;
     user: string;
-    /** `pts/N`, or null for a session without a terminal (notty: scp, sftp, ssh host cmd, -N). */
+    /** `pts/N`, or null for a session without a terminal (notty: scp, sftp, ssh host cmd; `ssh -N` tunnels). */
     tty: string | null;
     /** Every terminal of the connection: one multiplexed connection can hold several (`pts/1,pts/4`). */
     ttys: string[];
@@ -27,9 +27,15 @@ export const SSHD_COMMS: ReadonlySet<string> = new Set(["sshd", "sshd-session"])
 // sshd lists all terminals of a connection, comma-separated, when it multiplexes several
 // (ControlMaster, VS Code Remote-SSH): `sshd: alice@pts/1,pts/4`.
 const TITLE = /^(?:sshd|sshd-session): (\S+)@(pts\/\d+(?:,pts\/\d+)*|notty)$/;
+// An authenticated connection that has opened no session channel yet, or never will (`ssh -N -L`
+// tunnels): the post-auth child is titled with the bare user name. Pre-auth titles always carry a
+// bracketed suffix (`[priv]`, `[net]`, `[accepted]`) and never match.
+const BARE = /^(?:sshd|sshd-session): ([^\s@[\/]+)$/;
 
 /** Parses a session title; null for anything that is not an authenticated session title. */
 export function parseSessionTitle(title: string): { user: string; tty: string | null; ttys: string[] } | null {
+    const bare = BARE.exec(title);
+    if (bare) return { user: bare[1], tty: null, ttys: [] };
     const m = TITLE.exec(title);
     if (!m) return null;
     const ttys = m[2] === "notty" ? [] : m[2].split(",");

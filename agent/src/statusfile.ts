@@ -2,9 +2,10 @@
 // after every sample, so an ordinary user (who cannot write stateDir) sees it.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { UseStatus } from "./activity/agent-activity";
 import { writeFileAtomic } from "./fsutil";
 
-export interface StatusFile {
+export interface StatusFile extends Partial<UseStatus> {
     version: 1;
     pid: number;
     /** "run" (daemon) or "once". */
@@ -18,7 +19,7 @@ export interface StatusFile {
     publishSeconds: number;
     alarmName: string | null;
     idleMinutes: number | null;
-    /** Last sample: sessions + holds = active. */
+    /** Last sample: sessions in use + other terminals in use (as one) + holds = active; `sessions` counts connected ones. */
     sessions: number;
     holds: number;
     active: number;

@@ -47,8 +47,9 @@ describe("the bundled agent (agent/dist/idle-stop-agent.js)", function () {
             assert.equal(r.code, 0, r.stderr);
             assert.doesNotMatch(r.stderr, /NodeVersionSupportWarning|node version|Warning/i);
             for (const line of r.stderr.trim().split("\n")) assert.match(line, /^level=\w+ event=\w+/, "one logfmt line per event");
-            const pts = cw.datapoints();
+            const pts = cw.datapoints().filter((p) => p.metricName === "ActiveSessions");
             assert.equal(pts.length, 1);
+            assert.equal(cw.datapoints().filter((p) => p.metricName === "ConnectedSessions").length, 1, "ConnectedSessions in the same run");
             assert.equal(pts[0].namespace, "IdleStop");
             assert.ok(cw.requests[0].signature.valid);
         } finally {

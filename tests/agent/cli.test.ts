@@ -64,7 +64,7 @@ describe("agent CLI", function () {
         chmodSync(dir, 0o755);
         chmodSync(join(agentBundle(), ".."), 0o755);
         chmodSync(fake.root, 0o755);
-        const cfg = writeConfig({ instanceId: "i-0123456789abcdef0", region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, idleMinutes: 15, alarmName: "a1" }, dir);
+        const cfg = writeConfig({ instanceId: "i-0123456789abcdef0", region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, idleMinutes: 15, alarmName: "a1", sessionIdleSeconds: 0 }, dir);
         chmodSync(cfg.stateDir, 0o755);
         const d = new Daemon(cfg.path, clientEnv(cw.url));
         try {
@@ -81,13 +81,16 @@ describe("agent CLI", function () {
             const r = await runAgent(["status", "--json", "--config", cfg.path], as);
             assert.equal(r.code, 0, r.stderr);
             const j = JSON.parse(r.stdout) as {
-                daemon: { running: boolean; rearm: string }; active: number; sessions: Array<{ user: string }>; lastPublishAt: string | null; backlog: number;
+                daemon: { running: boolean; rearm: string }; active: number; connected: number; sessions: Array<{ user: string; inUse: boolean; idleSeconds: number | null }>; lastPublishAt: string | null; backlog: number;
                 idle: boolean; idleMinutesSoFar: number; stopExpectedAt: string | null; config: { idleMinutes: number };
             };
             assert.equal(j.daemon.running, true);
             assert.equal(j.daemon.rearm, "done");
             assert.deepEqual(j.sessions.map((s) => s.user), ["alice"]);
             assert.equal(j.active, 1);
+            assert.equal(j.connected, 1);
+            assert.equal(j.sessions[0].inUse, true, "sessionIdleSeconds 0: connected is enough");
+            assert.ok(j.sessions[0].idleSeconds === null || typeof j.sessions[0].idleSeconds === "number");
             assert.ok(j.lastPublishAt && Date.now() - Date.parse(j.lastPublishAt) < 10000);
             assert.equal(j.backlog, 0);
             assert.equal(j.idle, false);

@@ -38,7 +38,9 @@ describe("keep-awake holds", function () {
     });
 
     it("hold prints id and expiry, counts in status, release ID / release / --all remove holds", async () => {
-        const cfg = writeConfig({});
+        // the original rule (connected is enough, other terminals not looked at): whatever SSH sessions
+        // this shared machine has, a hold adds exactly one
+        const cfg = writeConfig({ sessionIdleSeconds: 0 });
         const t0 = Date.now();
         const h = await runAgent(["hold", "2h", "--reason", "nightly build", "--config", cfg.path]);
         assert.equal(h.code, 0, h.stderr);
@@ -173,7 +175,7 @@ describe("keep-awake holds", function () {
         });
         const P = 3000;
         function maxAt(t: number): number | undefined {
-            const ps = cw.datapoints().filter((p) => p.timestamp === t);
+            const ps = cw.datapoints().filter((p) => p.timestamp === t && p.metricName === "ActiveSessions");
             return ps.length ? Math.max(...ps.map((p) => p.statisticValues?.Maximum ?? NaN)) : undefined;
         }
         async function fullPeriodMax(): Promise<number> {
@@ -186,7 +188,8 @@ describe("keep-awake holds", function () {
         it("holds and keep-awake raise the metric, survive a restart, and expire on their own", async () => {
             cw.reset();
             const fake = new FakeProc().withListener(); // no SSH sessions at all
-            const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root });
+            const noTerminals = tempDir(); // and no terminals: other terminals with input would count
+            const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, devRoot: noTerminals });
             const env = clientEnv(cw.url);
             let d = new Daemon(cfg.path, env);
             daemons.push(d);

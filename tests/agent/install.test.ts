@@ -222,7 +222,7 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         assert.ok(parsed.count >= 2 && parsed.sessions.filter((x) => x.user === user).length >= 2, sessions.stdout);
         // The daemon (user idle-stop, reading /proc of everyone) publishes >= 1 for this instance.
         // Minimum, not Maximum: the first period after a first start counts as in use anyway (the re-arm).
-        const dp = await waitUntil(() => cw?.datapoints().find((d) => d.dimensions.InstanceId === INSTANCE_ID && ((d.value ?? d.statisticValues?.Minimum ?? 0) >= 1)), 30000, "a datapoint >= 1 in every sample from the installed daemon");
+        const dp = await waitUntil(() => cw?.datapoints().find((d) => d.dimensions.InstanceId === INSTANCE_ID && d.metricName === "ActiveSessions" && ((d.value ?? d.statisticValues?.Minimum ?? 0) >= 1)), 30000, "a datapoint >= 1 in every sample from the installed daemon");
         assert.equal(dp.namespace, "IdleStop");
         assert.equal(dp.metricName, "ActiveSessions");
         const signed = cw?.accepted("PutMetricData") ?? [];

@@ -73,19 +73,24 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         for (const d of daemons) await d.stop("SIGKILL");
         daemons = [];
     });
+    // The ActiveSessions pipeline (ConnectedSessions rides along in the same requests; the synthetic
+    // sessions are judged by the original rule, sessionIdleSeconds 0: use is covered in activity-sshd.test.ts).
+    function activePoints(): Datapoint[] {
+        return cw.datapoints().filter((d) => d.metricName !== "ConnectedSessions");
+    }
     function daemon(cfgPath: string, extraEnv: Record<string, string> = {}): Daemon {
         const d = new Daemon(cfgPath, clientEnv(cw.url, extraEnv));
         daemons.push(d);
         return d;
     }
     async function waitPeriodsAfter(t: number, n: number): Promise<void> {
-        await waitUntil(() => cw.datapoints().filter((d) => d.timestamp >= t).length >= n, 30000, `${n} datapoints after ${new Date(t).toISOString()}`);
+        await waitUntil(() => activePoints().filter((d) => d.timestamp >= t).length >= n, 30000, `${n} datapoints after ${new Date(t).toISOString()}`);
     }
 
     it("publishes one signed datapoint per period: namespace, name, dimension, unit, period-start timestamp, statistics", async () => {
         const fake = new FakeProc().withListener();
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
-        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root });
+        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, sessionIdleSeconds: 0 });
         const d = daemon(cfg.path);
         await waitPeriodsAfter(0, 3);
         const change = Date.now();
@@ -101,7 +106,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
             assert.equal(r.signature.region, "eu-west-1");
             assert.equal(r.status, 200);
         }
-        const pts = cw.datapoints();
+        const pts = activePoints();
         for (const p of pts) {
             assert.equal(p.namespace, "IdleStop");
             assert.equal(p.metricName, "ActiveSessions");
@@ -126,7 +131,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         // the 15-seconds-in-a-minute case, scaled: 1.6 s inside a 6 s period sampled every 1 s
         const P6 = 6000;
         const fake = new FakeProc().withListener();
-        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 6, procRoot: fake.root });
+        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 6, procRoot: fake.root, sessionIdleSeconds: 0 });
         const d = daemon(cfg.path);
         await sleep(500);
         const now = Date.now();
@@ -137,9 +142,9 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         await sleep(1600);
         fake.remove(301).remove(300);
         const period = Math.floor(start / P6) * P6;
-        await waitUntil(() => cw.datapoints().some((p) => p.timestamp > period), 20000, "the next period");
+        await waitUntil(() => activePoints().some((p) => p.timestamp > period), 20000, "the next period");
         await d.stop();
-        const hit = cw.datapoints().filter((p) => p.timestamp === period);
+        const hit = activePoints().filter((p) => p.timestamp === period);
         assert.equal(hit.length, 1);
         const s = hit[0].statisticValues;
         assert.ok(s);
@@ -148,14 +153,14 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         assert.equal(s.SampleCount, 6);
         assert.ok(s.Sum >= 1 && s.Sum <= 2, JSON.stringify(s));
         // The agent's first period counts as in use (the re-arm after a first start): skip it.
-        const firstPeriod = Math.min(...cw.datapoints().map((p) => p.timestamp));
-        for (const p of cw.datapoints().filter((x) => x.timestamp !== period && x.timestamp !== firstPeriod)) assert.equal(p.statisticValues?.Maximum, 0);
+        const firstPeriod = Math.min(...activePoints().map((p) => p.timestamp));
+        for (const p of activePoints().filter((x) => x.timestamp !== period && x.timestamp !== firstPeriod)) assert.equal(p.statisticValues?.Maximum, 0);
     });
 
     it("loses no period through 5xx and throttling across several periods and an agent restart", async () => {
         const fake = new FakeProc().withListener();
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
-        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root });
+        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, sessionIdleSeconds: 0 });
         cw.failWith({ status: 503, type: "ServiceUnavailable", message: "down for a test" }, { operations: ["PutMetricData"] });
         const t0 = Date.now();
         const a = daemon(cfg.path);
@@ -194,7 +199,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         assert.ok(accepted.every((r) => r.at >= recoveredAt), "nothing got through during the outage");
         assert.ok(accepted.some((r) => (r.params.MetricData as unknown[]).length > 1), "the backlog went out in batches");
         assert.ok(cw.requests.every((r) => r.signature.valid));
-        const ps = periods(cw.datapoints());
+        const ps = periods(activePoints());
         assert.ok(ps[0].t <= Math.floor(t0 / P) * P + P, `first period ${new Date(ps[0].t).toISOString()} vs start ${new Date(t0).toISOString()}`);
         assertContiguous(ps);
         // Each period is delivered once: one datapoint of at most 3 samples, except the restart
@@ -222,11 +227,11 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         const realBootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
         /** Starts a daemon, waits for its first two datapoints, stops it; returns them (oldest first). */
         async function firstPeriods(): Promise<{ d: Daemon; pts: Datapoint[] }> {
-            const from = cw.datapoints().length;
+            const from = activePoints().length;
             const d = daemon(cfg.path);
-            await waitUntil(() => cw.datapoints().length >= from + 2, 30000, "two datapoints");
+            await waitUntil(() => activePoints().length >= from + 2, 30000, "two datapoints");
             assert.deepEqual(await d.stop(), { code: 0, signal: null }, d.stderr);
-            return { d, pts: cw.datapoints().slice(from).sort((a, b) => a.timestamp - b.timestamp) };
+            return { d, pts: activePoints().slice(from).sort((a, b) => a.timestamp - b.timestamp) };
         }
 
         const first = await firstPeriods();
@@ -253,7 +258,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
     it("once publishes one datapoint plus the spooled backlog, with configurable namespace and metric name", async () => {
         const fake = new FakeProc().withListener();
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
-        const cfg = writeConfig({ instanceId: "i-0abc1234", region: "us-east-1", namespace: "EC2", metricName: "SSH Connections", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root });
+        const cfg = writeConfig({ instanceId: "i-0abc1234", region: "us-east-1", namespace: "EC2", metricName: "SSH Connections", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, sessionIdleSeconds: 0 });
         const env = clientEnv(cw.url);
         cw.failWith({ status: 503, type: "ServiceUnavailable" });
         const f1 = await runAgent(["once", "--config", cfg.path], { env });
@@ -263,7 +268,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         cw.recover();
         const ok = await runAgent(["once", "--config", cfg.path], { env });
         assert.equal(ok.code, 0, ok.stderr);
-        const pts = cw.datapoints();
+        const pts = activePoints();
         assert.equal(pts.length, 2, "the spooled point and the new one");
         for (const p of pts) {
             assert.equal(p.namespace, "EC2");

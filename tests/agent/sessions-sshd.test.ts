@@ -2,10 +2,11 @@
 // THIS sshd are considered (descendants of its listener), so sessions of anything else running
 // on the machine cannot disturb the counts.
 import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { listSessions, Session } from "../../agent/src/sessions";
 import { runAgent } from "../support/agent";
-import { descendantsOf, PASSWORD_PROBE_PREFIX, sleep, useSshd, waitUntil } from "../support/sshd";
+import { descendantsOf, freePort, PASSWORD_PROBE_PREFIX, sleep, useSshd, waitUntil } from "../support/sshd";
 
 describe("session counting against a real sshd", function () {
     this.timeout(90000);
@@ -75,6 +76,21 @@ describe("session counting against a real sshd", function () {
             await s.close();
         }
         await expectCount(0, "after close");
+    });
+
+    it("counts an `ssh -N -L` tunnel (authenticated, no session channel) as a session without a terminal", async () => {
+        const user = sshd().addUser();
+        const port = await freePort();
+        const tunnel = spawn("ssh", [...sshd().clientOptions(), "-N", "-L", `127.0.0.1:${port}:127.0.0.1:9`, `${user}@${sshd().host}`], { stdio: "ignore" });
+        try {
+            const [x] = await expectCount(1, "for a tunnel");
+            assert.equal(x.user, user);
+            assert.equal(x.tty, null);
+            assert.equal(x.title, `sshd: ${user}`);
+        } finally {
+            tunnel.kill("SIGTERM");
+        }
+        await expectCount(0, "after the tunnel closes");
     });
 
     it("counts one ControlMaster connection with several channels once", async () => {

@@ -13,11 +13,14 @@ describe("session counting on synthetic /proc trees", () => {
         assert.deepEqual(parseSessionTitle("sshd-session: bob.smith@pts/12"), { user: "bob.smith", tty: "pts/12", ttys: ["pts/12"] });
         // One multiplexed connection with several terminals (ControlMaster, VS Code Remote-SSH).
         assert.deepEqual(parseSessionTitle("sshd: carol@pts/1,pts/4"), { user: "carol", tty: "pts/1", ttys: ["pts/1", "pts/4"] });
+        // An authenticated connection without a session channel (`ssh -N -L` tunnel): no terminal.
+        assert.deepEqual(parseSessionTitle("sshd: dave"), { user: "dave", tty: null, ttys: [] });
+        assert.deepEqual(parseSessionTitle("sshd-session: dave"), { user: "dave", tty: null, ttys: [] });
         for (const t of [
             "sshd: [accepted]", "sshd: unknown [priv]", "sshd: unknown [net]", "sshd: alice [priv]", "sshd: alice [net]",
             "sshd-session: alice [priv]", "sshd-auth: alice [net]", "sshd-auth: [accepted]",
             "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups", "sshd: alice@pts/0 extra", "sshd: alice@pts/x", "sshd: alice@pts/0,", "sshd: alice@pts/0,notty",
-            "sshd:alice@pts/0", "sshd: @pts/0", "bash", "",
+            "sshd:alice@pts/0", "sshd: @pts/0", "sshd: [accepted]x", "sshd: alice extra", "sshd: /usr/sbin/sshd", "bash", "",
         ]) {
             assert.equal(parseSessionTitle(t), null, t);
         }

@@ -74,7 +74,7 @@ describe("agent push over SSH", () => {
     });
 
     it("copies the built payload and installs it with the agent config; delete uninstalls that release", async () => {
-        const run = await runProgram(adoptedConfig({ idleMinutes: "30", sampleSeconds: "5" }));
+        const run = await runProgram(adoptedConfig({ idleMinutes: "30", sampleSeconds: "5", sessionIdleMinutes: "45", busyCpuPercent: "80", sshPort: "2222" }));
         const copy = single(run.resources, "command:remote:CopyToRemote").inputs;
         const install = single(run.resources, "command:remote:Command").inputs;
         const release = String((install.triggers as unknown[])[0]);
@@ -95,6 +95,10 @@ describe("agent push over SSH", () => {
             publishSeconds: 60,
             alarmName: run.outputs.alarmName,
             idleMinutes: 30,
+            warnMinutes: 5,
+            sessionIdleSeconds: 45 * 60,
+            busyCpuPercent: 80,
+            sshPorts: [22, 2222],
         });
         assert.ok(String(install.create).includes(`sudo -n sh ${stagingDir(release)}/dist/install.sh --release ${release}`));
         assert.equal(install.delete, uninstallCommand(release));

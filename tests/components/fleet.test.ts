@@ -90,8 +90,11 @@ describe("fleets", () => {
             ["IdleStop", "ActiveSessions", "InstanceId", alice.instanceId],
             ["IdleStop", "ActiveSessions", "InstanceId", bob.instanceId],
             ["IdleStop", "ActiveSessions", "InstanceId", scratchId],
+            ["IdleStop", "ConnectedSessions", "InstanceId", alice.instanceId],
+            ["IdleStop", "ConnectedSessions", "InstanceId", bob.instanceId],
+            ["IdleStop", "ConnectedSessions", "InstanceId", scratchId],
         ]);
-        assert.deepEqual(lines.map((l) => (l[4] as Record<string, unknown>).label), ["alice", "bob", "scratch"]);
+        assert.deepEqual(lines.map((l) => (l[4] as Record<string, unknown>).label), ["alice", "bob", "scratch", "alice connected", "bob connected", "scratch connected"]);
         assert.equal(sessions.properties.region, "us-east-1");
         const threshold = (sessions.properties.annotations as { horizontal: { value: number }[] }).horizontal;
         assert.equal(threshold[0].value, 0);

@@ -56,6 +56,8 @@ describe("stack config validation", () => {
     it("rejects bad ports, sample intervals, CIDRs and URLs", async () => {
         await assertRejected(adoptedConfig({ sshPort: "70000" }), "sshPort", "70000", /1 to 65535/);
         await assertRejected(adoptedConfig({ sampleSeconds: "0" }), "sampleSeconds", "0", /1 to 60/);
+        await assertRejected(adoptedConfig({ sessionIdleMinutes: "1441" }), "sessionIdleMinutes", "1441", /0 to 1440/);
+        await assertRejected(adoptedConfig({ busyCpuPercent: "101" }), "busyCpuPercent", "101", /0 to 100/);
         await assertRejected(createdConfig({ sshIngressCidrs: '["10.0.0.0/33"]' }), "sshIngressCidrs", "10.0.0.0/33", /IPv4 CIDR/);
         await assertRejected(createdConfig({ sshIngressCidrs: "10.0.0.0/8" }), "sshIngressCidrs", "10.0.0.0/8", /list of strings/);
         await assertRejected(adoptedConfig({ nodeDistUrl: "ftp://mirror" }), "nodeDistUrl", "ftp://mirror", /an https URL/);

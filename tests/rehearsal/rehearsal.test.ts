@@ -216,7 +216,7 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
         await up(first, false);
         assert.equal(agentProcesses().length, 1);
         const accessKey = /aws_access_key_id\s*=\s*(\S+)/.exec(first.stdin ?? "")?.[1];
-        const dp = await waitUntil(() => cw?.datapoints().find((d) => d.dimensions.InstanceId === INSTANCE_ID), 90000, "a datapoint from the installed agent");
+        const dp = await waitUntil(() => cw?.datapoints().find((d) => d.dimensions.InstanceId === INSTANCE_ID && d.metricName === "ActiveSessions"), 90000, "a datapoint from the installed agent");
         // Minimum, not Maximum: the first period after a first start counts as in use anyway (the re-arm).
         assert.ok((dp.value ?? dp.statisticValues?.Minimum ?? 0) >= 1, "the hold (and the user's sessions) count");
         assert.ok(cw?.accepted("PutMetricData").some((q) => q.signature.accessKeyId === accessKey), "signed with the access key pushed on stdin");

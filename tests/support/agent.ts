@@ -97,8 +97,8 @@ export class Daemon {
     readonly child: ChildProcess;
     private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-    constructor(configPath: string, env: NodeJS.ProcessEnv, script = agentBundle()) {
-        this.child = spawn(process.execPath, [script, "run", "--config", configPath], { env, stdio: ["ignore", "pipe", "pipe"] });
+    constructor(configPath: string, env: NodeJS.ProcessEnv, script = agentBundle(), as: { uid?: number; gid?: number } = {}) {
+        this.child = spawn(process.execPath, [script, "run", "--config", configPath], { env, uid: as.uid, gid: as.gid, stdio: ["ignore", "pipe", "pipe"] });
         children.add(this.child);
         this.child.stderr?.on("data", (d: Buffer) => (this.stderr += d.toString()));
         this.child.stdout?.on("data", (d: Buffer) => (this.stderr += d.toString()));

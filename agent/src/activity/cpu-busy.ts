@@ -1,0 +1,38 @@
+// Whole-machine CPU use between two reads of /proc/stat (the `cpu` line), for the optional
+// busyCpuPercent rule: a batch job that keeps the CPUs busy counts as use.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+interface CpuTimes {
+    busy: number;
+    total: number;
+}
+
+function readCpu(procRoot: string): CpuTimes | null {
+    try {
+        const line = readFileSync(join(procRoot, "stat"), "utf8").split("\n", 1)[0];
+        const f = line.trim().split(/\s+/).slice(1).map(Number);
+        if (f.length < 4 || f.some((n) => !Number.isFinite(n))) return null;
+        // user nice system idle iowait irq softirq steal (guest time is already in user/nice)
+        const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+        const idle = f[3] + (f[4] ?? 0);
+        return { busy: total - idle, total };
+    } catch {
+        return null;
+    }
+}
+
+export class CpuBusy {
+    private prev: CpuTimes | null = null;
+
+    constructor(private readonly procRoot: string) {}
+
+    /** Percent of CPU time busy since the previous call; null on the first call or without /proc/stat. */
+    percent(): number | null {
+        const cur = readCpu(this.procRoot);
+        const prev = this.prev;
+        this.prev = cur;
+        if (cur === null || prev === null || cur.total <= prev.total) return null;
+        return (100 * (cur.busy - prev.busy)) / (cur.total - prev.total);
+    }
+}
