@@ -218,7 +218,10 @@ describe("the idle-stop package: construct() for programs in other languages", f
         assert.equal(board.parentUrn, single(dashboard.resources, "idle-stop:index:FleetDashboard").urn);
         const body = JSON.parse(String(board.inputs.dashboardBody)) as { widgets: { properties: Record<string, unknown> }[] };
         assert.match(JSON.stringify(body.widgets[0].properties.markdown), /stops after 30 minutes/);
-        assert.deepEqual(body.widgets[1].properties.metrics, [["IdleStop", "ActiveSessions", "InstanceId", adoptedInstanceId, { label: "devbox", stat: "Maximum", period: 60 }]]);
+        assert.deepEqual(body.widgets[1].properties.metrics, [
+            ["IdleStop", "ActiveSessions", "InstanceId", adoptedInstanceId, { label: "devbox", stat: "Maximum", period: 60 }],
+            ["IdleStop", "ConnectedSessions", "InstanceId", adoptedInstanceId, { label: "devbox connected", stat: "Maximum", period: 60, lineStyle: "dashed" }],
+        ]);
         assert.deepEqual(body.widgets[2].properties.alarms, ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:devbox-idle-1"]);
         assert.equal(dashboard.state.dashboardName, "idle-stop-test");
         assert.match(String(dashboard.state.consoleUrl), /dashboards(:|\/)?.*idle-stop-test/);
