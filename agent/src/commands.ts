@@ -6,7 +6,7 @@ import { errorMessage, RuntimeError, UsageError } from "./errors";
 import { createHold, dropHold, Hold, removeHold, scanHolds, selfOwner } from "./holds";
 import { listSessions, Session } from "./sessions";
 import { Spool } from "./spool";
-import { readStatus, StatusFile } from "./statusfile";
+import { readStatus, staleAfterMs, StatusFile } from "./statusfile";
 import { join } from "node:path";
 
 function out(text: string): void {
@@ -67,11 +67,15 @@ export function buildStatus(c: Config, now = Date.now()): StatusReport {
     const holds = scanHolds(c.holdsDir, now).active;
     const active = sessions.length + holds.length;
     const st: StatusFile | null = readStatus(c.stateDir);
-    // The daemon is considered running when it updated the file within 3 sample intervals.
-    const fresh = st !== null && st.mode === "run" && now - Date.parse(st.updatedAt) <= 3 * st.sampleSeconds * 1000 + 5000;
+    // The daemon is considered running when it updated the file within 3 heartbeats.
+    const fresh = st !== null && st.mode === "run" && now - Date.parse(st.updatedAt) <= staleAfterMs(st);
     let idleSince: number | null = null;
     if (active === 0 && st !== null) {
-        idleSince = st.active > 0 ? Date.parse(st.updatedAt) : st.idleSince ? Date.parse(st.idleSince) : null;
+        // The daemon rewrites the file when its counts change, so while it runs and the file still
+        // says active, its latest sample (on the sampleSeconds grid) saw activity.
+        const sampleMs = st.sampleSeconds * 1000;
+        const lastSample = fresh ? Math.max(Date.parse(st.updatedAt), Math.floor(now / sampleMs) * sampleMs) : Date.parse(st.updatedAt);
+        idleSince = st.active > 0 ? lastSample : st.idleSince ? Date.parse(st.idleSince) : null;
     }
     const idleMinutes = c.idleMinutes ?? st?.idleMinutes ?? null;
     let stopAt: number | null = null;

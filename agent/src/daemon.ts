@@ -8,12 +8,14 @@ import { PublishConfig } from "./config";
 import { PeriodAggregator } from "./datapoint";
 import { errorMessage, RuntimeError } from "./errors";
 import { ensureDir } from "./fsutil";
+import { KnownPids } from "./knownpids";
 import { Lock } from "./lock";
 import { log } from "./log";
 import { Outbox, PublishError } from "./outbox";
 import { Sample, takeSample } from "./sample";
 import { Spool } from "./spool";
-import { readStatus, StatusFile, writeStatus } from "./statusfile";
+import { readStatus, StatusFile } from "./statusfile";
+import { heartbeatSeconds, StatusWriter } from "./statuswriter";
 
 export const REARM_REASON = "idle-stop agent started: fresh idle countdown";
 const SHUTDOWN_FLUSH_MS = 5000;
@@ -45,6 +47,9 @@ class Agent {
     last: Sample | null = null;
     rearm: StatusFile["rearm"];
     rearmedAt: number | null = null;
+    readonly status: StatusWriter;
+    /** Non-sshd processes seen by earlier samples (see knownpids.ts). */
+    readonly known = new KnownPids();
 
     constructor(
         readonly c: PublishConfig,
@@ -53,13 +58,14 @@ class Agent {
         this.outbox = new Outbox(new Spool(join(c.stateDir, "spool.jsonl")));
         this.agg = new PeriodAggregator(c.publishSeconds * 1000, { ns: c.namespace, mn: c.metricName, iid: c.instanceId });
         this.rearm = c.alarmName || c.warningAlarmName ? "pending" : "disabled";
+        this.status = new StatusWriter(c.stateDir, heartbeatSeconds(c.sampleSeconds, c.publishSeconds) * 1000);
         const prev = readStatus(c.stateDir);
         if (prev?.lastActiveAt) this.lastActiveAt = Date.parse(prev.lastActiveAt);
         if (prev?.lastPublishAt) this.outbox.lastPublishAt = Date.parse(prev.lastPublishAt);
     }
 
     sample(now = Date.now()): Sample {
-        const s = takeSample(this.c, true, now);
+        const s = takeSample(this.c, true, now, this.known);
         this.last = s;
         if (s.active > 0) this.lastActiveAt = now;
         const done = this.agg.add(s.active, now);
@@ -67,7 +73,9 @@ class Agent {
         return s;
     }
 
-    writeStatus(): void {
+    /** Records the daemon's view for `status`; written only when it changed (or forced), see statuswriter.ts. */
+    writeStatus(force = false): void {
+        const now = Date.now();
         const s = this.last;
         const idleSince = s && s.active > 0 ? null : Math.max(this.lastActiveAt ?? 0, this.startedAt);
         const st: StatusFile = {
@@ -75,12 +83,13 @@ class Agent {
             pid: process.pid,
             mode: this.mode,
             startedAt: new Date(this.startedAt).toISOString(),
-            updatedAt: new Date().toISOString(),
+            updatedAt: new Date(now).toISOString(),
             instanceId: this.c.instanceId,
             namespace: this.c.namespace,
             metricName: this.c.metricName,
             sampleSeconds: this.c.sampleSeconds,
             publishSeconds: this.c.publishSeconds,
+            heartbeatSeconds: heartbeatSeconds(this.c.sampleSeconds, this.c.publishSeconds),
             alarmName: this.c.alarmName ?? null,
             idleMinutes: this.c.idleMinutes ?? null,
             sessions: s?.sessions.length ?? 0,
@@ -96,7 +105,7 @@ class Agent {
             rearmedAt: iso(this.rearmedAt),
         };
         try {
-            writeStatus(this.c.stateDir, st);
+            this.status.write(st, now, force);
         } catch (e) {
             log("warn", "status_write_failed", { error: errorMessage(e) });
         }
@@ -123,7 +132,7 @@ export async function runOnce(c: PublishConfig, sinkFactory: SinkFactory = defau
             log("error", "publish_failed", { error: msg, backlog: agent.outbox.size });
             code = 1;
         }
-        agent.writeStatus();
+        agent.writeStatus(true);
         return code;
     } finally {
         sink.close();
@@ -258,7 +267,7 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
                         log("warn", "final_flush_failed", { error: msg, backlog_kept: agent.outbox.size });
                     }
                 }
-                agent.writeStatus();
+                agent.writeStatus(true);
                 log("info", "stopped", { backlog: agent.outbox.size });
                 resolve(0);
             })();

@@ -1,6 +1,7 @@
 // Minimal readers for /proc (or a synthetic tree with the same layout). No child processes.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { readProcFile } from "./procread";
 
 /** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture node runs on. */
 export const CLOCK_TICKS = 100;
@@ -17,11 +18,7 @@ export interface ProcStat {
 }
 
 function readText(path: string): string | null {
-    try {
-        return readFileSync(path, "utf8");
-    } catch {
-        return null; // gone, or not ours to read
-    }
+    return readProcFile(path); // null: gone, or not ours to read
 }
 
 export function listPids(procRoot: string): number[] {

@@ -1,6 +1,7 @@
 import { Config } from "./config";
 import { Hold, removeExpired, scanHolds } from "./holds";
 import { log } from "./log";
+import type { KnownPids } from "./knownpids";
 import { listSessions, Session } from "./sessions";
 
 export interface Sample {
@@ -14,8 +15,8 @@ export interface Sample {
 const reported = new Set<string>();
 
 /** One sample. With cleanup, expired hold files are removed (the daemon does this). */
-export function takeSample(c: Config, cleanup: boolean, now = Date.now()): Sample {
-    const sessions = listSessions(c.procRoot);
+export function takeSample(c: Config, cleanup: boolean, now = Date.now(), known?: KnownPids): Sample {
+    const sessions = listSessions(c.procRoot, known);
     const h = scanHolds(c.holdsDir, now);
     if (cleanup && h.expired.length > 0) {
         removeExpired(c.holdsDir, h.expired);

@@ -28,6 +28,8 @@ export class FakeProc {
 
     add(p: FakeProcess): this {
         const dir = join(this.root, String(p.pid));
+        // Like /proc: a (new) process gets a new directory, not new contents in the old one.
+        rmSync(dir, { recursive: true, force: true });
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(dir, "comm"), `${p.comm.slice(0, 15)}\n`);
         writeFileSync(join(dir, "cmdline"), `${p.title}\0${"\0".repeat(p.pad ?? 0)}`);
