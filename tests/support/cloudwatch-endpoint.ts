@@ -332,6 +332,8 @@ export class CloudWatchEndpoint {
     enforceSignature = true;
     /** TCP connections accepted so far (a client that keeps its connection alive opens one). */
     connections = 0;
+    /** Access keys accepted besides the test key (e.g. temporary ones a test's metadata service hands out). */
+    private readonly keys = new Map<string, string>();
     private server: http.Server | https.Server;
     private failure: (Failure & FailureScope) | null = null;
     private protocols: Protocol[] = [awsJson10, awsQuery];
@@ -364,6 +366,16 @@ export class CloudWatchEndpoint {
         this.port = (this.server.address() as AddressInfo).port;
         this.url = `${this.tls ? "https" : "http"}://127.0.0.1:${this.port}`;
         return this;
+    }
+
+    /** Also accept requests signed with this key. */
+    allowKey(accessKeyId: string, secretAccessKey: string): void {
+        this.keys.set(accessKeyId, secretAccessKey);
+    }
+
+    /** How long an idle kept-alive connection stays open (Node's server default: 5 s). */
+    set keepAliveTimeoutMs(ms: number) {
+        this.server.keepAliveTimeout = ms;
     }
 
     /** Add a wire protocol (tried before the built-in ones). */
@@ -410,7 +422,10 @@ export class CloudWatchEndpoint {
         }
         let body = raw;
         if (String(req.headers["content-encoding"] ?? "").includes("gzip")) body = gunzipSync(raw);
-        const signature = await verifySigV4(req, raw, this.creds.secretAccessKey, this.creds.accessKeyId);
+        // The key the request names, if this endpoint knows it (the test key, or one added with allowKey).
+        const akid = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
+        const secret = akid !== undefined ? this.keys.get(akid) : undefined;
+        const signature = await verifySigV4(req, raw, secret ?? this.creds.secretAccessKey, secret !== undefined && akid !== undefined ? akid : this.creds.accessKeyId);
         let call: ParsedCall;
         try {
             call = proto.parse(req, body);
