@@ -51,6 +51,8 @@ export interface FootprintResult {
         /** TLS connections the agent opened to the endpoint over the window. */
         connections?: number;
     };
+    /** How long the local endpoints kept an idle connection open (BENCH_ENDPOINT_IDLE_SECONDS). */
+    endpointIdleSeconds?: number;
     /** The shipped agent with one lever undone each, then all undone; same window as `agent`. */
     levers?: AgentFootprint[];
     cron: CronFootprint[];
@@ -92,11 +94,12 @@ export type AgentFootprint = FootprintResult["agent"] & { name: string; lever: s
  * Every variant as a real `run` daemon at default settings, all at once (so they share the same
  * window of a shared machine), each publishing over HTTPS to its own local endpoint.
  */
-export async function agentsFootprint(variants: AgentVariant[], minutes: number, dir: string): Promise<AgentFootprint[]> {
+export async function agentsFootprint(variants: AgentVariant[], minutes: number, dir: string, idleSeconds = 5): Promise<AgentFootprint[]> {
     const cert = selfSignedCert(dir);
     const runs = await Promise.all(
         variants.map(async (v, i) => {
             const cw = await startCloudWatchEndpoint(undefined, cert);
+            cw.keepAliveTimeoutMs = idleSeconds * 1000;
             const cfg = join(dir, `agent-${i}.json`);
             // Default sampleSeconds/publishSeconds; alarmName so the start-up re-arm call is included.
             writeFileSync(cfg, JSON.stringify({ instanceId: INSTANCE, region: "eu-west-1", stateDir: join(dir, `state-${i}`), alarmName: "bench-idle", idleMinutes: 15 }));
@@ -167,8 +170,11 @@ export async function footprint(tools: Tools): Promise<FootprintResult> {
         const withLevers = process.env.BENCH_LEVERS !== "0";
         const variants = agentVariants(dir, withLevers);
         log(`footprint: ${variants.length} agent daemon(s) side by side at defaults for ${minutes} min${withLevers ? " (the shipped agent, each lever undone, all undone)" : ""}`);
-        const agents = await agentsFootprint(variants, minutes, dir);
-        return { agent: agents[0], levers: agents.slice(1), cron };
+        // How long CloudWatch keeps an idle connection is not published; by default assume it does not
+        // outlast a minute (Node's own server default, 5 s), so every publish pays a TLS handshake.
+        const idleSeconds = envNumber("BENCH_ENDPOINT_IDLE_SECONDS", 5);
+        const agents = await agentsFootprint(variants, minutes, dir, idleSeconds);
+        return { agent: agents[0], levers: agents.slice(1), endpointIdleSeconds: idleSeconds, cron };
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
