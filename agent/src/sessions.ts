@@ -45,17 +45,19 @@ function bootTimeReader(procRoot: string): () => number {
 
 /**
  * The sessions now. A caller that scans again and again (the daemon) passes the same KnownPids
- * each time, so processes already known not to be sshd cost one stat(2) instead of a read.
+ * each time, so processes already known not to be sshd cost nothing, or one stat(2) when
+ * processes were created since the last scan (see knownpids.ts).
  */
 export function listSessions(procRoot = "/proc", known?: KnownPids): Session[] {
     const boot = bootTimeReader(procRoot);
     const out: Session[] = [];
-    known?.startScan();
+    known?.startScan(procRoot);
     for (const pid of listPids(procRoot)) {
         let identity: Identity | null = null;
         if (known) {
+            if (known.skip(procRoot, pid)) continue;
             identity = known.identity(procRoot, pid);
-            if (identity === null || known.isOther(pid, identity)) continue;
+            if (identity === null) continue;
         }
         const comm = readComm(procRoot, pid);
         if (comm === null) continue;

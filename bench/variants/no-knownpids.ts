@@ -2,11 +2,11 @@
 // as the agent did before agent/src/knownpids.ts.
 export class KnownPids {
     startScan(): void {}
+    skip(): boolean {
+        return false;
+    }
     identity(): { ino: number; ctimeMs: number } | null {
         return { ino: 0, ctimeMs: 0 };
-    }
-    isOther(): boolean {
-        return false;
     }
     rememberOther(): void {}
     endScan(): void {}

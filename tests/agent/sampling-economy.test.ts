@@ -2,12 +2,12 @@
 // are skipped (a reused pid is noticed), /proc files are read whole, and the status file is only
 // rewritten when it changes or its heartbeat is due (and `status` judges staleness by that heartbeat).
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildStatus } from "../../agent/src/commands";
 import { loadConfig } from "../../agent/src/config";
-import { KnownPids } from "../../agent/src/knownpids";
+import { forkCount, KnownPids } from "../../agent/src/knownpids";
 import { readProcFile } from "../../agent/src/procread";
 import { listSessions } from "../../agent/src/sessions";
 import { StatusFile, statusPath } from "../../agent/src/statusfile";
@@ -19,6 +19,14 @@ import { sleep, waitUntil } from "../support/sshd";
 
 describe("cheap sampling, same result", function () {
     this.timeout(60000);
+
+    it("counts the processes the kernel has created, as a cheap sign that no pid was reused", () => {
+        const a = forkCount("/proc");
+        assert.ok(a !== null && a > 1);
+        execFileSync("true");
+        const b = forkCount("/proc");
+        assert.ok(b !== null && b > a, `${a} -> ${b} after a fork`);
+    });
 
     it("skips processes known not to be sshd, and notices when their pid comes back as an SSH session", () => {
         const p = new FakeProc().withListener();
@@ -53,16 +61,16 @@ describe("cheap sampling, same result", function () {
             await waitUntil(() => readProcFile(`/proc/${child.pid}/comm`) === "sleep\n", 5000, "sleep running");
             listSessions("/proc", known);
             const id = known.identity("/proc", child.pid as number);
-            assert.ok(id && known.isOther(child.pid as number, id), "sleep is remembered as not sshd");
+            known.startScan("/proc");
+            assert.equal(known.skip("/proc", child.pid as number), true, "sleep is remembered as not sshd");
             assert.deepEqual(known.identity("/proc", child.pid as number), id, "and /proc/PID keeps its identity while it lives");
         } finally {
             child.kill("SIGKILL");
         }
         await waitUntil(() => known.identity("/proc", child.pid as number) === null, 5000, "sleep gone");
         listSessions("/proc", known);
-        const again = known.identity("/proc", process.pid);
-        assert.ok(again);
-        assert.equal(known.isOther(child.pid as number, again), false);
+        known.startScan("/proc");
+        assert.equal(known.skip("/proc", child.pid as number), false, "forgotten once gone");
     });
 
     it("reads /proc files whole, also ones longer than its buffer", () => {
