@@ -15,7 +15,7 @@ import { heartbeatSeconds, StatusWriter } from "../../agent/src/statuswriter";
 import { Daemon, tempDir, writeConfig } from "../support/agent";
 import { clientEnv, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
 import { FakeProc } from "../support/fakeproc";
-import { sleep, waitUntil } from "../support/sshd";
+import { descendantsOf, sleep, useSshd, waitUntil } from "../support/sshd";
 
 describe("cheap sampling, same result", function () {
     this.timeout(60000);
@@ -135,5 +135,36 @@ describe("cheap sampling, same result", function () {
             await d.stop();
             await cw.close();
         }
+    });
+
+    describe("against a real sshd", () => {
+        const sshd = useSshd();
+
+        it("a scanner that remembers pids sees every login and logout of a real sshd, as a full scan does", async () => {
+            const known = new KnownPids();
+            const mine = (): Set<number> => new Set(descendantsOf(sshd().pid as number));
+            const count = (k?: KnownPids): number => {
+                const m = mine();
+                return listSessions("/proc", k).filter((x) => m.has(x.pid)).length;
+            };
+            // Scan all the time, as a daemon with a tiny sampleSeconds would, so the memory is warm.
+            const scanner = setInterval(() => listSessions("/proc", known), 20);
+            try {
+                const users = [sshd().addUser(), sshd().addUser(), "root"];
+                const open: Array<{ close(): Promise<unknown> }> = [];
+                for (const [i, u] of users.entries()) {
+                    open.push(await sshd().openSession(u, { pty: i % 2 === 0 }));
+                    await waitUntil(() => count(known) === i + 1, 10000, `${i + 1} session(s) seen by the remembering scan`);
+                    assert.equal(count(), i + 1, "the full scan agrees");
+                }
+                while (open.length > 0) {
+                    await open.pop()?.close();
+                    await waitUntil(() => count(known) === open.length, 10000, `${open.length} session(s) after a logout`);
+                    assert.equal(count(), open.length);
+                }
+            } finally {
+                clearInterval(scanner);
+            }
+        });
     });
 });
