@@ -7,7 +7,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildStatus } from "../../agent/src/commands";
 import { loadConfig } from "../../agent/src/config";
-import { forkCount, KnownPids } from "../../agent/src/knownpids";
+import { forkCount, KnownPids, lastPid } from "../../agent/src/knownpids";
 import { readProcFile } from "../../agent/src/procread";
 import { listSessions } from "../../agent/src/sessions";
 import { StatusFile, statusPath } from "../../agent/src/statusfile";
@@ -23,9 +23,14 @@ describe("cheap sampling, same result", function () {
     it("counts the processes the kernel has created, as a cheap sign that no pid was reused", () => {
         const a = forkCount("/proc");
         assert.ok(a !== null && a > 1);
+        const cursor = lastPid("/proc");
         execFileSync("true");
         const b = forkCount("/proc");
         assert.ok(b !== null && b > a, `${a} -> ${b} after a fork`);
+        // ... and where the kernel's pid cursor stands, in this namespace only.
+        const after = lastPid("/proc");
+        assert.ok(cursor !== null && after !== null && after !== cursor, `cursor ${cursor} -> ${after} after a fork`);
+        assert.equal(lastPid(new FakeProc().root), null, "not for a /proc of another namespace (no self link to us)");
     });
 
     it("skips processes known not to be sshd, and notices when their pid comes back as an SSH session", () => {
