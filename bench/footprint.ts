@@ -1,17 +1,23 @@
 // Section 1: footprint per hour on the instance. The agent daemon at default settings
-// (sampleSeconds 10, publishSeconds 60) vs the blog's cron job (one `/bin/sh -c LINE` per minute)
-// with AWS CLI v1 (pip) and v2 (Debian), all publishing to the same local CloudWatch endpoint.
+// (sampleSeconds 10, publishSeconds 60) and the service's node flags vs the blog's cron job (one
+// `/bin/sh -c LINE` per minute) with AWS CLI v1 (pip) and v2 (Debian), all publishing to local
+// CloudWatch endpoints.
 //   agent: CPU = utime+stime+cutime+cstime from /proc/PID/stat over BENCH_FOOTPRINT_MINUTES,
-//          peak RSS = VmHWM; scaled to one hour.
+//          peak RSS = VmHWM; scaled to one hour. Publishing goes over HTTPS (a throwaway
+//          certificate), as on a real box, where the TLS handshake is a publish's main cost.
+//   levers (BENCH_LEVERS, default 1): in the same window, the agent with each economy undone
+//          (bench/lib/variants.ts) and with all undone, so each lever's worth is read off one run.
 //   cron:  BENCH_CRON_RUNS sequential runs of the exact cron command under GNU time
 //          (user+sys of the shell and every process it waited for; %M = peak RSS of the largest
 //          of them); mean per run x 60 runs per hour.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clientEnv, startCloudWatchEndpoint } from "../tests/support/cloudwatch-endpoint";
+import { selfSignedCert } from "../tests/support/tls";
 import { cronLine } from "./lib/cron";
-import { BUNDLE, Tools } from "./lib/preflight";
+import { Tools } from "./lib/preflight";
+import { AgentVariant, agentVariants } from "./lib/variants";
 import { envNumber, log, max, mean, procCpu, procMem, run, sleep, spawnTracked, tempDirCleanup } from "./lib/util";
 
 export interface CronFootprint {
@@ -39,8 +45,15 @@ export interface FootprintResult {
         peakRssKb: number;
         lastRssKb: number;
         published: number;
-        rearmCalls: number;
+        /** Service flags node ran with (absent in results of older runs). */
+        nodeArgs?: string[];
+        /** TLS connections the agent opened to the endpoint over the window. */
+        connections?: number;
     };
+    /** How long the local endpoints kept an idle connection open (BENCH_ENDPOINT_IDLE_SECONDS). */
+    endpointIdleSeconds?: number;
+    /** The shipped agent with one lever undone each, then all undone; same window as `agent`. */
+    levers?: AgentFootprint[];
     cron: CronFootprint[];
 }
 
@@ -74,51 +87,70 @@ async function cronFootprint(label: string, awsBin: string, version: string, run
     }
 }
 
-async function agentFootprint(minutes: number, dir: string): Promise<FootprintResult["agent"]> {
-    const cw = await startCloudWatchEndpoint();
-    const cfg = join(dir, "agent.json");
-    // Default sampleSeconds/publishSeconds; alarmName so the start-up re-arm call is included.
-    writeFileSync(cfg, JSON.stringify({ instanceId: INSTANCE, region: "eu-west-1", stateDir: join(dir, "state"), alarmName: "bench-idle", idleMinutes: 15 }));
-    const child = spawnTracked(process.execPath, [BUNDLE, "run", "--config", cfg], { env: clientEnv(cw.url), stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    const pid = child.pid as number;
+export type AgentFootprint = FootprintResult["agent"] & { name: string; lever: string | null; nodeArgs: string[]; connections: number; bundleBytes: number };
+
+/**
+ * Every variant as a real `run` daemon at default settings, all at once (so they share the same
+ * window of a shared machine), each publishing over HTTPS to its own local endpoint.
+ */
+export async function agentsFootprint(variants: AgentVariant[], minutes: number, dir: string, idleSeconds = 5): Promise<AgentFootprint[]> {
+    const cert = selfSignedCert(dir);
+    const runs = await Promise.all(
+        variants.map(async (v, i) => {
+            const cw = await startCloudWatchEndpoint(undefined, cert);
+            cw.keepAliveTimeoutMs = idleSeconds * 1000;
+            const cfg = join(dir, `agent-${i}.json`);
+            // Default sampleSeconds/publishSeconds and activity rules, as the component writes them.
+            writeFileSync(cfg, JSON.stringify({ instanceId: INSTANCE, region: "eu-west-1", stateDir: join(dir, `state-${i}`), idleMinutes: 15, warnMinutes: 5, sshPorts: [22] }));
+            const child = spawnTracked(process.execPath, [...v.nodeArgs, v.bundle, "run", "--config", cfg], { env: clientEnv(cw.url, { NODE_EXTRA_CA_CERTS: cert.certPath }), stdio: ["ignore", "ignore", "pipe"] });
+            let stderr = "";
+            child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+            return { v, cw, child, pid: child.pid as number, stderr: () => stderr, atMinute: null as { t: number; cpu: number } | null, last: { t: 0, cpu: 0 } };
+        }),
+    );
     const t0 = Date.now();
-    const total = (): number => {
-        const c = procCpu(pid);
-        if (!c) throw new Error(`agent exited early: ${stderr}`);
+    const total = (r: (typeof runs)[number]): number => {
+        const c = procCpu(r.pid);
+        if (!c) throw new Error(`${r.v.name} exited early: ${r.stderr()}`);
         return c.self + c.children;
     };
     try {
-        let atMinute: { t: number; cpu: number } | null = null;
-        let last = { t: t0, cpu: 0 };
+        for (const r of runs) r.last = { t: t0, cpu: 0 };
         while (Date.now() - t0 < minutes * 60000) {
             await sleep(Math.min(10000, minutes * 60000 - (Date.now() - t0)) + 1);
-            last = { t: Date.now(), cpu: total() };
-            if (atMinute === null && last.t - t0 >= 60000) atMinute = last;
-            log(`footprint: agent ${Math.round((last.t - t0) / 1000)} s, cpu ${last.cpu.toFixed(2)} s, rss ${procMem(pid)?.rssKb} kB`);
+            for (const r of runs) {
+                r.last = { t: Date.now(), cpu: total(r) };
+                if (r.atMinute === null && r.last.t - t0 >= 60000) r.atMinute = r.last;
+            }
+            log(`footprint: ${Math.round((Date.now() - t0) / 1000)} s, ${runs.map((r) => `${r.v.name}: cpu ${r.last.cpu.toFixed(2)} s, rss ${procMem(r.pid)?.rssKb} kB`).join("; ")}`);
         }
-        const mem = procMem(pid);
-        if (!mem) throw new Error(`agent exited early: ${stderr}`);
-        const elapsed = (last.t - t0) / 1000;
-        const start = atMinute ?? { t: t0, cpu: 0 };
-        const steady = last.t > start.t ? ((last.cpu - start.cpu) / ((last.t - start.t) / 1000)) * 3600 : NaN;
-        return {
-            minutes: elapsed / 60,
-            cpuSeconds: last.cpu,
-            startupCpuSeconds: start.cpu,
-            cpuSecondsPerHour: (Number.isFinite(steady) ? steady : (last.cpu / elapsed) * 3600) + start.cpu,
-            scaledCpuSecondsPerHour: (last.cpu / elapsed) * 3600,
-            steadyCpuSecondsPerHour: steady,
-            peakRssKb: mem.hwmKb,
-            lastRssKb: mem.rssKb,
-            published: cw.datapoints().length,
-            rearmCalls: cw.accepted("SetAlarmState").length,
-        };
+        return runs.map((r) => {
+            const mem = procMem(r.pid);
+            if (!mem) throw new Error(`${r.v.name} exited early: ${r.stderr()}`);
+            const elapsed = (r.last.t - t0) / 1000;
+            const start = r.atMinute ?? { t: t0, cpu: 0 };
+            const steady = r.last.t > start.t ? ((r.last.cpu - start.cpu) / ((r.last.t - start.t) / 1000)) * 3600 : NaN;
+            return {
+                name: r.v.name,
+                lever: r.v.lever,
+                nodeArgs: r.v.nodeArgs,
+                bundleBytes: statSync(r.v.bundle).size,
+                minutes: elapsed / 60,
+                cpuSeconds: r.last.cpu,
+                startupCpuSeconds: start.cpu,
+                cpuSecondsPerHour: (Number.isFinite(steady) ? steady : (r.last.cpu / elapsed) * 3600) + start.cpu,
+                scaledCpuSecondsPerHour: (r.last.cpu / elapsed) * 3600,
+                steadyCpuSecondsPerHour: steady,
+                peakRssKb: mem.hwmKb,
+                lastRssKb: mem.rssKb,
+                published: r.cw.datapoints().length,
+                connections: r.cw.connections,
+            };
+        });
     } finally {
-        child.kill("SIGTERM");
-        await Promise.race([new Promise((r) => child.once("exit", r)), sleep(8000)]);
-        await cw.close();
+        for (const r of runs) r.child.kill("SIGTERM");
+        await Promise.all(runs.map((r) => Promise.race([new Promise((res) => r.child.once("exit", res)), sleep(8000)])));
+        await Promise.all(runs.map((r) => r.cw.close()));
     }
 }
 
@@ -133,9 +165,14 @@ export async function footprint(tools: Tools): Promise<FootprintResult> {
             await cronFootprint("AWS CLI v1 (pip)", tools.awsV1, tools.awsV1Version, runs, dir),
             await cronFootprint("AWS CLI v2 (Debian)", tools.awsV2, tools.awsV2Version, runs, dir),
         ];
-        log(`footprint: agent daemon at defaults for ${minutes} min`);
-        const agent = await agentFootprint(minutes, dir);
-        return { agent, cron };
+        const withLevers = process.env.BENCH_LEVERS !== "0";
+        const variants = agentVariants(dir, withLevers);
+        log(`footprint: ${variants.length} agent daemon(s) side by side at defaults for ${minutes} min${withLevers ? " (the shipped agent, each lever undone, all undone)" : ""}`);
+        // How long CloudWatch keeps an idle connection is not published; by default assume it does not
+        // outlast a minute (Node's own server default, 5 s), so every publish pays a TLS handshake.
+        const idleSeconds = envNumber("BENCH_ENDPOINT_IDLE_SECONDS", 5);
+        const agents = await agentsFootprint(variants, minutes, dir, idleSeconds);
+        return { agent: agents[0], levers: agents.slice(1), endpointIdleSeconds: idleSeconds, cron };
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }

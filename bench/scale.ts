@@ -5,6 +5,7 @@
 // the known number; the blog's ps|grep|wc pipeline and the agent's `sessions --json` CLI (a fresh
 // process) are timed on the same boxes for comparison.
 import { readdirSync, readFileSync } from "node:fs";
+import { KnownPids } from "../agent/src/knownpids";
 import { listSessions } from "../agent/src/sessions";
 import { startSshd, SshdFixture } from "../tests/support/sshd";
 import { BLOG_COUNT } from "./lib/cron";
@@ -20,6 +21,9 @@ export interface ScaleRow {
     medianMs: number;
     p95Ms: number;
     maxMs: number;
+    /** The daemon's scan, remembering non-sshd pids from sample to sample (absent in older results). */
+    rememberingMedianMs?: number;
+    rememberingP95Ms?: number;
     /** Every sample counted exactly `sessions` (above the baseline). */
     exact: boolean;
     countsSeen: number[];
@@ -62,6 +66,18 @@ async function measure(level: number, extra: number, baseline: number, samples: 
         counts.add(list.length - baseline);
         if (list.length - baseline !== level || list.filter((s) => ours(s.ppid)).length !== level) exact = false;
     }
+    // The daemon's own path: the same scan remembering non-sshd pids between samples (knownpids.ts).
+    const known = new KnownPids();
+    const remembering: number[] = [];
+    for (let i = 0; i < samples + 5; i++) {
+        const t0 = process.hrtime.bigint();
+        const list = listSessions("/proc", known);
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        if (i < 5) continue;
+        remembering.push(ms);
+        counts.add(list.length - baseline);
+        if (list.length - baseline !== level || list.filter((s) => ours(s.ppid)).length !== level) exact = false;
+    }
     const blog: number[] = [];
     let blogCount = NaN;
     for (let i = 0; i < 5; i++) {
@@ -79,6 +95,7 @@ async function measure(level: number, extra: number, baseline: number, samples: 
     }
     const row: ScaleRow = {
         sessions: level, extraProcesses: extra, pids: pidCount(), samples, medianMs: median(times), p95Ms: percentile(times, 95), maxMs: max(times),
+        rememberingMedianMs: median(remembering), rememberingP95Ms: percentile(remembering, 95),
         exact, countsSeen: [...counts], blogPipelineMs: median(blog), blogCount, cliSessionsMs: median(cli),
     };
     log(`scale: ${level} sessions + ${extra} processes (${row.pids} pids): median ${row.medianMs.toFixed(2)} ms/sample, exact ${exact}, blog pipeline ${row.blogPipelineMs.toFixed(0)} ms (count ${blogCount})`);

@@ -63,8 +63,9 @@ run)
     set +a
     echo "$$" >"$pid_file"
     printf '%s idle-stop daemon: starting agent (pid %s)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$$"
-    # exec keeps the pid (and the lock on fd 9) for the agent itself.
-    exec "$prefix/node" "$bundle" run --config "$config"
+    # exec keeps the pid (and the lock on fd 9) for the agent itself. Node flags: as in
+    # idle-stop-agent.service (memory over speed).
+    exec "$prefix/node" --lite-mode --no-expose-wasm "$bundle" run --config "$config"
     ;;
 start)
     if running_pid >/dev/null; then

@@ -1,7 +1,6 @@
-// The only module that touches the AWS SDK. It is loaded lazily (dynamic import, bundled by
-// esbuild as a lazy require) so `sessions`, `status` and holds start fast and small, and so the
-// SDK's NodeVersionSupportWarning switch is set before the SDK module is evaluated.
-import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+// Publishing to CloudWatch: the sink interface, how its errors are classified, and the sink
+// itself (agent/src/aws/), loaded lazily (dynamic import, bundled by esbuild as a lazy require) so
+// `sessions`, `status` and holds never load the signing and HTTPS code.
 import { Datapoint } from "./datapoint";
 
 export interface MetricSink {
@@ -38,31 +37,6 @@ export function classifyError(e: unknown): ErrorInfo {
 }
 
 export async function createCloudWatchSink(region: string | undefined): Promise<MetricSink> {
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-    const sdk = await import("@aws-sdk/client-cloudwatch");
-    const client: CloudWatchClient = new sdk.CloudWatchClient({
-        region,
-        // Our own loop retries with backoff and keeps the data: one attempt per call here.
-        maxAttempts: 1,
-        requestHandler: { connectionTimeout: 5000, requestTimeout: 15000 },
-    });
-    return {
-        async putMetricData(namespace, points) {
-            await client.send(
-                new sdk.PutMetricDataCommand({
-                    Namespace: namespace,
-                    MetricData: points.map((p) => ({
-                        MetricName: p.mn,
-                        Dimensions: [{ Name: "InstanceId", Value: p.iid }],
-                        Timestamp: new Date(p.t),
-                        Unit: "Count",
-                        StatisticValues: { SampleCount: p.n, Sum: p.sum, Minimum: p.min, Maximum: p.max },
-                    })),
-                }),
-            );
-        },
-        close() {
-            client.destroy();
-        },
-    };
+    const { createSink } = await import("./aws/sink");
+    return createSink(region);
 }

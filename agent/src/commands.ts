@@ -12,7 +12,7 @@ import { activitySettings } from "./sample";
 import { listSessions } from "./sessions";
 import { expectedStopAt } from "./stop-time";
 import { Spool } from "./spool";
-import { readStatus, StatusFile } from "./statusfile";
+import { readStatus, staleAfterMs, StatusFile } from "./statusfile";
 import { join } from "node:path";
 
 function out(text: string): void {
@@ -93,8 +93,8 @@ export function buildStatus(c: Config, now = Date.now()): StatusReport {
     }
     const holds = scanHolds(c.holdsDir, now).active;
     const st: StatusFile | null = readStatus(c.stateDir);
-    // The daemon is considered running when it updated the file within 3 sample intervals.
-    const fresh = st !== null && st.mode === "run" && now - Date.parse(st.updatedAt) <= 3 * st.sampleSeconds * 1000 + 5000;
+    // The daemon is considered running when it updated the file within 3 heartbeats.
+    const fresh = st !== null && st.mode === "run" && now - Date.parse(st.updatedAt) <= staleAfterMs(st);
     // Terminals are judged here and now; sessions without a terminal by the daemon's traffic
     // measurements (only it runs `ss` over time); without a running daemon they count as connected.
     const tracker = new ActivityTracker(activitySettings(c), { measureTraffic: false, startedAt: now, seed: fresh ? seedFromStatus(st) : undefined });
@@ -103,7 +103,11 @@ export function buildStatus(c: Config, now = Date.now()): StatusReport {
     const active = procHidden === null ? use.active + holds.length : (st?.active ?? holds.length);
     let idleSince: number | null = null;
     if (active === 0 && st !== null) {
-        idleSince = st.active > 0 ? Date.parse(st.updatedAt) : st.idleSince ? Date.parse(st.idleSince) : null;
+        // The daemon rewrites the file when its counts change, so while it runs and the file still
+        // says active, its latest sample (on the sampleSeconds grid) saw activity.
+        const sampleMs = st.sampleSeconds * 1000;
+        const lastSample = fresh ? Math.max(Date.parse(st.updatedAt), Math.floor(now / sampleMs) * sampleMs) : Date.parse(st.updatedAt);
+        idleSince = st.active > 0 ? lastSample : st.idleSince ? Date.parse(st.idleSince) : null;
     }
     const idleMinutes = c.idleMinutes ?? st?.idleMinutes ?? null;
     let stopAt: number | null = null;

@@ -11,13 +11,15 @@ import { PublishConfig } from "./config";
 import { Datapoint, PeriodAggregator } from "./datapoint";
 import { errorMessage, RuntimeError } from "./errors";
 import { ensureDir } from "./fsutil";
+import { KnownPids } from "./knownpids";
 import { Lock } from "./lock";
 import { log } from "./log";
 import { Outbox, PublishError } from "./outbox";
 import { Sample, takeSample } from "./sample";
 import { SampleScheduler } from "./scheduler";
 import { Spool } from "./spool";
-import { readStatus, StatusFile, writeStatus } from "./statusfile";
+import { readStatus, StatusFile } from "./statusfile";
+import { heartbeatSeconds, StatusWriter } from "./statuswriter";
 
 const SHUTDOWN_FLUSH_MS = 5000;
 
@@ -54,6 +56,9 @@ class Agent {
     readonly boot: BootRearm;
     statusFailing = false;
     readonly activity: AgentActivity;
+    readonly status: StatusWriter;
+    /** Non-sshd processes seen by earlier samples (see knownpids.ts). */
+    readonly known = new KnownPids();
 
     constructor(
         readonly c: PublishConfig,
@@ -62,6 +67,7 @@ class Agent {
         this.outbox = new Outbox(new Spool(join(c.stateDir, "spool.jsonl")));
         this.agg = new PeriodAggregator(c.publishSeconds * 1000, { ns: c.namespace, mn: c.metricName, iid: c.instanceId });
         this.boot = BootRearm.check(c.stateDir);
+        this.status = new StatusWriter(c.stateDir, heartbeatSeconds(c.sampleSeconds, c.publishSeconds) * 1000);
         const prev = readStatus(c.stateDir);
         if (prev?.lastActiveAt) this.lastActiveAt = Date.parse(prev.lastActiveAt);
         if (prev?.lastPublishAt) this.outbox.lastPublishAt = Date.parse(prev.lastPublishAt);
@@ -69,7 +75,7 @@ class Agent {
     }
 
     sample(now = Date.now()): Sample {
-        const s = takeSample(this.c, true, now, this.activity.tracker);
+        const s = takeSample(this.c, true, now, this.activity.tracker, this.known);
         this.last = s;
         if (s.active > 0) this.lastActiveAt = now;
         if (this.boot.takeExtraSample()) this.agg.add(1, now);
@@ -91,7 +97,9 @@ class Agent {
         if (this.boot.delivered()) log("info", "rearmed", { reason: this.boot.reason ?? undefined, how: "first period counted as in use" });
     }
 
-    writeStatus(): void {
+    /** Records the daemon's view for `status`; written only when it changed (or forced), see statuswriter.ts. */
+    writeStatus(force = false): void {
+        const now = Date.now();
         const s = this.last;
         const idleSince = s && s.active > 0 ? null : Math.max(this.lastActiveAt ?? 0, this.startedAt);
         const st: StatusFile = {
@@ -99,12 +107,13 @@ class Agent {
             pid: process.pid,
             mode: this.mode,
             startedAt: new Date(this.startedAt).toISOString(),
-            updatedAt: new Date().toISOString(),
+            updatedAt: new Date(now).toISOString(),
             instanceId: this.c.instanceId,
             namespace: this.c.namespace,
             metricName: this.c.metricName,
             sampleSeconds: this.c.sampleSeconds,
             publishSeconds: this.c.publishSeconds,
+            heartbeatSeconds: heartbeatSeconds(this.c.sampleSeconds, this.c.publishSeconds),
             alarmName: this.c.alarmName ?? null,
             idleMinutes: this.c.idleMinutes ?? null,
             sessions: s?.sessions.length ?? 0,
@@ -121,7 +130,7 @@ class Agent {
             ...this.activity.status(s),
         };
         try {
-            writeStatus(this.c.stateDir, st);
+            this.status.write(st, now, force);
             this.statusFailing = false;
         } catch (e) {
             // Once per failing stretch: a full disk would otherwise log every sample.
@@ -154,7 +163,7 @@ export async function runOnce(c: PublishConfig, sinkFactory: SinkFactory = defau
             log("error", "publish_failed", { error: msg, backlog: agent.outbox.size });
             code = 1;
         }
-        agent.writeStatus();
+        agent.writeStatus(true);
         return code;
     } finally {
         sink.close();
@@ -254,7 +263,7 @@ export async function runDaemon(c: PublishConfig, sinkFactory: SinkFactory = def
                         log("warn", "final_flush_failed", { error: msg, backlog_kept: agent.outbox.size });
                     }
                 }
-                agent.writeStatus();
+                agent.writeStatus(true);
                 log("info", "stopped", { backlog: agent.outbox.size });
                 resolve(0);
             })();

@@ -1,6 +1,8 @@
 // Minimal readers for /proc (or a synthetic tree with the same layout). No child processes.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+// Paths are built with template strings, not path.join: the daemon builds a few hundred per
+// sample, and under node --lite-mode (no optimizing compiler) path.join costs as much as the stat.
+import { readdirSync } from "node:fs";
+import { readProcFile } from "./procread";
 
 /** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture node runs on. */
 export const CLOCK_TICKS = 100;
@@ -17,11 +19,7 @@ export interface ProcStat {
 }
 
 function readText(path: string): string | null {
-    try {
-        return readFileSync(path, "utf8");
-    } catch {
-        return null; // gone, or not ours to read
-    }
+    return readProcFile(path); // null: gone, or not ours to read
 }
 
 export function listPids(procRoot: string): number[] {
@@ -32,18 +30,22 @@ export function listPids(procRoot: string): number[] {
         return [];
     }
     const pids: number[] = [];
-    for (const n of names) if (/^\d+$/.test(n)) pids.push(Number(n));
+    for (const n of names) {
+        // Pid directories are all digits; every other entry of /proc starts with a letter.
+        const c = n.charCodeAt(0);
+        if (c >= 48 && c <= 57) pids.push(Number(n));
+    }
     return pids;
 }
 
 export function readComm(procRoot: string, pid: number): string | null {
-    const t = readText(join(procRoot, String(pid), "comm"));
+    const t = readText(`${procRoot}/${pid}/comm`);
     return t === null ? null : t.replace(/\n$/, "");
 }
 
 /** The process title as `ps -o args` shows it (NULs as spaces, trailing padding removed). */
 export function readCmdline(procRoot: string, pid: number): string | null {
-    const t = readText(join(procRoot, String(pid), "cmdline"));
+    const t = readText(`${procRoot}/${pid}/cmdline`);
     if (t === null) return null;
     return t.replace(/\0+$/, "").replace(/\0/g, " ").trim();
 }
@@ -71,13 +73,13 @@ export function parseStat(text: string): ProcStat | null {
 }
 
 export function readStat(procRoot: string, pid: number): ProcStat | null {
-    const t = readText(join(procRoot, String(pid), "stat"));
+    const t = readText(`${procRoot}/${pid}/stat`);
     return t === null ? null : parseStat(t);
 }
 
 /** Real uid from /proc/PID/status ("Uid: real effective saved fs"). */
 export function readUid(procRoot: string, pid: number): number | null {
-    const t = readText(join(procRoot, String(pid), "status"));
+    const t = readText(`${procRoot}/${pid}/status`);
     if (t === null) return null;
     const m = /^Uid:\s+(\d+)/m.exec(t);
     return m ? Number(m[1]) : null;
@@ -85,7 +87,7 @@ export function readUid(procRoot: string, pid: number): number | null {
 
 /** Seconds since the epoch at boot (btime in /proc/stat). */
 export function readBootTime(procRoot: string): number | null {
-    const t = readText(join(procRoot, "stat"));
+    const t = readText(`${procRoot}/stat`);
     if (t === null) return null;
     const m = /^btime\s+(\d+)/m.exec(t);
     return m ? Number(m[1]) : null;

@@ -3,6 +3,7 @@ import { Config } from "./config";
 import { assertProcVisible } from "./hidepid";
 import { Hold, removeExpired, scanHolds } from "./holds";
 import { log } from "./log";
+import type { KnownPids } from "./knownpids";
 import { listSessions, Session } from "./sessions";
 
 export interface Sample {
@@ -27,10 +28,10 @@ export function activitySettings(c: Config): ConstructorParameters<typeof Activi
 }
 
 /** One sample. With cleanup, expired hold files are removed (the daemon does this). */
-export function takeSample(c: Config, cleanup: boolean, now = Date.now(), tracker?: ActivityTracker): Sample {
+export function takeSample(c: Config, cleanup: boolean, now = Date.now(), tracker?: ActivityTracker, known?: KnownPids): Sample {
     // Before anything else: a blind count would publish 0 and expire live keep-awake holds.
     assertProcVisible(c.procRoot);
-    const sessions = listSessions(c.procRoot);
+    const sessions = listSessions(c.procRoot, known);
     const h = scanHolds(c.holdsDir, now);
     if (cleanup && h.expired.length > 0) {
         removeExpired(c.holdsDir, h.expired);

@@ -6,6 +6,7 @@
 // Pre-auth titles (`[accepted]`, `[net]`, `unknown [priv]`, `USER [priv]`, `sshd-auth`,
 // `[listener]`) never match the title pattern. Impostors fail the comm check (`exec -a`) or the
 // parent check (a user's own binary called sshd is not a child of a root sshd).
+import type { Identity, KnownPids } from "./knownpids";
 import { listPids, readBootTime, readCmdline, readComm, readStat, readUid, startTimeMs } from "./proc";
 
 export interface Session {
@@ -42,12 +43,34 @@ export function parseSessionTitle(title: string): { user: string; tty: string | 
     return { user: m[1], tty: ttys[0] ?? null, ttys };
 }
 
-export function listSessions(procRoot = "/proc"): Session[] {
-    const boot = readBootTime(procRoot) ?? 0;
+/** Boot time, read only when a session needs it (/proc/stat is one of the larger files to generate). */
+function bootTimeReader(procRoot: string): () => number {
+    let v: number | undefined;
+    return () => (v ??= readBootTime(procRoot) ?? 0);
+}
+
+/**
+ * The sessions now. A caller that scans again and again (the daemon) passes the same KnownPids
+ * each time, so processes already known not to be sshd cost nothing, or one stat(2) when
+ * processes were created since the last scan (see knownpids.ts).
+ */
+export function listSessions(procRoot = "/proc", known?: KnownPids): Session[] {
+    const boot = bootTimeReader(procRoot);
     const out: Session[] = [];
+    known?.startScan(procRoot);
     for (const pid of listPids(procRoot)) {
+        let identity: Identity | null = null;
+        if (known) {
+            if (known.skip(procRoot, pid)) continue;
+            identity = known.identity(procRoot, pid);
+            if (identity === null) continue;
+        }
         const comm = readComm(procRoot, pid);
-        if (comm === null || !SSHD_COMMS.has(comm)) continue;
+        if (comm === null) continue;
+        if (!SSHD_COMMS.has(comm)) {
+            if (known && identity !== null) known.rememberOther(pid, identity);
+            continue;
+        }
         const title = readCmdline(procRoot, pid);
         if (title === null) continue;
         const parsed = parseSessionTitle(title);
@@ -62,12 +85,13 @@ export function listSessions(procRoot = "/proc"): Session[] {
             user: parsed.user,
             tty: parsed.tty,
             ttys: parsed.ttys,
-            since: new Date(startTimeMs(boot, st.starttime)).toISOString(),
+            since: new Date(startTimeMs(boot(), st.starttime)).toISOString(),
             uid: readUid(procRoot, pid),
             ppid: st.ppid,
             comm,
             title,
         });
     }
+    known?.endScan();
     return out.sort((a, b) => a.pid - b.pid);
 }

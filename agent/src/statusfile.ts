@@ -1,5 +1,6 @@
 // The daemon's view for `status`: <stateDir>/status.json, world-readable, replaced atomically
-// after every sample, so an ordinary user (who cannot write stateDir) sees it.
+// when it changes and at least every heartbeatSeconds (statuswriter.ts), so an ordinary user (who
+// cannot write stateDir) sees it.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { UseStatus } from "./activity/agent-activity";
@@ -17,6 +18,8 @@ export interface StatusFile extends Partial<UseStatus> {
     metricName: string;
     sampleSeconds: number;
     publishSeconds: number;
+    /** The daemon rewrites the file at least this often (absent in files of older agents: sampleSeconds). */
+    heartbeatSeconds?: number;
     alarmName: string | null;
     idleMinutes: number | null;
     /** Last sample: sessions in use + other terminals in use (as one) + holds = active; `sessions` counts connected ones. */
@@ -41,9 +44,14 @@ export function statusPath(stateDir: string): string {
 }
 
 export function writeStatus(stateDir: string, s: StatusFile): void {
-    // Rewritten every sample and only a view: readers never see it torn (rename), and after a
-    // crash the next sample rewrites it, so no fsync.
+    // Only a view: readers never see it torn (rename), and after a crash the daemon's first sample
+    // rewrites it, so no fsync.
     writeFileAtomic(statusPath(stateDir), `${JSON.stringify(s, null, 1)}\n`, 0o644, false);
+}
+
+/** How old the file of a live daemon can get: three heartbeats and some slack. */
+export function staleAfterMs(s: StatusFile): number {
+    return 3 * (s.heartbeatSeconds ?? s.sampleSeconds) * 1000 + 5000;
 }
 
 export function readStatus(stateDir: string): StatusFile | null {

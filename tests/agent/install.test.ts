@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathS
 import { join } from "node:path";
 import { installCommand, stagingDir, uninstallCommand } from "../../components/agent-commands";
 import { CloudWatchEndpoint, startCloudWatchEndpoint, TEST_CREDENTIALS } from "../support/cloudwatch-endpoint";
+import { serviceNodeFlags } from "../support/service-flags";
 import { Session, useSshd, waitUntil } from "../support/sshd";
 import {
     agentProcesses, assertNoInstallation, boxTempDir, buildPayload, describePath, forceUninstall, INSTALL_PATHS, shAsync, getent, NodeMirror, sftpPutDir, sh,
@@ -184,6 +185,7 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         const procs = await waitUntil(() => (agentProcesses().length === 1 ? agentProcesses() : false), 15000, "one agent daemon");
         assert.equal(procs[0].uid, uidOf("idle-stop"));
         assert.deepEqual(procs[0].cmdline.slice(-4), ["/opt/idle-stop/idle-stop-agent.js", "run", "--config", "/etc/idle-stop/agent.json"]);
+        assert.deepEqual(procs[0].cmdline.slice(1, -4), serviceNodeFlags(), "node runs with the service's flags");
         const cron = readFileSync("/etc/cron.d/idle-stop", "utf8");
         assert.match(cron, /^\* \* \* \* \* idle-stop \/opt\/idle-stop\/idle-stop-daemon\.sh start/m);
         assert.match(cron, /^@reboot idle-stop /m);

@@ -186,7 +186,9 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
         assert.equal(status.code, 0, status.stderr);
         assert.equal((JSON.parse(status.stdout) as { config: { instanceId: string } }).config.instanceId, INSTANCE_ID);
         // The daemon (not just the CLI) counts this user's SSH session: a status it wrote after the
-        // login shows at least one session (nothing else holds a session open here).
+        // login shows at least one session (nothing else holds a session open here). The daemon
+        // rewrites status.json when its counts change and at least once a publish period (60 s),
+        // so one is due within 75 s even if other sessions on this machine ended meanwhile.
         const daemonView = (): { pid: number; sessions: number; updatedAt: string } | null => {
             try {
                 return JSON.parse(readFileSync("/var/lib/idle-stop/status.json", "utf8")) as { pid: number; sessions: number; updatedAt: string };
@@ -200,7 +202,7 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
             const seen = await waitUntil(() => {
                 const v = daemonView();
                 return v !== null && Date.parse(v.updatedAt) > loggedInAt ? v : false;
-            }, 30000, "a daemon sample after the login");
+            }, 75000, "a daemon sample after the login");
             assert.equal(seen.pid, procs[0].pid, "written by the installed daemon");
             assert.ok(seen.sessions >= 1, `the daemon counts the user's session: ${JSON.stringify(seen)}`);
         } finally {

@@ -18,6 +18,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import type { HttpRequest, SourceData } from "@smithy/types";
 import { createHash, createHmac, Hash, Hmac, randomUUID } from "node:crypto";
 import * as http from "node:http";
+import * as https from "node:https";
 import { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 
@@ -335,13 +336,21 @@ export class CloudWatchEndpoint {
     port = 0;
     /** Reject requests whose signature does not verify (403 InvalidSignatureException). Default true. */
     enforceSignature = true;
-    private server: http.Server;
+    /** TCP connections accepted so far (a client that keeps its connection alive opens one). */
+    connections = 0;
+    /** Access keys accepted besides the test key (e.g. temporary ones a test's metadata service hands out). */
+    private readonly keys = new Map<string, string>();
+    private server: http.Server | https.Server;
     private failure: (Failure & FailureScope) | null = null;
     private protocols: Protocol[] = [awsJson10, awsQuery];
     private waiters: Array<() => void> = [];
 
-    constructor(private readonly creds = TEST_CREDENTIALS) {
-        this.server = http.createServer((req, res) => {
+    constructor(
+        private readonly creds = TEST_CREDENTIALS,
+        /** Serve HTTPS with this key and certificate (clients trust it via NODE_EXTRA_CA_CERTS), as CloudWatch does. */
+        private readonly tls?: { key: string; cert: string },
+    ) {
+        const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
             const chunks: Buffer[] = [];
             req.on("data", (c: Buffer) => chunks.push(c));
             req.on("end", () => {
@@ -350,7 +359,9 @@ export class CloudWatchEndpoint {
                     res.end(JSON.stringify({ __type: "InternalFailure", message: String(e) }));
                 });
             });
-        });
+        };
+        this.server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, onRequest) : http.createServer(onRequest);
+        this.server.on(tls ? "secureConnection" : "connection", () => this.connections++);
     }
 
     async listen(): Promise<this> {
@@ -359,8 +370,18 @@ export class CloudWatchEndpoint {
             this.server.listen(0, "127.0.0.1", () => resolve());
         });
         this.port = (this.server.address() as AddressInfo).port;
-        this.url = `http://127.0.0.1:${this.port}`;
+        this.url = `${this.tls ? "https" : "http"}://127.0.0.1:${this.port}`;
         return this;
+    }
+
+    /** Also accept requests signed with this key. */
+    allowKey(accessKeyId: string, secretAccessKey: string): void {
+        this.keys.set(accessKeyId, secretAccessKey);
+    }
+
+    /** How long an idle kept-alive connection stays open (Node's server default: 5 s). */
+    set keepAliveTimeoutMs(ms: number) {
+        this.server.keepAliveTimeout = ms;
     }
 
     /** Add a wire protocol (tried before the built-in ones). */
@@ -407,7 +428,10 @@ export class CloudWatchEndpoint {
         }
         let body = raw;
         if (String(req.headers["content-encoding"] ?? "").includes("gzip")) body = gunzipSync(raw);
-        const signature = await verifySigV4(req, raw, this.creds.secretAccessKey, this.creds.accessKeyId);
+        // The key the request names, if this endpoint knows it (the test key, or one added with allowKey).
+        const akid = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
+        const secret = akid !== undefined ? this.keys.get(akid) : undefined;
+        const signature = await verifySigV4(req, raw, secret ?? this.creds.secretAccessKey, secret !== undefined && akid !== undefined ? akid : this.creds.accessKeyId);
         let call: ParsedCall;
         try {
             call = proto.parse(req, body);
@@ -552,6 +576,6 @@ export class CloudWatchEndpoint {
     }
 }
 
-export async function startCloudWatchEndpoint(creds = TEST_CREDENTIALS): Promise<CloudWatchEndpoint> {
-    return new CloudWatchEndpoint(creds).listen();
+export async function startCloudWatchEndpoint(creds = TEST_CREDENTIALS, tls?: { key: string; cert: string }): Promise<CloudWatchEndpoint> {
+    return new CloudWatchEndpoint(creds, tls).listen();
 }

@@ -21,13 +21,24 @@ export interface FakeProcess {
 export class FakeProc {
     readonly root: string;
 
+    /** The kernel's fork counter (`processes` in /proc/stat): every add() is a new process. */
+    private forks = 1;
+
     constructor(readonly btime = 1_700_000_000) {
         this.root = tempDir("idle-stop-fakeproc-");
-        writeFileSync(join(this.root, "stat"), `cpu  1 2 3 4\nbtime ${btime}\nprocesses 1\n`);
+        this.writeStat();
+    }
+
+    private writeStat(): void {
+        writeFileSync(join(this.root, "stat"), `cpu  1 2 3 4\nbtime ${this.btime}\nprocesses ${this.forks}\n`);
     }
 
     add(p: FakeProcess): this {
+        this.forks++;
+        this.writeStat();
         const dir = join(this.root, String(p.pid));
+        // Like /proc: a (new) process gets a new directory, not new contents in the old one.
+        rmSync(dir, { recursive: true, force: true });
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(dir, "comm"), `${p.comm.slice(0, 15)}\n`);
         writeFileSync(join(dir, "cmdline"), `${p.title}\0${"\0".repeat(p.pad ?? 0)}`);
