@@ -93,11 +93,14 @@ describe("the agent's CloudWatch publisher", function () {
         const cw = await startCloudWatchEndpoint();
         try {
             const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", procRoot: new FakeProc().withListener().root });
-            cw.failWith({ status: 400, type: "InvalidParameterValue", message: "The value for parameter Timestamp is invalid" }, { count: 1 });
+            // `once` sends ActiveSessions and ConnectedSessions in one request; a rejected batch is
+            // split, and each datapoint rejected on its own is dropped.
+            cw.failWith({ status: 400, type: "InvalidParameterValue", message: "The value for parameter Timestamp is invalid" }, { count: 3 });
             const r = await runAgent(["once", "--config", cfg.path], { env: clientEnv(cw.url) });
             assert.equal(r.code, 0, r.stderr);
-            assert.match(r.stderr, /event=dropped_rejected .*code=InvalidParameterValue/);
-            assert.equal(cw.requests.length, 1);
+            assert.match(r.stderr, /event=batch_rejected datapoints=2 code=InvalidParameterValue/);
+            assert.equal(r.stderr.match(/event=dropped_rejected .*code=InvalidParameterValue/g)?.length, 2, r.stderr);
+            assert.equal(cw.requests.length, 3);
         } finally {
             await cw.close();
         }

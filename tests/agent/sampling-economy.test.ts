@@ -106,7 +106,7 @@ describe("cheap sampling, same result", function () {
     it("a running daemon rewrites status.json only on change; status stays 'running' between heartbeats and sees the activity", async () => {
         const cw = await startCloudWatchEndpoint();
         const fake = new FakeProc().withListener();
-        const cfg = writeConfig({ instanceId: "i-0123456789abcdef0", region: "eu-west-1", sampleSeconds: 1, publishSeconds: 8, idleMinutes: 15, procRoot: fake.root });
+        const cfg = writeConfig({ instanceId: "i-0123456789abcdef0", region: "eu-west-1", sampleSeconds: 1, publishSeconds: 8, idleMinutes: 15, procRoot: fake.root, sessionIdleSeconds: 0 });
         const d = new Daemon(cfg.path, clientEnv(cw.url));
         try {
             const file = statusPath(cfg.stateDir);
