@@ -200,18 +200,14 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         assert.ok(late().every(([, v]) => v === 1), JSON.stringify(late()));
     });
 
-    it("an sftp transfer in progress is in use", async () => {
+    /** Runs one sftp batch command rate-limited to `kbits`, and checks its session counts while it is still going. */
+    async function assertSftpInUse(user: string, kbits: number, command: string, removeAfter: string): Promise<void> {
         const { stateDir } = startAgent();
-        const user = sshd().addUser();
-        const dir = tempDir();
-        const file = join(dir, "upload.bin");
-        writeFileSync(file, Buffer.alloc(2 * 1024 * 1024, 7));
-        // 160 kbit/s: the 2 MiB upload takes well over sessionIdleSeconds
-        const sftp = spawn("sftp", [...sshd().clientOptions().map((a) => (a === "-p" ? "-P" : a)), "-l", "160", "-b", "-", `${user}@${sshd().host}`], { stdio: ["pipe", "pipe", "pipe"] });
-        sftp.stdin.end(`put ${file} /tmp/idle-stop-sftp-${user}.bin\n`);
+        const sftp = spawn("sftp", [...sshd().clientOptions().map((a) => (a === "-p" ? "-P" : a)), "-l", String(kbits), "-b", "-", `${user}@${sshd().host}`], { stdio: ["pipe", "pipe", "pipe"] });
+        sftp.stdin.end(`${command}\n`);
         cleanups.push(() => {
             sftp.kill("SIGKILL");
-            execFileSync("rm", ["-f", `/tmp/idle-stop-sftp-${user}.bin`]);
+            execFileSync("rm", ["-f", removeAfter]);
         });
         await waitUntil(() => pidOf(user), 20000, "the sftp session");
         await sleep((S + 5) * 1000);
@@ -219,26 +215,23 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         const st = await waitStatus(stateDir, (x) => useOf(x, user) !== undefined, "the sftp session");
         assert.equal(useOf(st, user)?.inUse, true, JSON.stringify(st.sessionUse));
         assert.equal(st.active, 1);
+    }
+
+    it("an sftp transfer in progress is in use", async () => {
+        const user = sshd().addUser();
+        const file = join(tempDir(), "upload.bin");
+        writeFileSync(file, Buffer.alloc(2 * 1024 * 1024, 7));
+        // 160 kbit/s: the 2 MiB upload takes well over sessionIdleSeconds
+        const target = `/tmp/idle-stop-sftp-${user}.bin`;
+        await assertSftpInUse(user, 160, `put ${file} ${target}`, target);
     });
 
     it("an sftp download in progress is in use (it sends the server little, but receives a lot)", async () => {
-        const { stateDir } = startAgent();
         const user = sshd().addUser();
         const remote = `/tmp/idle-stop-sftp-get-${user}.bin`;
         writeFileSync(remote, Buffer.alloc(4 * 1024 * 1024, 9));
         // 400 kbit/s (~3 MB/min down, well under 3 KB/min of requests up): outlasts sessionIdleSeconds
-        const sftp = spawn("sftp", [...sshd().clientOptions().map((a) => (a === "-p" ? "-P" : a)), "-l", "400", "-b", "-", `${user}@${sshd().host}`], { stdio: ["pipe", "pipe", "pipe"] });
-        sftp.stdin.end(`get ${remote} /dev/null\n`);
-        cleanups.push(() => {
-            sftp.kill("SIGKILL");
-            execFileSync("rm", ["-f", remote]);
-        });
-        await waitUntil(() => pidOf(user), 20000, "the sftp session");
-        await sleep((S + 5) * 1000);
-        assert.equal(sftp.exitCode, null, "the transfer is still running");
-        const st = await waitStatus(stateDir, (x) => useOf(x, user) !== undefined, "the sftp session");
-        assert.equal(useOf(st, user)?.inUse, true, JSON.stringify(st.sessionUse));
-        assert.equal(st.active, 1);
+        await assertSftpInUse(user, 400, `get ${remote} /dev/null`, remote);
     });
 
     it("a detached tmux running top does not count; input on a terminal sshd did not open does, as one", async () => {

@@ -19,8 +19,8 @@ import type { HttpRequest, SourceData } from "@smithy/types";
 import { createHash, createHmac, Hash, Hmac, randomUUID } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
-import { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
+import { listenOnLoopback } from "./loopback";
 
 export const TEST_CREDENTIALS = {
     accessKeyId: "AKIAIDLESTOPTEST0001",
@@ -365,11 +365,7 @@ export class CloudWatchEndpoint {
     }
 
     async listen(): Promise<this> {
-        await new Promise<void>((resolve, reject) => {
-            this.server.once("error", reject);
-            this.server.listen(0, "127.0.0.1", () => resolve());
-        });
-        this.port = (this.server.address() as AddressInfo).port;
+        this.port = await listenOnLoopback(this.server);
         this.url = `${this.tls ? "https" : "http"}://127.0.0.1:${this.port}`;
         return this;
     }

@@ -13,8 +13,8 @@
 //   ec2.calls("StartInstances")      // accepted calls, for "exactly one start"
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
-import { AddressInfo } from "node:net";
 import { TEST_CREDENTIALS, verifySigV4 } from "./cloudwatch-endpoint";
+import { listenOnLoopback } from "./loopback";
 
 const NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
 const stateCodes: Record<string, number> = { pending: 0, running: 16, "shutting-down": 32, terminated: 48, stopping: 64, stopped: 80 };
@@ -88,11 +88,7 @@ export class Ec2Endpoint {
     }
 
     async listen(): Promise<this> {
-        await new Promise<void>((resolve, reject) => {
-            this.server.once("error", reject);
-            this.server.listen(0, "127.0.0.1", () => resolve());
-        });
-        this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+        this.url = `http://127.0.0.1:${await listenOnLoopback(this.server)}`;
         return this;
     }
 

@@ -10,7 +10,7 @@
 //   imds.requests                                                       // method, path, token used
 import { randomBytes } from "node:crypto";
 import * as http from "node:http";
-import { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./loopback";
 
 export interface RoleCredentials {
     accessKeyId: string;
@@ -44,11 +44,7 @@ export class LocalImds {
     }
 
     async listen(): Promise<this> {
-        await new Promise<void>((resolve, reject) => {
-            this.server.once("error", reject);
-            this.server.listen(0, "127.0.0.1", () => resolve());
-        });
-        this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+        this.url = `http://127.0.0.1:${await listenOnLoopback(this.server)}`;
         return this;
     }
 
