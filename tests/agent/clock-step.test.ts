@@ -32,9 +32,11 @@ describe("a wall clock stepped back while the daemon runs", function () {
     });
 
     it("keeps sampling and publishing every period, re-aligned to the new time", async () => {
+        // Scheduling, not use: the synthetic session counts while connected (sessionIdleSeconds 0),
+        // whatever the faked clock does to its idle time.
         const fake = new FakeProc().withListener();
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
-        const cfg = writeConfig({ instanceId: "i-0123456789abcdef0", region: "eu-west-1", sampleSeconds: 1, publishSeconds: 2, procRoot: fake.root });
+        const cfg = writeConfig({ instanceId: "i-0123456789abcdef0", region: "eu-west-1", sampleSeconds: 1, publishSeconds: 2, procRoot: fake.root, sessionIdleSeconds: 0 });
         const spec = join(tempDir(), "faketime");
         writeFileSync(spec, "+0\n");
         d = new Daemon(cfg.path, clientEnv(cw.url, {
