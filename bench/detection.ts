@@ -98,6 +98,10 @@ async function startLane(index: number, fixture: SshdFixture, baseConfig: string
         writeFileSync(acfg, JSON.stringify({
             instanceId: instanceIdFor(index, vi), region: "eu-west-1", sampleSeconds: v.intervalSeconds,
             publishSeconds: v.publishSeconds, stateDir: join(dir, `state-lane${index}-${vi}`),
+            // What is measured here is whether a sample catches a session at all (the count), so
+            // connected counts. With the use rule on, the lanes would see each other's terminals
+            // (one /dev/pts for all PID namespaces) as "other terminals with input".
+            sessionIdleSeconds: 0,
         }));
         const a = spawnTracked("nsenter", [...enter, process.execPath, BUNDLE, "run", "--config", acfg], { env: clientEnv(cw.url), stdio: ["ignore", "ignore", "pipe"] });
         let alog = "";
