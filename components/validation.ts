@@ -93,19 +93,6 @@ export function checkCidr(key: string, value: string): string {
     return value;
 }
 
-export function checkHttpUrl(key: string, value: string): string {
-    let parsed: URL | undefined;
-    try {
-        parsed = new URL(value);
-    } catch {
-        parsed = undefined;
-    }
-    if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
-        throw new InvalidSettingError(key, value, "an http(s) URL");
-    }
-    return value.replace(/\/+$/, "");
-}
-
 /**
  * A download base URL the box fetches code from: https only (the checksum file comes from the
  * same server, so plain http would let anyone on the path swap both), except http on the box's
