@@ -4,7 +4,7 @@
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import type { CommandResult } from "./sshd";
+import { collectResult, type CommandResult } from "./sshd";
 import { join, resolve } from "node:path";
 
 export const REPO = resolve(__dirname, "..", "..");
@@ -68,27 +68,15 @@ export function writeConfig(cfg: AgentConfig, dir = tempDir()): { dir: string; p
 export type RunResult = CommandResult;
 
 export function runAgent(args: string[], opts: { env?: NodeJS.ProcessEnv; script?: string; timeoutMs?: number; cwd?: string; uid?: number; gid?: number } = {}): Promise<RunResult> {
-    return new Promise((resolvePromise, reject) => {
-        const child = spawn(process.execPath, [opts.script ?? agentBundle(), ...args], {
-            env: opts.env ?? process.env,
-            cwd: opts.cwd,
-            uid: opts.uid,
-            gid: opts.gid,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        children.add(child);
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const t = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 30000);
-        child.on("error", reject);
-        child.on("close", (code, signal) => {
-            clearTimeout(t);
-            children.delete(child);
-            resolvePromise({ code, signal, stdout, stderr });
-        });
+    const child = spawn(process.execPath, [opts.script ?? agentBundle(), ...args], {
+        env: opts.env ?? process.env,
+        cwd: opts.cwd,
+        uid: opts.uid,
+        gid: opts.gid,
+        stdio: ["ignore", "pipe", "pipe"],
     });
+    children.add(child);
+    return collectResult(child, opts.timeoutMs ?? 30000).finally(() => children.delete(child));
 }
 
 /** A running `run` daemon. */

@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import { shellQuote } from "../../components/agent-commands";
-import { CommandResult } from "./sshd";
+import { collectResult, CommandResult } from "./sshd";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 export const launcher = path.join(repoRoot, "laptop", "bin", "idle-stop.js");
@@ -25,21 +25,10 @@ export interface LaptopRunOptions {
 /** Runs `idle-stop ARGS...` to completion. */
 export function runLaptop(args: string[], opts: LaptopRunOptions = {}): Promise<CommandResult> {
     buildLaptopCommand();
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [launcher, ...args], { env: opts.env ?? process.env, cwd: opts.cwd ?? repoRoot, stdio: ["pipe", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60000);
-        child.on("error", reject);
-        child.on("close", (code, signal) => {
-            clearTimeout(timer);
-            resolve({ code, signal, stdout, stderr });
-        });
-        child.stdin.on("error", () => undefined);
-        child.stdin.end(opts.input ?? "");
-    });
+    const child = spawn(process.execPath, [launcher, ...args], { env: opts.env ?? process.env, cwd: opts.cwd ?? repoRoot, stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(opts.input ?? "");
+    return collectResult(child, opts.timeoutMs ?? 60000);
 }
 
 /** The shell-quoted command line ssh's ProxyCommand runs (ssh prepends `exec`). */

@@ -27,6 +27,28 @@ export interface CommandResult {
     stderr: string;
 }
 
+/**
+ * Collects a child's stdout and stderr until it closes; `kill` runs when it outlives timeoutMs.
+ * The one spawn-and-wait used by the ssh clients, the agent CLI and the laptop command in tests.
+ */
+export function collectResult(child: ChildProcess, timeoutMs: number, kill: () => void = () => child.kill("SIGKILL")): Promise<CommandResult> {
+    return new Promise((resolve, reject) => {
+        let stdout = "";
+        let stderr = "";
+        child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(kill, timeoutMs);
+        child.on("error", (e) => {
+            clearTimeout(timer);
+            reject(e);
+        });
+        child.on("close", (code, signal) => {
+            clearTimeout(timer);
+            resolve({ code, signal, stdout, stderr });
+        });
+    });
+}
+
 export interface SshOptions {
     /** stdin for the remote command. */
     input?: string | Buffer;
@@ -396,24 +418,11 @@ export class SshdFixture {
         bin: string, args: string[], input?: string | Buffer, timeoutMs = 60000,
         spawnOptions: { env?: NodeJS.ProcessEnv; detached?: boolean } = {},
     ): Promise<CommandResult> {
-        return new Promise((resolve, reject) => {
-            const child = spawn(bin, args, { ...spawnOptions, stdio: ["pipe", "pipe", "pipe"] });
-            this.t.clients.add(child);
-            let stdout = "";
-            let stderr = "";
-            child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-            const timer = setTimeout(() => killQuiet(child.pid, "SIGKILL"), timeoutMs);
-            child.on("error", reject);
-            child.on("close", (code, signal) => {
-                clearTimeout(timer);
-                this.t.clients.delete(child);
-                resolve({ code, signal, stdout, stderr });
-            });
-            child.stdin.on("error", () => undefined);
-            if (input !== undefined) child.stdin.end(input);
-            else child.stdin.end();
-        });
+        const child = spawn(bin, args, { ...spawnOptions, stdio: ["pipe", "pipe", "pipe"] });
+        this.t.clients.add(child);
+        child.stdin.on("error", () => undefined);
+        child.stdin.end(input ?? "");
+        return collectResult(child, timeoutMs, () => killQuiet(child.pid, "SIGKILL")).finally(() => this.t.clients.delete(child));
     }
 
     private startSession(user: string, args: string[], opts: SessionOptions): Promise<Session> {
