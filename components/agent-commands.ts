@@ -13,6 +13,8 @@
  *   that Pulumi runs after a replacement's create leaves the new release alone.
  */
 
+import { shellQuote } from "../common/shell-quote";
+
 /** Where the installed uninstaller lives; the delete command runs this copy. */
 export const installedUninstaller = "/opt/idle-stop/uninstall.sh";
 
@@ -34,14 +36,6 @@ export interface InstallOptions {
 /** The staging directory, relative to the SSH user's home directory (where SFTP starts). */
 export function stagingDir(release: string): string {
     return `.idle-stop-${release}`;
-}
-
-/** Quotes a value for a POSIX shell command line. */
-export function shellQuote(value: string): string {
-    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) {
-        return value;
-    }
-    return `'${value.replace(/'/g, `'"'"'`)}'`;
 }
 
 export function installCommand(options: InstallOptions): string {

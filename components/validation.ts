@@ -3,6 +3,8 @@
  * names the key, the value it got and what is allowed, so a bad setting is fixed in one go.
  */
 
+import { INSTANCE_ID_ALLOWED, INSTANCE_ID_PATTERN } from "../common/aws-ids";
+
 export class InvalidSettingError extends Error {
     constructor(readonly key: string, readonly value: unknown, readonly allowed: string) {
         super(`${key}: ${describeValue(value)} is not allowed; expected ${allowed}`);
@@ -63,8 +65,8 @@ export function checkOneOf<T extends string>(key: string, value: string, allowed
 
 /** EC2 ids are `i-` followed by 8 (older) or 17 hex digits. */
 export function checkInstanceId(key: string, value: string): string {
-    if (!/^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(value)) {
-        throw new InvalidSettingError(key, value, `an EC2 instance id: "i-" followed by 8 or 17 lowercase hex digits`);
+    if (!INSTANCE_ID_PATTERN.test(value)) {
+        throw new InvalidSettingError(key, value, INSTANCE_ID_ALLOWED);
     }
     return value;
 }

@@ -5,7 +5,7 @@ import { userInfo } from "node:os";
 import { Config } from "./config";
 import { formatDuration, parseDuration } from "./duration";
 import { assertProcVisible, ProcHiddenError } from "./hidepid";
-import { errorMessage, RuntimeError, UsageError } from "./errors";
+import { errorMessage, RuntimeError, UsageError } from "../../common/errors";
 import { createHold, dropHold, Hold, HOLD_REFRESH_MS, refreshHold, removeHold, scanHolds, selfOwner } from "./holds";
 import { inheritedIgnoredSignals, SIGIGN_ENV } from "./signals";
 import { activitySettings } from "./sample";

@@ -9,7 +9,7 @@ import { BootRearm } from "./boot";
 import { createCloudWatchSink, MetricSink } from "./cloudwatch";
 import { PublishConfig } from "./config";
 import { Datapoint, PeriodAggregator } from "./datapoint";
-import { errorMessage, RuntimeError } from "./errors";
+import { errorMessage, RuntimeError } from "../../common/errors";
 import { ensureDir } from "./fsutil";
 import { KnownPids } from "./knownpids";
 import { Lock } from "./lock";

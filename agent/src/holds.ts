@@ -12,7 +12,7 @@ import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, renam
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { MAX_HOLD_MS } from "./duration";
-import { errnoCode, errorMessage, RuntimeError } from "./errors";
+import { errnoCode, errorMessage, RuntimeError } from "../../common/errors";
 import { processAlive, readStat, readUid } from "./proc";
 import { printable } from "./text";
 import { userName } from "./users";

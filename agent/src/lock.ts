@@ -2,7 +2,7 @@
 // gone or pid reused) is taken over.
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { errnoCode, RuntimeError } from "./errors";
+import { errnoCode, RuntimeError } from "../../common/errors";
 import { log } from "./log";
 import { processAlive, readStat } from "./proc";
 

@@ -3,7 +3,7 @@ import { expect, parseArgs } from "./args";
 import { cmdHold, cmdKeepAwake, cmdRelease, cmdSessions, cmdStatus } from "./commands";
 import { DEFAULT_CONFIG_PATH, loadConfig, requirePublishing } from "./config";
 import { runDaemon, runOnce } from "./daemon";
-import { errorMessage, RuntimeError, UsageError } from "./errors";
+import { errorMessage, RuntimeError, UsageError } from "../../common/errors";
 import { COMMAND_HELP, USAGE } from "./help";
 import { quietOnClosedPipes } from "./stdio";
 

@@ -4,7 +4,7 @@
 // dropped one by one (logged) so one bad point cannot block the rest.
 import { classifyError, ErrorInfo, MetricSink } from "./cloudwatch";
 import { Datapoint } from "./datapoint";
-import { errorMessage } from "./errors";
+import { errorMessage } from "../../common/errors";
 import { log } from "./log";
 import { Spool } from "./spool";
 

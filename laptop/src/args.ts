@@ -1,6 +1,6 @@
 /** Command-line parsing for the laptop command: node's own parser, errors as usage errors (exit 2). */
 import { parseArgs, ParseArgsConfig } from "node:util";
-import { UsageError } from "../../agent/src/errors";
+import { UsageError } from "../../common/errors";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 

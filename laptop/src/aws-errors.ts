@@ -3,7 +3,7 @@
  * no credentials, that the instance does not exist. The SDK's own messages are long (an encoded
  * authorization failure message) or generic ("Could not load credentials from any providers").
  */
-import { RuntimeError } from "../../agent/src/errors";
+import { RuntimeError } from "../../common/errors";
 
 /** Names of SDK errors, keyed by what the user should do about them. */
 const accessDenied = new Set(["UnauthorizedOperation", "AccessDenied", "AccessDeniedException"]);

@@ -6,7 +6,7 @@
 import {
     DescribeInstancesCommand, EC2Client, Instance, StartInstancesCommand, StopInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { RuntimeError } from "../../agent/src/errors";
+import { RuntimeError } from "../../common/errors";
 import { awsCall } from "./aws-errors";
 
 export interface InstanceView {

@@ -19,7 +19,7 @@
  * the destroy terminated is gone; an adopted box is left as it was found).
  */
 import { addressOverridesEnv, connectionOnlyEnv, formatAddressOverrides } from "../../components/address-overrides";
-import { RuntimeError } from "../../agent/src/errors";
+import { RuntimeError } from "../../common/errors";
 import { addressOf, ec2Client, ensureRunning, InstanceView, stopInstance } from "./instances";
 import { Progress } from "./progress";
 import { runPulumi, stackArgs } from "./pulumi-cli";

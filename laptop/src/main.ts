@@ -1,5 +1,6 @@
 // idle-stop laptop command: entry point and dispatch (SPEC.md section 7).
-import { errorMessage, RuntimeError, UsageError } from "../../agent/src/errors";
+import { errorMessage, RuntimeError, UsageError } from "../../common/errors";
+import { INSTANCE_ID_PATTERN } from "../../common/aws-ids";
 import { choiceOption, integerOption, parseCommand, stringOption } from "./args";
 import { COMMAND_HELP, USAGE } from "./help";
 import { endProgressLine } from "./progress";
@@ -38,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
             }, { min: 0, max: 0 });
             const instanceId = stringOption(p, "instance-id");
             if (instanceId === undefined) throw new UsageError("proxy: --instance-id is required");
-            if (!/^i-[0-9a-f]{8}([0-9a-f]{9})?$/.test(instanceId)) throw new UsageError(`proxy: --instance-id ${JSON.stringify(instanceId)}: expected i- and 8 or 17 hex digits`);
+            if (!INSTANCE_ID_PATTERN.test(instanceId)) throw new UsageError(`proxy: --instance-id ${JSON.stringify(instanceId)}: expected i- and 8 or 17 hex digits`);
             const { runProxy } = await import("./proxy");
             return runProxy({
                 instanceId,

@@ -4,7 +4,7 @@
  * the SSH port until it accepts, and relays stdin/stdout over that connection. Nothing is written
  * to stdout before the relay starts: stdout is the SSH stream.
  */
-import { RuntimeError } from "../../agent/src/errors";
+import { RuntimeError } from "../../common/errors";
 import { AddressChoice, addressOf, boxLabel, ec2Client, ensureRunning } from "./instances";
 import { Progress } from "./progress";
 import { connectWhenReady, relay } from "./relay";

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import * as path from "node:path";
-import { RuntimeError } from "../../agent/src/errors";
+import { RuntimeError } from "../../common/errors";
 
 /** The repository root: laptop/src (sources) and laptop/dist (bundle) are both two levels down. */
 export const repoRoot = path.resolve(__dirname, "..", "..");

@@ -6,8 +6,8 @@
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
-import { shellQuote } from "../../components/agent-commands";
-import { RuntimeError } from "../../agent/src/errors";
+import { shellQuote } from "../../common/shell-quote";
+import { RuntimeError } from "../../common/errors";
 import { repoRoot } from "./pulumi-cli";
 import { readWatchedBoxes, WatchedBox } from "./stack-outputs";
 

@@ -2,7 +2,7 @@
  * The watched instances as the stack's `instances` output describes them (index.ts), read with
  * `pulumi stack output --json` (no secrets needed: nothing here is one).
  */
-import { RuntimeError, UsageError } from "../../agent/src/errors";
+import { RuntimeError, UsageError } from "../../common/errors";
 import { runPulumi, stackArgs } from "./pulumi-cli";
 
 export interface WatchedBox {

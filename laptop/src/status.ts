@@ -3,7 +3,7 @@
  * (state) and CloudWatch (the alarms, the agent's last datapoints).
  */
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, MetricDataResult } from "@aws-sdk/client-cloudwatch";
-import { RuntimeError } from "../../agent/src/errors";
+import { RuntimeError } from "../../common/errors";
 import { awsCall } from "./aws-errors";
 import { addressOf, describeInstances, ec2Client, ensureRunning, InstanceView, stopInstance } from "./instances";
 import { Progress } from "./progress";

@@ -9,7 +9,7 @@ import { ActivityTracker, sessionKey } from "../../agent/src/activity/session-us
 import { warningText } from "../../agent/src/activity/stop-warning";
 import { parseSs, ssArgs, trafficRates } from "../../agent/src/activity/tcp-traffic";
 import { parseConfig } from "../../agent/src/config";
-import { UsageError } from "../../agent/src/errors";
+import { UsageError } from "../../common/errors";
 import { activitySettings } from "../../agent/src/sample";
 import { listSessions } from "../../agent/src/sessions";
 import { tempDir } from "../support/agent";

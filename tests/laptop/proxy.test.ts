@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import * as net from "node:net";
 import { clientEnv } from "../support/cloudwatch-endpoint";
 import { Ec2Endpoint, startEc2Endpoint } from "../support/ec2-endpoint";
-import { shellQuote } from "../../components/agent-commands";
+import { shellQuote } from "../../common/shell-quote";
 import { buildLaptopCommand, launcher, proxyCommand, runLaptop } from "../support/laptop";
 import { CommandResult, useSshd } from "../support/sshd";
 

@@ -2,7 +2,7 @@
 // on the bundle (laptop/dist/) `node laptop/build.mjs` produces, built once per mocha process from the sources.
 import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
-import { shellQuote } from "../../components/agent-commands";
+import { shellQuote } from "../../common/shell-quote";
 import { collectResult, CommandResult } from "./sshd";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
