@@ -12,29 +12,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { ProgramAgentConfig } from "../common/agent-config";
 import { installCommand, stagingDir, uninstallCommand } from "./agent-commands";
 import { requiredPayloadFiles } from "./agent-payload";
-
-/** The agent's config file (agent.json on the box); see SPEC.md section 5. */
-export interface AgentConfig {
-    readonly instanceId: string;
-    readonly region: string;
-    readonly namespace: string;
-    readonly metricName: string;
-    readonly sampleSeconds: number;
-    readonly publishSeconds: number;
-    /** Shown by `idle-stop status` only (the agent has no permission on alarms). */
-    readonly alarmName: string;
-    readonly idleMinutes: number;
-    /** Minutes before the expected stop at which the agent warns every logged-in terminal; 0 = none. */
-    readonly warnMinutes: number;
-    /** A session stops counting after this long without use; 0 = connected is enough. */
-    readonly sessionIdleSeconds: number;
-    /** CPU busy at or above this percent counts as use; 0 = off. */
-    readonly busyCpuPercent: number;
-    /** Ports sshd listens on, whose sockets carry the sessions' client traffic. */
-    readonly sshPorts: number[];
-}
 
 export interface SshTarget {
     readonly host: pulumi.Input<string>;
@@ -46,7 +26,8 @@ export interface SshTarget {
 
 export interface AgentPushArgs {
     readonly ssh: SshTarget;
-    readonly agentConfig: pulumi.Output<AgentConfig>;
+    /** agent.json's content (keys, defaults and ranges: common/agent-config.ts). */
+    readonly agentConfig: pulumi.Output<ProgramAgentConfig>;
     /** AWS credentials file content for the agent (IAM-user mode); sent on stdin, never on disk unprotected. */
     readonly credentialsFile?: pulumi.Output<string>;
     /** Local directory built by `npm run build` (bundle + installer). */

@@ -6,6 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { INSTANCE_ID_DIMENSION } from "../common/metric";
 
 /**
  * What the idle alarm does to the instance. An `as const` object (see CredentialsMode): an enum in
@@ -45,7 +46,7 @@ export function idleAlarmArgs(settings: IdleAlarmSettings): aws.cloudwatch.Metri
         alarmDescription: pulumi.interpolate`idle-stop: ${settings.action} ${settings.instanceId} after ${settings.idleMinutes} minutes without an SSH session or keep-awake hold`,
         namespace: settings.namespace,
         metricName: settings.metricName,
-        dimensions: { InstanceId: settings.instanceId },
+        dimensions: { [INSTANCE_ID_DIMENSION]: settings.instanceId },
         statistic: "Maximum",
         period: 60,
         evaluationPeriods: settings.idleMinutes,

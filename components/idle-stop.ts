@@ -11,6 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { ProgramAgentConfig, programAgentDefaults } from "../common/agent-config";
 import { AgentIdentity, createIamUserIdentity, createInstanceProfileIdentity, CredentialsMode, credentialsModes } from "./agent-identity";
 import { ensureAgentPayload } from "./agent-payload";
 import { pushAgent } from "./agent-push";
@@ -18,7 +19,7 @@ import { alarmConsoleUrl } from "./console-urls";
 import { createIdleAlarm, IdleAlarmSettings, InstanceAction, instanceActions, stopWarningAlarmArgs } from "./idle-alarm";
 import { createSilentAgentAlarm } from "./silent-agent-alarm";
 import {
-    checkCidr, checkHttpsUrl, checkInstanceId, checkInteger, checkMetricName, checkNonEmpty, checkOneOf, InvalidSettingError, RangedSetting, settingRanges,
+    checkCidr, checkHttpsUrl, checkInstanceId, checkInteger, checkMetricName, checkOneOf, checkSshUser, InvalidSettingError, RangedSetting, settingRanges,
 } from "./validation";
 import { adoptInstance, createInstance, NewInstance, WatchedInstance } from "./watched-instance";
 
@@ -123,20 +124,23 @@ export interface IdleStopArgs {
     readonly tags?: Record<string, string>;
 }
 
-/** Defaults of optional IdleStopArgs fields, in one place for the component and the docs. */
+/**
+ * Defaults of optional IdleStopArgs fields, in one place for the component and the docs. Those the
+ * agent reads come from common/agent-config.ts, beside agent.json's own defaults.
+ */
 export const idleStopDefaults = {
     idleMinutes: 15,
     sshUser: "ubuntu",
     sshPort: 22,
     action: InstanceAction.Stop as InstanceAction,
     silentMinutes: 10,
-    warnMinutes: 5,
-    namespace: "IdleStop",
-    metricName: "ActiveSessions",
-    sampleSeconds: 10,
-    sessionIdleMinutes: 60,
-    busyCpuPercent: 0,
-    publishSeconds: 60,
+    warnMinutes: programAgentDefaults.warnMinutes,
+    namespace: programAgentDefaults.namespace,
+    metricName: programAgentDefaults.metricName,
+    sampleSeconds: programAgentDefaults.sampleSeconds,
+    sessionIdleMinutes: programAgentDefaults.sessionIdleMinutes,
+    busyCpuPercent: programAgentDefaults.busyCpuPercent,
+    publishSeconds: programAgentDefaults.publishSeconds,
     nodeDistUrl: "https://nodejs.org/dist",
     clientAliveIntervalSeconds: 60,
     clientAliveCountMax: 3,
@@ -200,7 +204,7 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
     }
     return {
         idleMinutes: integer("idleMinutes", args.idleMinutes ?? idleStopDefaults.idleMinutes, "idleMinutes"),
-        sshUser: checkNonEmpty(label("ssh.user"), args.ssh.user ?? idleStopDefaults.sshUser, "a user name"),
+        sshUser: checkSshUser(label("ssh.user"), args.ssh.user ?? idleStopDefaults.sshUser),
         sshPort: integer("ssh.port", args.ssh.port ?? idleStopDefaults.sshPort, "sshPort"),
         credentials,
         action,
@@ -325,7 +329,7 @@ export class IdleStop extends pulumi.ComponentResource {
         const push = pushAgent(name, {
             ssh: { host: sshHost, user: settings.sshUser, port: settings.sshPort, privateKey: args.ssh.privateKey },
             // alarmName is only shown by `idle-stop status`; the agent never calls the alarm API.
-            agentConfig: pulumi.all([watched.instanceId, region, alarm.name]).apply(([instanceId, regionName, alarmName]) => ({
+            agentConfig: pulumi.all([watched.instanceId, region, alarm.name]).apply(([instanceId, regionName, alarmName]): ProgramAgentConfig => ({
                 instanceId,
                 region: regionName,
                 namespace: settings.namespace,

@@ -15,6 +15,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { INSTANCE_ID_DIMENSION } from "../common/metric";
 
 /** EC2 basic monitoring's period; every query in the alarm uses it. */
 export const silentAlarmPeriodSeconds = 300;
@@ -65,7 +66,7 @@ export function silentAgentAlarmArgs(settings: SilentAgentAlarmSettings): aws.cl
                 metric: {
                     namespace: settings.namespace,
                     metricName: settings.metricName,
-                    dimensions: { InstanceId: settings.instanceId },
+                    dimensions: { [INSTANCE_ID_DIMENSION]: settings.instanceId },
                     period: silentAlarmPeriodSeconds,
                     stat: "SampleCount",
                 },

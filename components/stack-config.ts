@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { credentialsModes } from "./agent-identity";
 import { IdleStopArgs, idleStopDefaults, resolveIdleStopArgs } from "./idle-stop";
 import {
-    checkEmail, checkHttpsUrl, checkOneOf, InvalidSettingError, parseBoolean, parseInteger, RangedSetting, settingRanges,
+    checkEmail, checkHostAlias, checkHttpsUrl, checkOneOf, InvalidSettingError, parseBoolean, parseInteger, RangedSetting, settingRanges,
 } from "./validation";
 
 export const configNamespace = "idle-stop";
@@ -124,14 +124,6 @@ function optionalStringList(fields: FieldReader, key: string): string[] | undefi
     return parsed as string[];
 }
 
-/** Resource names become part of URNs and AWS names: keep them short and DNS-like. */
-export function checkResourceName(key: string, value: string): string {
-    if (!/^[a-z][a-z0-9-]{0,29}$/.test(value) || value.endsWith("-")) {
-        throw new InvalidSettingError(key, value, "1-30 lowercase letters, digits and '-', starting with a letter, not ending with '-'");
-    }
-    return value;
-}
-
 function readPrivateKey(source: ConfigSource, fields: FieldReader, isFleetEntry: boolean): pulumi.Output<string> {
     const keyConfig = isFleetEntry ? fields.get("sshPrivateKeyConfig") : undefined;
     if (keyConfig !== undefined) {
@@ -235,7 +227,7 @@ function readFleet(source: ConfigSource, raw: string, stackWide: FieldReader): W
         if (typeof fields.name !== "string") {
             throw new InvalidSettingError(`${at}.name`, fields.name, "a name for the entry (it names its resources)");
         }
-        const name = checkResourceName(`${at}.name`, fields.name);
+        const name = checkHostAlias(`${at}.name`, fields.name);
         const unknown = Object.keys(fields).find((key) => !entryKeys.includes(key));
         if (unknown !== undefined) {
             throw new InvalidSettingError(`${at} "${name}".${unknown}`, fields[unknown], `one of the entry keys: ${entryKeys.join(", ")}`);
@@ -255,7 +247,7 @@ export function readStackConfig(source: ConfigSource): StackSettings {
     const instances = fleet !== undefined
         ? readFleet(source, fleet, stackWide)
         : [(() => {
-            const name = checkResourceName(label("name"), stackWide.get("name") ?? "devbox");
+            const name = checkHostAlias(label("name"), stackWide.get("name") ?? "devbox");
             return { name, args: readWatchedInstance(source, stackWide, false) };
         })()];
 
