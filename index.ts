@@ -5,10 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { IdleStop, InvalidSettingError } from "./components";
-import { addressOverridesEnv, connectionOnlyEnv, parseAddressOverrides, parseConnectionOnly } from "./components/address-overrides";
+import { addressOverridesEnv, connectionOnlyEnv, parseAddressOverrides, parseConnectionOnly } from "./common/address-overrides";
 import { createFleetDashboard } from "./components/fleet-dashboard";
 import { createNotifications } from "./components/notifications";
-import { configNamespace, readStackConfig, StackSettings } from "./components/stack-config";
+import { configNamespace, readStackConfig, StackSettings } from "./program/stack-config";
 import { StackOutputs, WatchedInstanceOutputs } from "./common/stack-outputs";
 
 function readSettings(): StackSettings {
@@ -21,7 +21,7 @@ function readSettings(): StackSettings {
 }
 
 const settings = readSettings();
-/** Current addresses of boxes the lifecycle woke for this run (see components/address-overrides.ts). */
+/** Current addresses of boxes the lifecycle woke for this run (see common/address-overrides.ts). */
 const currentAddresses = (() => {
     try {
         return parseAddressOverrides(process.env[addressOverridesEnv]);

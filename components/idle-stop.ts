@@ -117,7 +117,7 @@ export interface IdleStopArgs {
     /**
      * Only move the agent push's stored SSH connection to the current address; every other change
      * to the push is ignored for this run. Used by the lifecycle commands before a destroy or a
-     * replacement (see components/address-overrides.ts). Default false.
+     * replacement (see common/address-overrides.ts). Default false.
      */
     readonly agentConnectionOnly?: boolean;
     /** Tags for every taggable resource. Default `{}` (the component adds `idle-stop: <name>`). */

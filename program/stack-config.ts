@@ -11,11 +11,11 @@
  * because Pulumi's mock runtime (the tests) does not apply Pulumi.yaml defaults.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { credentialsModes } from "./agent-identity";
-import { IdleStopArgs, idleStopDefaults, resolveIdleStopArgs } from "./idle-stop";
+import { credentialsModes } from "../components/agent-identity";
+import { IdleStopArgs, idleStopDefaults, resolveIdleStopArgs } from "../components/idle-stop";
 import {
     checkEmail, checkHostAlias, checkHttpsUrl, checkOneOf, InvalidSettingError, parseBoolean, parseInteger, RangedSetting, settingRanges,
-} from "./validation";
+} from "../components/validation";
 
 export const configNamespace = "idle-stop";
 

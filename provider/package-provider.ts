@@ -1,14 +1,14 @@
 /**
  * The idle-stop Pulumi package: the components other languages can use, and the provider that
  * serves their schema (inferred from this TypeScript source) and constructs them.
- * `pulumi package add` starts it through components/plugin.ts; tests call it in-process.
+ * `pulumi package add` starts it through provider/plugin.ts; tests call it in-process.
  */
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import * as fs from "fs";
 import * as path from "path";
-import { FleetDashboard } from "./fleet-dashboard-component";
-import { IdleStop } from "./idle-stop";
-import { NotificationTopic } from "./notification-topic";
+import { FleetDashboard } from "../components/fleet-dashboard-component";
+import { IdleStop } from "../components/idle-stop";
+import { NotificationTopic } from "../components/notification-topic";
 
 /** The package root: package.json (name, version, entry), tsconfig.json (what the inference reads), PulumiPlugin.yaml. */
 export const packageDir = path.resolve(__dirname, "..");
