@@ -46,7 +46,7 @@ const keyList: Record<keyof AgentConfigFile, true> = {
 };
 export const AGENT_CONFIG_KEYS = Object.keys(keyList) as readonly (keyof AgentConfigFile)[];
 
-export interface IntegerRange {
+interface IntegerRange {
     readonly min: number;
     readonly max: number;
 }

@@ -16,7 +16,7 @@ import { ProgramAgentConfig } from "../common/agent-config";
 import { installCommand, stagingDir, uninstallCommand } from "./agent-commands";
 import { requiredPayloadFiles } from "./agent-payload";
 
-export interface SshTarget {
+interface SshTarget {
     readonly host: pulumi.Input<string>;
     readonly user: string;
     readonly port: number;
@@ -24,7 +24,7 @@ export interface SshTarget {
     readonly privateKey: pulumi.Input<string>;
 }
 
-export interface AgentPushArgs {
+interface AgentPushArgs {
     readonly ssh: SshTarget;
     /** agent.json's content (keys, defaults and ranges: common/agent-config.ts). */
     readonly agentConfig: pulumi.Output<ProgramAgentConfig>;
@@ -41,7 +41,7 @@ export interface AgentPushArgs {
     readonly connectionOnly?: boolean;
 }
 
-export interface AgentPush {
+interface AgentPush {
     readonly release: pulumi.Output<string>;
     readonly copy: command.remote.CopyToRemote;
     readonly install: command.remote.Command;
@@ -91,16 +91,16 @@ function payloadHashOnce(payloadDir: string): string {
  * COMMAND_DIAL_BOUND_SECONDS, so an unreachable box never holds up the removal of the alarms
  * and the IAM identity (which the command depends on) for longer than that.
  */
-export const COPY_DIAL = { dialErrorLimit: 30, perDialTimeout: 15 } as const;
+const COPY_DIAL = { dialErrorLimit: 30, perDialTimeout: 15 } as const;
 export const COMMAND_DIAL = { dialErrorLimit: 6, perDialTimeout: 10 } as const;
-export const DIAL_RETRY_MAX_WAIT_SECONDS = 5;
+const DIAL_RETRY_MAX_WAIT_SECONDS = 5;
 export function dialBoundSeconds(d: { dialErrorLimit: number; perDialTimeout: number }): number {
     return (d.dialErrorLimit + 1) * d.perDialTimeout + d.dialErrorLimit * DIAL_RETRY_MAX_WAIT_SECONDS;
 }
 /** 100 s: the longest an unreachable box can delay `pulumi destroy`'s uninstall. */
 export const COMMAND_DIAL_BOUND_SECONDS = dialBoundSeconds(COMMAND_DIAL);
 
-export function releaseId(parts: string[]): string {
+function releaseId(parts: string[]): string {
     return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 16);
 }
 

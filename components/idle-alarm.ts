@@ -35,11 +35,11 @@ export interface IdleAlarmSettings {
 }
 
 /** CloudWatch's EC2 action ARN; AWS performs it through its service-linked role. */
-export function ec2ActionArn(partition: string, region: string, action: InstanceAction): string {
+function ec2ActionArn(partition: string, region: string, action: InstanceAction): string {
     return `arn:${partition}:automate:${region}:ec2:${action}`;
 }
 
-export function idleAlarmArgs(settings: IdleAlarmSettings): aws.cloudwatch.MetricAlarmArgs {
+function idleAlarmArgs(settings: IdleAlarmSettings): aws.cloudwatch.MetricAlarmArgs {
     const actionArn = pulumi.all([settings.partition, settings.region])
         .apply(([partition, region]) => ec2ActionArn(partition, region, settings.action));
     return {
@@ -63,7 +63,7 @@ export function createIdleAlarm(name: string, settings: IdleAlarmSettings, paren
     return new aws.cloudwatch.MetricAlarm(`${name}-idle`, idleAlarmArgs(settings), { parent });
 }
 
-export interface StopWarningSettings {
+interface StopWarningSettings {
     readonly idle: IdleAlarmSettings;
     /** Minutes before the stop at which the warning fires. */
     readonly warnMinutes: number;

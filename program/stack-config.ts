@@ -20,7 +20,7 @@ import {
 export const configNamespace = "idle-stop";
 
 /** One watched instance as the program builds it: a resource name and the component's args. */
-export interface WatchedInstanceSettings {
+interface WatchedInstanceSettings {
     readonly name: string;
     readonly args: IdleStopArgs;
 }

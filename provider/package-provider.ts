@@ -17,7 +17,7 @@ export const packageDir = path.resolve(__dirname, "..");
 export const packageComponents = [IdleStop, FleetDashboard, NotificationTopic];
 
 /** What the inference cannot read from TypeScript types: a secret value, a whole number. */
-export interface PropertyRefinement {
+interface PropertyRefinement {
     readonly secret?: true;
     readonly integer?: true;
 }
@@ -52,7 +52,7 @@ interface PackageJson {
 }
 
 /** The provider name Pulumi derives from package.json (as its run-plugin does): `idle-stop`. */
-export function packageName(): string {
+function packageName(): string {
     const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, "package.json"), "utf8")) as PackageJson;
     return manifest.name.replace(/^@[^/]+\//, "").replace(/[^-a-zA-Z0-9_]/g, "-");
 }
