@@ -1,6 +1,6 @@
 /**
  * The idle-stop program: one IdleStop per watched instance, configured by stack config
- * (`pulumi config set idle-stop:<key> <value>`; keys are documented in Pulumi.yaml and README).
+ * (`pulumi config set idle-stop:<key> <value>`; keys: docs/reference/configuration.md and Pulumi.yaml).
  * Shared by the stack: one SNS topic (when notifyEmail is set) and one dashboard.
  */
 import * as pulumi from "@pulumi/pulumi";

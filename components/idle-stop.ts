@@ -322,7 +322,7 @@ export class IdleStop extends pulumi.ComponentResource {
             notifyArns,
             tags,
         }, this);
-        // No permission on alarms: the agent re-arms them by publishing (SPEC section 4).
+        // No permission on alarms: the agent re-arms them by publishing (docs/security.md).
         const policy = identity.grant(settings.namespace);
 
         const sshHost = pulumi.output(args.ssh.host ?? args.ssh.currentAddress ?? watched.address);
@@ -338,7 +338,7 @@ export class IdleStop extends pulumi.ComponentResource {
                 publishSeconds: idleStopDefaults.publishSeconds,
                 alarmName,
                 idleMinutes: settings.idleMinutes,
-                // On the box: the terminal warning, and which sessions count (SPEC sections 5 and 6).
+                // On the box: the terminal warning, and which sessions count (docs/reference/agent.md, docs/reference/metric.md).
                 warnMinutes: settings.warnMinutes,
                 sessionIdleSeconds: settings.sessionIdleMinutes * 60,
                 busyCpuPercent: settings.busyCpuPercent,

@@ -1,5 +1,5 @@
 /**
- * Reads the `idle-stop:*` stack config (SPEC.md section 2) into IdleStop arguments, rejecting bad
+ * Reads the `idle-stop:*` stack config (docs/reference/configuration.md) into IdleStop arguments, rejecting bad
  * values before any resource is declared. Values are read as raw strings and parsed here, so every
  * message has one shape: `KEY: VALUE is not allowed; expected WHAT`, where KEY is the config key
  * (`idle-stop:idleMinutes`) or the fleet entry's field (`idle-stop:instances[1] "web".idleMinutes`).
