@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { UsageError } from "../../../common/errors";
 import { Command } from "./command";
 
-export interface ParsedCommand {
+interface ParsedCommand {
     values: Record<string, string | boolean | undefined>;
     positionals: string[];
 }

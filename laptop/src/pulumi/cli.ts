@@ -24,7 +24,7 @@ function findPulumi(env: NodeJS.ProcessEnv = process.env): string {
     return path.join(repoRoot, "node_modules", ".bin", "pulumi");
 }
 
-export interface PulumiRun {
+interface PulumiRun {
     readonly code: number;
     readonly stdout: string;
 }
