@@ -3,7 +3,7 @@
  * `pulumi stack output --json` (no secrets needed: nothing here is one).
  */
 import { RuntimeError, UsageError } from "../../common/errors";
-import { runPulumi, stackArgs } from "./pulumi-cli";
+import { runPulumi, stackArgs } from "./pulumi/cli";
 
 export interface WatchedBox {
     readonly name: string;

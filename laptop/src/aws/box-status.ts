@@ -1,13 +1,11 @@
 /**
- * `idle-stop status`, `start NAME`, `stop NAME`: what the stack's boxes are doing, from EC2
- * (state) and CloudWatch (the alarms, the agent's last datapoints).
+ * What the stack's boxes are doing, for `idle-stop status`: EC2's state, CloudWatch's alarms and
+ * the agent's last datapoints, and from those when the idle alarm should stop each box.
  */
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, MetricDataResult } from "@aws-sdk/client-cloudwatch";
-import { RuntimeError } from "../../common/errors";
-import { awsCall } from "./aws-errors";
-import { addressOf, describeInstances, ec2Client, ensureRunning, InstanceView, stopInstance } from "./instances";
-import { Progress } from "./progress";
-import { boxNamed, readWatchedBoxes, WatchedBox } from "./stack-outputs";
+import type { WatchedBox } from "../stack-outputs";
+import { awsCall } from "./errors";
+import { describeInstancesLenient } from "./instances";
 
 export interface BoxStatus {
     readonly name: string;
@@ -29,7 +27,7 @@ export interface BoxStatus {
 const minuteMs = 60_000;
 
 /** Consecutive datapoints <= 0, newest first, one minute apart. */
-export function idleRun(timestamps: Date[], values: number[]): number {
+function idleRun(timestamps: Date[], values: number[]): number {
     let run = 0;
     for (let i = 0; i < values.length; i++) {
         if (values[i] > 0) break;
@@ -43,7 +41,7 @@ export function idleRun(timestamps: Date[], values: number[]): number {
  * The alarm needs `idleMinutes` idle periods in a row; after the newest period (starting at
  * `newest`) `run` of them are there, and the alarm acts once the last needed period has ended.
  */
-export function expectedStopTime(newest: Date, run: number, idleMinutes: number): Date {
+function expectedStopTime(newest: Date, run: number, idleMinutes: number): Date {
     return new Date(newest.getTime() + (idleMinutes - run + 1) * minuteMs);
 }
 
@@ -124,67 +122,4 @@ export async function collectStatus(boxes: WatchedBox[], now = new Date()): Prom
         }
     }
     return statuses;
-}
-
-/** DescribeInstances fails as a whole for one unknown id; ask one by one then, so the rest still show. */
-export async function describeInstancesLenient(region: string, ids: string[]): Promise<Map<string, InstanceView>> {
-    const ec2 = ec2Client(region);
-    try {
-        return await describeInstances(ec2, ids);
-    } catch (err) {
-        if (!(err instanceof RuntimeError && /InvalidInstanceID/.test(err.message))) throw err;
-        const merged = new Map<string, InstanceView>();
-        if (ids.length === 1) return merged;
-        for (const id of ids) for (const [k, v] of await describeInstancesLenient(region, [id])) merged.set(k, v);
-        return merged;
-    }
-}
-
-function clock(iso: string): string {
-    return `${iso.slice(0, 16).replace("T", " ")} UTC`;
-}
-
-export function formatStatus(statuses: BoxStatus[], now = new Date()): string {
-    const lines: string[] = [];
-    for (const s of statuses) {
-        lines.push(`${s.name} (${s.instanceId}, ${s.region}): ${s.state}`);
-        lines.push(`  idle alarm      ${s.idleAlarm.state ?? "not found"} (${s.idleAlarm.name})`);
-        lines.push(`  last datapoint  ${s.lastDatapoint ? `${clock(s.lastDatapoint.timestamp)}: ${s.lastDatapoint.value} active` : "none in the last minutes"}`);
-        lines.push(`  idle            ${s.minutesIdle === null ? "unknown" : `${s.minutesIdle} of ${s.idleMinutes} minutes`}`);
-        const stop = s.expectedStop === null ? (s.state === "running" ? "unknown (no recent datapoints)" : "-")
-            : `about ${clock(s.expectedStop)} (in ${Math.max(0, Math.round((Date.parse(s.expectedStop) - now.getTime()) / minuteMs))} min) if nobody connects`;
-        lines.push(`  expected stop   ${stop}`);
-        lines.push(`  silent alarm    ${s.silentAlarm.state ?? "not found"} (${s.silentAlarm.name})`);
-    }
-    return lines.join("\n") + "\n";
-}
-
-export async function runStatus(options: { stack?: string; json: boolean }): Promise<number> {
-    const boxes = await readWatchedBoxes(options.stack);
-    const statuses = await collectStatus(boxes);
-    process.stdout.write(options.json ? `${JSON.stringify(statuses, null, 2)}\n` : formatStatus(statuses));
-    return 0;
-}
-
-export async function runStart(options: { stack?: string; name: string }): Promise<number> {
-    const box = boxNamed(await readWatchedBoxes(options.stack), options.name);
-    const progress = new Progress();
-    const woken = await ensureRunning(ec2Client(box.region), box.instanceId, { label: box.name, deadline: Date.now() + 600_000, pollMs: 2000, observer: progress });
-    progress.done(`${box.name} is running`);
-    const address = addressOf(woken.instance, "auto");
-    process.stdout.write(`${box.name} (${box.instanceId}) is running${address ? ` at ${address}` : ""}${woken.started ? "" : " (it already was)"}\n`);
-    return 0;
-}
-
-export async function runStop(options: { stack?: string; name: string }): Promise<number> {
-    const box = boxNamed(await readWatchedBoxes(options.stack), options.name);
-    const ec2 = ec2Client(box.region);
-    const state = (await describeInstances(ec2, [box.instanceId])).get(box.instanceId)?.state ?? "unknown";
-    if (state !== "running" && state !== "pending") {
-        process.stdout.write(`${box.name} (${box.instanceId}) is ${state}; nothing to stop\n`);
-        return state === "stopped" || state === "stopping" ? 0 : 1;
-    }
-    await stopInstance(ec2, box.instanceId);
-    process.stdout.write(`${box.name} (${box.instanceId}) is stopping\n`);
-    return 0;
 }

@@ -6,8 +6,8 @@
 import {
     DescribeInstancesCommand, EC2Client, Instance, StartInstancesCommand, StopInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { RuntimeError } from "../../common/errors";
-import { awsCall } from "./aws-errors";
+import { RuntimeError } from "../../../common/errors";
+import { awsCall } from "./errors";
 
 export interface InstanceView {
     readonly id: string;
@@ -65,18 +65,32 @@ export async function describeInstances(ec2: EC2Client, ids: string[]): Promise<
     return found;
 }
 
-export async function describeInstance(ec2: EC2Client, id: string): Promise<InstanceView> {
+async function describeInstance(ec2: EC2Client, id: string): Promise<InstanceView> {
     const found = (await describeInstances(ec2, [id])).get(id);
     if (!found) throw new RuntimeError(`no instance ${id} in ${await regionOf(ec2)}`);
     return found;
 }
 
-export async function startInstance(ec2: EC2Client, id: string): Promise<void> {
+async function startInstance(ec2: EC2Client, id: string): Promise<void> {
     await awsCall({ action: "ec2:StartInstances", target: `${id} in ${await regionOf(ec2)}` }, () => ec2.send(new StartInstancesCommand({ InstanceIds: [id] })));
 }
 
 export async function stopInstance(ec2: EC2Client, id: string): Promise<void> {
     await awsCall({ action: "ec2:StopInstances", target: `${id} in ${await regionOf(ec2)}` }, () => ec2.send(new StopInstancesCommand({ InstanceIds: [id] })));
+}
+
+/** DescribeInstances fails as a whole for one unknown id; ask one by one then, so the rest still show. */
+export async function describeInstancesLenient(region: string, ids: string[]): Promise<Map<string, InstanceView>> {
+    const ec2 = ec2Client(region);
+    try {
+        return await describeInstances(ec2, ids);
+    } catch (err) {
+        if (!(err instanceof RuntimeError && /InvalidInstanceID/.test(err.message))) throw err;
+        const merged = new Map<string, InstanceView>();
+        if (ids.length === 1) return merged;
+        for (const id of ids) for (const [k, v] of await describeInstancesLenient(region, [id])) merged.set(k, v);
+        return merged;
+    }
 }
 
 /** The address to dial: `auto` prefers the public IP (a laptop is outside the VPC), else the private one. */
@@ -92,11 +106,11 @@ export function addressOf(instance: InstanceView, choice: AddressChoice): string
 }
 
 /** Receives what ensureRunning is doing, for a progress line on stderr. */
-export interface WakeObserver {
+interface WakeObserver {
     phase(text: string): void;
 }
 
-export interface WakeResult {
+interface WakeResult {
     readonly instance: InstanceView;
     /** The state it was in when we first looked. */
     readonly initialState: string;
@@ -106,7 +120,7 @@ export interface WakeResult {
     readonly label: string;
 }
 
-export interface WakeOptions {
+interface WakeOptions {
     /** How progress names the box. Default: its Name tag, else its id. */
     readonly label?: string;
     readonly deadline: number;
@@ -115,8 +129,6 @@ export interface WakeOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export class WakeTimeout extends RuntimeError {}
 
 /**
  * Brings the instance to `running`. StartInstances is called at most once: after it, the state
@@ -164,7 +176,7 @@ export async function ensureRunning(ec2: EC2Client, id: string, options: WakeOpt
                 phase(`${label} is ${instance.state}`);
         }
         if (Date.now() + options.pollMs > options.deadline) {
-            throw new WakeTimeout(`timed out: ${boxLabel(label, id)} is still ${instance.state}`);
+            throw new RuntimeError(`timed out: ${boxLabel(label, id)} is still ${instance.state}`);
         }
         await sleep(options.pollMs);
     }

@@ -57,11 +57,6 @@ export class Progress {
         this.current = undefined;
     }
 
-    /** Whether any phase has been shown. */
-    get shown(): boolean {
-        return this.current !== undefined;
-    }
-
     private endLine(): void {
         if (this.ticker) clearInterval(this.ticker);
         this.ticker = undefined;

@@ -7,12 +7,10 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import * as path from "node:path";
-import { RuntimeError } from "../../common/errors";
+import { RuntimeError } from "../../../common/errors";
+import { repoRoot } from "../repo-root";
 
-/** The repository root: laptop/src (sources) and laptop/dist (bundle) are both two levels down. */
-export const repoRoot = path.resolve(__dirname, "..", "..");
-
-export function findPulumi(env: NodeJS.ProcessEnv = process.env): string {
+function findPulumi(env: NodeJS.ProcessEnv = process.env): string {
     for (const dir of (env.PATH ?? "").split(path.delimiter)) {
         if (dir === "") continue;
         const candidate = path.join(dir, "pulumi");
@@ -26,7 +24,7 @@ export function findPulumi(env: NodeJS.ProcessEnv = process.env): string {
     return path.join(repoRoot, "node_modules", ".bin", "pulumi");
 }
 
-export interface PulumiRun {
+interface PulumiRun {
     readonly code: number;
     readonly stdout: string;
 }

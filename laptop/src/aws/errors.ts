@@ -3,7 +3,7 @@
  * no credentials, that the instance does not exist. The SDK's own messages are long (an encoded
  * authorization failure message) or generic ("Could not load credentials from any providers").
  */
-import { RuntimeError } from "../../common/errors";
+import { RuntimeError } from "../../../common/errors";
 
 /** Names of SDK errors, keyed by what the user should do about them. */
 const accessDenied = new Set(["UnauthorizedOperation", "AccessDenied", "AccessDeniedException"]);
@@ -12,7 +12,7 @@ const badCredentials = new Set(["AuthFailure", "InvalidClientTokenId", "Unrecogn
 const unknownInstance = new Set(["InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"]);
 const networkCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH"]);
 
-export interface AwsCall {
+interface AwsCall {
     /** IAM action, e.g. `ec2:StartInstances`. */
     readonly action: string;
     /** What it was about, e.g. `i-0123456789abcdef0 in eu-west-1`. */
@@ -26,7 +26,7 @@ function field(err: unknown, key: string): string | undefined {
 }
 
 /** Turns an AWS SDK (or network) error into a RuntimeError whose message is one line. */
-export function explainAwsError(err: unknown, call: AwsCall): RuntimeError {
+function explainAwsError(err: unknown, call: AwsCall): RuntimeError {
     const name = field(err, "name") ?? field(err, "Code") ?? "";
     const message = field(err, "message") ?? String(err);
     const code = field(err, "code") ?? field((err as { cause?: unknown } | null)?.cause, "code");

@@ -25,7 +25,7 @@ export function relay(socket: net.Socket, input: Readable, output: Writable, gre
     });
 }
 
-export interface Connected {
+interface Connected {
     readonly socket: net.Socket;
     /** What the server said first, when asked to wait for it (already read from the socket). */
     readonly greeting?: Buffer;

@@ -1,21 +1,20 @@
 /**
- * `idle-stop ssh-config`: Host blocks whose ProxyCommand is this command, so `ssh alice` (and VS
- * Code Remote-SSH) wake a sleeping box. `--write` keeps them in ~/.ssh/config inside one marked
- * block and leaves every other byte of the file alone.
+ * Host blocks whose ProxyCommand is this command (what `idle-stop ssh-config` prints), and keeping
+ * them in ~/.ssh/config inside one marked block, leaving every other byte of the file alone.
  */
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
-import { shellQuote } from "../../common/shell-quote";
-import { RuntimeError } from "../../common/errors";
-import { repoRoot } from "./pulumi-cli";
-import { readWatchedBoxes, WatchedBox } from "./stack-outputs";
+import { shellQuote } from "../../../common/shell-quote";
+import { RuntimeError } from "../../../common/errors";
+import { repoRoot } from "../repo-root";
+import type { WatchedBox } from "../stack-outputs";
 
-export const beginMarker = "# BEGIN idle-stop ssh-config";
-export const endMarker = "# END idle-stop ssh-config";
+const beginMarker = "# BEGIN idle-stop ssh-config";
+const endMarker = "# END idle-stop ssh-config";
 
 /** This command as a ProxyCommand can run it: absolute node (nvm users' PATH differs in ssh's shell) and launcher. */
-export function proxyCommandPrefix(): string {
+function proxyCommandPrefix(): string {
     const launcher = path.join(repoRoot, "laptop", "bin", "idle-stop.js");
     return [process.execPath, launcher].map(shellQuote).join(" ");
 }
@@ -45,7 +44,7 @@ export function renderHostBlocks(boxes: WatchedBox[], stackLabel: string, prefix
 }
 
 /** The file with the marked block replaced (or appended); everything outside it unchanged. */
-export function withBlock(existing: string, block: string): string {
+function withBlock(existing: string, block: string): string {
     const begin = existing.search(new RegExp(`^${escapeRegExp(beginMarker)}`, "m"));
     if (begin < 0) {
         if (existing === "") return block;
@@ -61,7 +60,7 @@ function escapeRegExp(text: string): string {
     return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-export interface WriteResult {
+interface WriteResult {
     readonly path: string;
     readonly changed: boolean;
     readonly backup?: string;
@@ -96,20 +95,4 @@ export function writeSshConfig(block: string, home = process.env.HOME || homedir
     chmodSync(tmp, mode);
     renameSync(tmp, target);
     return { path: configPath, changed: true, backup };
-}
-
-export async function runSshConfig(options: { stack?: string; write: boolean }): Promise<number> {
-    const boxes = await readWatchedBoxes(options.stack);
-    const block = renderHostBlocks(boxes, options.stack ?? process.env.IDLE_STOP_STACK ?? "selected");
-    if (!options.write) {
-        process.stdout.write(block);
-        return 0;
-    }
-    const result = writeSshConfig(block);
-    if (!result.changed) {
-        process.stdout.write(`${result.path} is up to date (${boxes.map((b) => b.name).join(", ")})\n`);
-    } else {
-        process.stdout.write(`${result.path}: wrote Host ${boxes.map((b) => b.name).join(", ")}${result.backup ? `; previous file in ${result.backup}` : ""}\n`);
-    }
-    return 0;
 }
