@@ -1,11 +1,11 @@
 // idle-stop agent: entry point and command dispatch (SPEC section 5).
-import { expect, parseArgs } from "./args";
-import { cmdHold, cmdKeepAwake, cmdRelease, cmdSessions, cmdStatus } from "./commands";
+import { expect, parseArgs } from "./cli/args";
+import { cmdHold, cmdKeepAwake, cmdRelease, cmdSessions, cmdStatus } from "./cli/commands";
 import { DEFAULT_CONFIG_PATH, loadConfig, requirePublishing } from "./config";
-import { runDaemon, runOnce } from "./daemon";
+import { runDaemon, runOnce } from "./daemon/daemon";
 import { errorMessage, RuntimeError, UsageError } from "../../common/errors";
-import { COMMAND_HELP, USAGE } from "./help";
-import { quietOnClosedPipes } from "./stdio";
+import { COMMAND_HELP, USAGE } from "./cli/help";
+import { quietOnClosedPipes } from "./system/stdio";
 
 async function main(argv: string[]): Promise<number> {
     const p = parseArgs(argv);

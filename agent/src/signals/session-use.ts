@@ -20,7 +20,7 @@
 // With sessionIdleSeconds 0 the original rule holds: every connected session counts.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Session } from "../sessions";
+import { Session } from "./sessions";
 import { CpuBusy } from "./cpu-busy";
 import { snapshotTraffic, TrafficSnapshot } from "./tcp-traffic";
 import { latestInputAt, OtherTerminals } from "./tty-activity";

@@ -4,7 +4,7 @@
 // The fix is the mount's gid= option with the agent's user in that group (the installer does it).
 import { readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
-import { RuntimeError } from "../../common/errors";
+import { RuntimeError } from "../../../common/errors";
 
 export class ProcHiddenError extends RuntimeError {}
 

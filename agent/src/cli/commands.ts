@@ -1,18 +1,18 @@
 import { spawn } from "node:child_process";
-import { seedFromStatus } from "./activity/agent-activity";
-import { ActivityTracker, SessionUse } from "./activity/session-use";
+import { seedFromStatus } from "../daemon/activity";
+import { ActivityTracker, SessionUse } from "../signals/session-use";
 import { userInfo } from "node:os";
-import { Config } from "./config";
-import { formatDuration, parseDuration } from "./duration";
-import { assertProcVisible, ProcHiddenError } from "./hidepid";
-import { errorMessage, RuntimeError, UsageError } from "../../common/errors";
-import { createHold, dropHold, Hold, HOLD_REFRESH_MS, refreshHold, removeHold, scanHolds, selfOwner } from "./holds";
-import { inheritedIgnoredSignals, SIGIGN_ENV } from "./signals";
-import { activitySettings } from "./sample";
-import { listSessions } from "./sessions";
-import { expectedStopAt } from "./stop-time";
-import { Spool } from "./spool";
-import { readStatus, staleAfterMs, StatusFile } from "./statusfile";
+import { Config } from "../config";
+import { formatDuration, parseDuration } from "../system/duration";
+import { assertProcVisible, ProcHiddenError } from "../system/hidepid";
+import { errorMessage, RuntimeError, UsageError } from "../../../common/errors";
+import { createHold, dropHold, Hold, HOLD_REFRESH_MS, refreshHold, removeHold, scanHolds, selfOwner } from "../signals/holds";
+import { inheritedIgnoredSignals, SIGIGN_ENV } from "../system/ignored-signals";
+import { activitySettings } from "../signals/sample";
+import { listSessions } from "../signals/sessions";
+import { expectedStopAt } from "../daemon/stop-time";
+import { Spool } from "../publish/spool";
+import { readStatus, staleAfterMs, StatusFile } from "../daemon/status-file";
 import { join } from "node:path";
 
 function out(text: string): void {

@@ -1,4 +1,4 @@
-import { UsageError } from "../../common/errors";
+import { UsageError } from "../../../common/errors";
 
 /** Longest hold a user may take in one go. */
 export const MAX_HOLD_MS = 7 * 24 * 3600 * 1000;

@@ -1,9 +1,9 @@
-import { ActivityTracker, Use } from "./activity/session-use";
-import { Config } from "./config";
-import { assertProcVisible } from "./hidepid";
+import { ActivityTracker, Use } from "./session-use";
+import { Config } from "../config";
+import { assertProcVisible } from "../system/hidepid";
 import { Hold, removeExpired, scanHolds } from "./holds";
-import { log } from "./log";
-import type { KnownPids } from "./knownpids";
+import { log } from "../system/log";
+import type { KnownPids } from "../system/known-pids";
 import { listSessions, Session } from "./sessions";
 
 export interface Sample {

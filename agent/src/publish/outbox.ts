@@ -4,8 +4,8 @@
 // dropped one by one (logged) so one bad point cannot block the rest.
 import { classifyError, ErrorInfo, MetricSink } from "./cloudwatch";
 import { Datapoint } from "./datapoint";
-import { errorMessage } from "../../common/errors";
-import { log } from "./log";
+import { errorMessage } from "../../../common/errors";
+import { log } from "../system/log";
 import { Spool } from "./spool";
 
 /** PutMetricData accepts timestamps up to two weeks old; keep a margin. */

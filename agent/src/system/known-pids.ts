@@ -20,7 +20,7 @@
 // titles change (pre-auth -> USER@pts/N) while pid and inode stay the same. A session process is
 // forked by a root sshd and never execs, so it is sshd from birth and is never remembered here.
 import { readlinkSync, statSync } from "node:fs";
-import { readProcFile } from "./procread";
+import { readProcFile } from "./proc-read";
 
 const STAT_OPTIONS = { throwIfNoEntry: false } as const;
 export const FULL_CHECK_EVERY = 6;

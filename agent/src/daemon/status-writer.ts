@@ -2,7 +2,7 @@
 // least every heartbeat otherwise (so `status` can tell a live daemon from a dead one), not after
 // every sample. updatedAt, lastActiveAt, idle seconds and CPU use move every sample and say nothing new on their own:
 // while the counts stay the same, the last sample saw what the file says (see buildStatus).
-import { StatusFile, writeStatus } from "./statusfile";
+import { StatusFile, writeStatus } from "./status-file";
 
 /** The heartbeat of a daemon with these intervals: one write per publish period at least. */
 export function heartbeatSeconds(sampleSeconds: number, publishSeconds: number): number {

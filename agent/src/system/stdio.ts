@@ -1,7 +1,7 @@
 // `idle-stop status | head`: the reader may close the pipe before the output is written. Like
 // any Unix filter, leave quietly then (no EPIPE stack trace, exit 0); other output errors are
 // ignored for stderr (the log has nowhere else to go) and reported for stdout.
-import { errnoCode } from "../../common/errors";
+import { errnoCode } from "../../../common/errors";
 
 export function quietOnClosedPipes(): void {
     process.stdout.on("error", (e: unknown) => {

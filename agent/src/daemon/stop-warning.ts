@@ -5,8 +5,8 @@
 // output: it moves terminals' modification times, never their access (input) times, so it does
 // not count as use.
 import { execFile } from "node:child_process";
-import { formatDuration } from "../duration";
-import { expectedStopAt } from "../stop-time";
+import { formatDuration } from "../system/duration";
+import { expectedStopAt } from "./stop-time";
 
 export function warningText(stopAt: number, now: number): string {
     const left = formatDuration(Math.max(1, Math.round((stopAt - now) / 60000)) * 60000);

@@ -1,25 +1,25 @@
 // `run` and `once`: sample every sampleSeconds, one datapoint per publishSeconds period, publish
 // with retry/backoff from a persistent backlog; the first period after a boot re-arms the alarm
-// (boot.ts).
+// (boot-rearm.ts).
 import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { AgentActivity, seedFromStatus } from "./activity/agent-activity";
-import { Backoff } from "./backoff";
-import { BootRearm } from "./boot";
-import { createCloudWatchSink, MetricSink } from "./cloudwatch";
-import { PublishConfig } from "./config";
-import { Datapoint, PeriodAggregator } from "./datapoint";
-import { errorMessage, RuntimeError } from "../../common/errors";
-import { ensureDir } from "./fsutil";
-import { KnownPids } from "./knownpids";
+import { AgentActivity, seedFromStatus } from "./activity";
+import { Backoff } from "../system/backoff";
+import { BootRearm } from "./boot-rearm";
+import { createCloudWatchSink, MetricSink } from "../publish/cloudwatch";
+import { PublishConfig } from "../config";
+import { Datapoint, PeriodAggregator } from "../publish/datapoint";
+import { errorMessage, RuntimeError } from "../../../common/errors";
+import { ensureDir } from "../system/fs-util";
+import { KnownPids } from "../system/known-pids";
 import { Lock } from "./lock";
-import { log } from "./log";
-import { Outbox, PublishError } from "./outbox";
-import { Sample, takeSample } from "./sample";
+import { log } from "../system/log";
+import { Outbox, PublishError } from "../publish/outbox";
+import { Sample, takeSample } from "../signals/sample";
 import { SampleScheduler } from "./scheduler";
-import { Spool } from "./spool";
-import { readStatus, StatusFile } from "./statusfile";
-import { heartbeatSeconds, StatusWriter } from "./statuswriter";
+import { Spool } from "../publish/spool";
+import { readStatus, StatusFile } from "./status-file";
+import { heartbeatSeconds, StatusWriter } from "./status-writer";
 
 const SHUTDOWN_FLUSH_MS = 5000;
 
@@ -57,7 +57,7 @@ class Agent {
     statusFailing = false;
     readonly activity: AgentActivity;
     readonly status: StatusWriter;
-    /** Non-sshd processes seen by earlier samples (see knownpids.ts). */
+    /** Non-sshd processes seen by earlier samples (see system/known-pids.ts). */
     readonly known = new KnownPids();
 
     constructor(
@@ -97,7 +97,7 @@ class Agent {
         if (this.boot.delivered()) log("info", "rearmed", { reason: this.boot.reason ?? undefined, how: "first period counted as in use" });
     }
 
-    /** Records the daemon's view for `status`; written only when it changed (or forced), see statuswriter.ts. */
+    /** Records the daemon's view for `status`; written only when it changed (or forced), see status-writer.ts. */
     writeStatus(force = false): void {
         const now = Date.now();
         const s = this.last;

@@ -11,11 +11,11 @@ import { randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, renameSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { MAX_HOLD_MS } from "./duration";
-import { errnoCode, errorMessage, RuntimeError } from "../../common/errors";
-import { processAlive, readStat, readUid } from "./proc";
-import { printable } from "./text";
-import { userName } from "./users";
+import { MAX_HOLD_MS } from "../system/duration";
+import { errnoCode, errorMessage, RuntimeError } from "../../../common/errors";
+import { processAlive, readStat, readUid } from "../system/proc";
+import { printable } from "../system/text";
+import { userName } from "../system/users";
 
 /** Holds counted per user; more are ignored (and refused by `hold`). */
 export const MAX_HOLDS_PER_USER = 10;

@@ -2,9 +2,9 @@
 // gone or pid reused) is taken over.
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { errnoCode, RuntimeError } from "../../common/errors";
-import { log } from "./log";
-import { processAlive, readStat } from "./proc";
+import { errnoCode, RuntimeError } from "../../../common/errors";
+import { log } from "../system/log";
+import { processAlive, readStat } from "../system/proc";
 
 /** Errors of a disk that cannot take a few more bytes. */
 const NO_SPACE: ReadonlySet<string> = new Set(["ENOSPC", "EDQUOT"]);

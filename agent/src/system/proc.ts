@@ -2,7 +2,7 @@
 // Paths are built with template strings, not path.join: the daemon builds a few hundred per
 // sample, and under node --lite-mode (no optimizing compiler) path.join costs as much as the stat.
 import { readdirSync } from "node:fs";
-import { readProcFile } from "./procread";
+import { readProcFile } from "./proc-read";
 
 /** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture node runs on. */
 export const CLOCK_TICKS = 100;

@@ -3,10 +3,10 @@
 // the box, and the per-session view written to the status file. Kept out of daemon.ts so the
 // publishing loop only calls in at three points.
 import { Config } from "../config";
-import { Datapoint, PeriodAggregator } from "../datapoint";
-import { log } from "../log";
-import { activitySettings, Sample } from "../sample";
-import { ActivityTracker, Seed, sessionKey, UseBasis } from "./session-use";
+import { Datapoint, PeriodAggregator } from "../publish/datapoint";
+import { log } from "../system/log";
+import { activitySettings, Sample } from "../signals/sample";
+import { ActivityTracker, Seed, sessionKey, UseBasis } from "../signals/session-use";
 import { StopWarning } from "./stop-warning";
 
 export const CONNECTED_METRIC = "ConnectedSessions";

@@ -12,7 +12,7 @@
 // again at the next start, which costs at most one busy minute).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "./fsutil";
+import { writeFileAtomic } from "../system/fs-util";
 
 export const BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id";
 const RECORD = "boot-id";

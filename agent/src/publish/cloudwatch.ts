@@ -1,5 +1,5 @@
 // Publishing to CloudWatch: the sink interface, how its errors are classified, and the sink
-// itself (agent/src/aws/), loaded lazily (dynamic import, bundled by esbuild as a lazy require) so
+// itself (publish/aws/), loaded lazily (dynamic import, bundled by esbuild as a lazy require) so
 // `sessions`, `status` and holds never load the signing and HTTPS code.
 import { Datapoint } from "./datapoint";
 

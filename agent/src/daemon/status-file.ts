@@ -1,10 +1,10 @@
 // The daemon's view for `status`: <stateDir>/status.json, world-readable, replaced atomically
-// when it changes and at least every heartbeatSeconds (statuswriter.ts), so an ordinary user (who
+// when it changes and at least every heartbeatSeconds (status-writer.ts), so an ordinary user (who
 // cannot write stateDir) sees it.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { UseStatus } from "./activity/agent-activity";
-import { writeFileAtomic } from "./fsutil";
+import type { UseStatus } from "./activity";
+import { writeFileAtomic } from "../system/fs-util";
 
 export interface StatusFile extends Partial<UseStatus> {
     version: 1;
@@ -34,7 +34,7 @@ export interface StatusFile extends Partial<UseStatus> {
     lastError: string | null;
     backlog: number;
     oldestBacklog: string | null;
-    /** The first period after a boot counts as in use (boot.ts); "disabled" was written by older agents. */
+    /** The first period after a boot counts as in use (boot-rearm.ts); "disabled" was written by older agents. */
     rearm: "not-needed" | "pending" | "done" | "disabled";
     rearmedAt: string | null;
 }

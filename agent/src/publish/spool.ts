@@ -4,9 +4,9 @@
 // points read (a complete tail is kept, a torn one dropped), so the next append starts on a line
 // of its own instead of being glued to the fragment and lost with it.
 import { appendFileSync, readFileSync, unlinkSync } from "node:fs";
-import { errnoCode } from "../../common/errors";
+import { errnoCode } from "../../../common/errors";
 import { Datapoint, isDatapoint } from "./datapoint";
-import { writeFileAtomic } from "./fsutil";
+import { writeFileAtomic } from "../system/fs-util";
 
 export class Spool {
     constructor(readonly path: string) {}

@@ -1,4 +1,4 @@
-import { UsageError } from "../../common/errors";
+import { UsageError } from "../../../common/errors";
 
 export interface Parsed {
     command: string | undefined;

@@ -6,8 +6,8 @@
 // Pre-auth titles (`[accepted]`, `[net]`, `unknown [priv]`, `USER [priv]`, `sshd-auth`,
 // `[listener]`) never match the title pattern. Impostors fail the comm check (`exec -a`) or the
 // parent check (a user's own binary called sshd is not a child of a root sshd).
-import type { Identity, KnownPids } from "./knownpids";
-import { listPids, readBootTime, readCmdline, readComm, readStat, readUid, startTimeMs } from "./proc";
+import type { Identity, KnownPids } from "../system/known-pids";
+import { listPids, readBootTime, readCmdline, readComm, readStat, readUid, startTimeMs } from "../system/proc";
 
 export interface Session {
     pid: number;
@@ -52,7 +52,7 @@ function bootTimeReader(procRoot: string): () => number {
 /**
  * The sessions now. A caller that scans again and again (the daemon) passes the same KnownPids
  * each time, so processes already known not to be sshd cost nothing, or one stat(2) when
- * processes were created since the last scan (see knownpids.ts).
+ * processes were created since the last scan (see system/known-pids.ts).
  */
 export function listSessions(procRoot = "/proc", known?: KnownPids): Session[] {
     const boot = bootTimeReader(procRoot);
