@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Backoff } from "../../agent/src/system/backoff";
-import { MetricSink } from "../../agent/src/publish/cloudwatch";
+import { MetricSink } from "../../agent/src/publish/metric-sink";
 import { Datapoint, PeriodAggregator } from "../../agent/src/publish/datapoint";
 import { MAX_AGE_MS, Outbox, PublishError } from "../../agent/src/publish/outbox";
 import { Spool } from "../../agent/src/publish/spool";

@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AwsServiceError, errorCode } from "../../agent/src/publish/aws/json-rpc";
-import { classifyError } from "../../agent/src/publish/cloudwatch";
+import { classifyError } from "../../agent/src/publish/metric-sink";
 import { Daemon, REPO, runAgent, tempDir, writeConfig } from "../support/agent";
 import { clientEnv, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
 import { FakeProc } from "../support/fakeproc";

@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildStatus } from "../../agent/src/cli/commands";
+import { buildStatus } from "../../agent/src/cli/status-report";
 import { loadConfig } from "../../agent/src/config";
 import { forkCount, KnownPids, lastPid } from "../../agent/src/system/known-pids";
 import { readProcFile } from "../../agent/src/system/proc-read";

@@ -1,3 +1,5 @@
+// The agent's command line, parsed once for every command: options may stand before or after the
+// command name, `--` ends them (keep-awake's command follows), `help` or -h/--help asks for help.
 import { UsageError } from "../../../common/errors";
 
 export interface Parsed {
@@ -10,10 +12,8 @@ export interface Parsed {
     configPath: string | undefined;
 }
 
-/** Flags that take a value. */
-const VALUED = new Set(["--config", "--reason"]);
-
-export function parseArgs(argv: string[]): Parsed {
+/** `valued`: the options that take a value (every command's, and --config). */
+export function parseArgs(argv: string[], valued: ReadonlySet<string>): Parsed {
     const p: Parsed = { command: undefined, positionals: [], flags: new Map(), rest: null, help: false, configPath: undefined };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
@@ -29,7 +29,7 @@ export function parseArgs(argv: string[]): Parsed {
             const eq = a.indexOf("=");
             const name = eq > 0 ? a.slice(0, eq) : a;
             let value: string | true = true;
-            if (VALUED.has(name)) {
+            if (valued.has(name)) {
                 if (eq > 0) value = a.slice(eq + 1);
                 else if (i + 1 < argv.length) value = argv[++i];
                 else throw new UsageError(`${name} needs a value`);

@@ -74,7 +74,7 @@ export class BootRearm {
      * The outbox has been delivered completely. Returns true when this completed the re-arm
      * (the caller logs it); the boot is recorded so later starts of this boot do not re-arm.
      */
-    delivered(now = Date.now()): boolean {
+    delivered(now: number): boolean {
         if (this.state !== "pending" || !this.pushed) return false;
         this.state = "done";
         this.rearmedAt = now;

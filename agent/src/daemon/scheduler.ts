@@ -4,22 +4,7 @@
 // bad RTC at boot, an admin's `date -s`), the tick notices that wall and monotonic time disagree
 // and re-aligns to the new wall clock at once, instead of waiting out a backward step (which froze
 // sampling for as long as the step) or stamping samples with a time that never came.
-
-export interface Clock {
-    /** Wall-clock time, ms since the epoch (what datapoints are stamped with). */
-    wall(): number;
-    /** Monotonic time in ms (never jumps). */
-    mono(): number;
-    setTimer(fn: () => void, ms: number): unknown;
-    clearTimer(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-    wall: () => Date.now(),
-    mono: () => performance.now(),
-    setTimer: (fn, ms) => setTimeout(fn, ms),
-    clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+import { Clock, systemClock } from "../system/clock";
 
 export interface ClockJump {
     /** Wall clock minus where it should be by monotonic time: negative for a step back. */

@@ -2,11 +2,12 @@
 // them. Delivered in batches, oldest first; points older than CloudWatch accepts are dropped
 // (and logged); points CloudWatch rejects as invalid are isolated by halving the batch and
 // dropped one by one (logged) so one bad point cannot block the rest.
-import { classifyError, ErrorInfo, MetricSink } from "./cloudwatch";
+import { classifyError, ErrorInfo, MetricSink } from "./metric-sink";
 import { Datapoint } from "./datapoint";
 import { errorMessage } from "../../../common/errors";
 import { log } from "../system/log";
 import { Spool } from "./spool";
+import { systemClock } from "../system/clock";
 
 /** PutMetricData accepts timestamps up to two weeks old; keep a margin. */
 export const MAX_AGE_MS = 14 * 24 * 3600 * 1000 - 10 * 60 * 1000;
@@ -29,7 +30,7 @@ export class Outbox {
 
     constructor(
         private readonly spool: Spool,
-        private readonly now: () => number = Date.now,
+        private readonly now: () => number = systemClock.wall,
     ) {
         this.items = spool.load();
         try {

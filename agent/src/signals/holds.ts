@@ -16,6 +16,7 @@ import { errnoCode, errorMessage, RuntimeError } from "../../../common/errors";
 import { processAlive, readStat, readUid } from "../system/proc";
 import { printable } from "../system/text";
 import { userName } from "../system/users";
+import { systemClock } from "../system/clock";
 
 /** Holds counted per user; more are ignored (and refused by `hold`). */
 export const MAX_HOLDS_PER_USER = 10;
@@ -104,7 +105,7 @@ function parseHold(text: string, fileUid: number, ctimeMs: number, id: string): 
 /** Hold owners are real processes: their liveness always comes from the real /proc. */
 const REAL_PROC = "/proc";
 
-export function holdActive(h: Hold, now = Date.now()): boolean {
+export function holdActive(h: Hold, now: number): boolean {
     if (h.expiresAt !== null && Date.parse(h.expiresAt) <= now) return false;
     if (Date.parse(h.limitAt) <= now) return false;
     if (h.owner !== null) {
@@ -122,7 +123,7 @@ export interface HoldScan {
     ignored: Hold[];
 }
 
-export function scanHolds(holdsDir: string, now = Date.now()): HoldScan {
+export function scanHolds(holdsDir: string, now = systemClock.wall()): HoldScan {
     const out: HoldScan = { active: [], expired: [], ignored: [] };
     let names: string[];
     try {
@@ -174,7 +175,7 @@ export interface NewHold {
     command?: string;
 }
 
-export function createHold(holdsDir: string, spec: NewHold, now = Date.now()): Hold {
+export function createHold(holdsDir: string, spec: NewHold, now = systemClock.wall()): Hold {
     const me = currentUser();
     if (spec.durationMs !== undefined && spec.durationMs > MAX_HOLD_MS) throw new RuntimeError(`a hold lasts at most ${MAX_HOLD_MS / 86400000} days`);
     if (scanHolds(holdsDir, now).active.filter((h) => h.uid === me.uid).length >= MAX_HOLDS_PER_USER) {
@@ -227,9 +228,9 @@ export function removeHold(holdsDir: string, id: string): void {
 }
 
 /** Marks a hold file as changed now (keep-awake, every HOLD_REFRESH_MS), which moves its limitAt. */
-export function refreshHold(holdsDir: string, id: string): void {
+export function refreshHold(holdsDir: string, id: string, nowMs = systemClock.wall()): void {
     try {
-        const now = new Date();
+        const now = new Date(nowMs);
         utimesSync(join(holdsDir, `${id}.json`), now, now);
     } catch {
         /* released meanwhile */

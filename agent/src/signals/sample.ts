@@ -28,9 +28,9 @@ export function activitySettings(c: Config): ConstructorParameters<typeof Activi
 }
 
 /** One sample. With cleanup, expired hold files are removed (the daemon does this). */
-export function takeSample(c: Config, cleanup: boolean, now = Date.now(), tracker?: ActivityTracker, known?: KnownPids): Sample {
+export function takeSample(c: Config, cleanup: boolean, now: number, tracker?: ActivityTracker, known?: KnownPids): Sample {
     // Before anything else: a blind count would publish 0 and expire live keep-awake holds.
-    assertProcVisible(c.procRoot);
+    assertProcVisible(c.procRoot, now);
     const sessions = listSessions(c.procRoot, known);
     const h = scanHolds(c.holdsDir, now);
     if (cleanup && h.expired.length > 0) {

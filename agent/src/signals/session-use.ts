@@ -120,7 +120,7 @@ export class ActivityTracker {
         return new Map(this.nottyLast);
     }
 
-    assess(sessions: Session[], now = Date.now()): Use {
+    assess(sessions: Session[], now: number): Use {
         this.latest = sessions;
         const limitMs = this.s.sessionIdleSeconds * 1000;
         const ruleOn = limitMs > 0;

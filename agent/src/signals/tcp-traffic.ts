@@ -3,6 +3,7 @@
 // agent runs `ss -tinH state established '( sport = :22 )'` once per publish period (never per
 // sample) and compares two snapshots: the bytes a client sent between them, per minute.
 import { execFile } from "node:child_process";
+import { systemClock } from "../system/clock";
 
 export interface SocketCounters {
     /** `local peer` addresses: identifies one connection across snapshots. */
@@ -52,7 +53,7 @@ export function parseSs(text: string): SocketCounters[] {
 }
 
 /** One snapshot through `ss` (iproute2). Rejects when ss is missing or fails. */
-export function snapshotTraffic(ports: readonly number[], now: () => number = Date.now): Promise<TrafficSnapshot> {
+export function snapshotTraffic(ports: readonly number[], now: () => number = systemClock.wall): Promise<TrafficSnapshot> {
     return new Promise((resolve, reject) => {
         execFile("ss", ssArgs(ports), { timeout: 10000, maxBuffer: 16 * 1024 * 1024, env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" } }, (err, stdout) => {
             if (err) reject(err);

@@ -59,7 +59,7 @@ export class OtherTerminals {
     }
 
     /** Input times of every terminal not in `owned` (the SSH sessions' own terminals). */
-    list(owned: ReadonlySet<string>, now = Date.now()): TerminalInput[] {
+    list(owned: ReadonlySet<string>, now: number): TerminalInput[] {
         let pts: string[] = [];
         try {
             pts = readdirSync(join(this.devRoot, "pts")).filter((n) => /^\d+$/.test(n)).map((n) => `pts/${n}`);

@@ -42,7 +42,7 @@ export function procMount(procRoot: string, mountinfo = "/proc/self/mountinfo"):
 
 /** Mount options change rarely: the daemon re-reads them once a minute, not every sample. */
 const mountCache = new Map<string, { at: number; mount: ProcMount | null }>();
-function cachedProcMount(procRoot: string, now = Date.now()): ProcMount | null {
+function cachedProcMount(procRoot: string, now: number): ProcMount | null {
     const hit = mountCache.get(procRoot);
     if (hit && Math.abs(now - hit.at) < 60_000) return hit.mount;
     const mount = procMount(procRoot);
@@ -63,10 +63,10 @@ function canRead(path: string): boolean {
  * Throws ProcHiddenError when other users' processes are hidden from this process under
  * `procRoot`. Synthetic trees (tests) are not proc mounts and always pass.
  */
-export function assertProcVisible(procRoot: string): void {
+export function assertProcVisible(procRoot: string, now: number): void {
     const uid = process.getuid?.() ?? 0;
     if (uid === 0) return; // hidepid never hides from root
-    const mount = cachedProcMount(procRoot);
+    const mount = cachedProcMount(procRoot, now);
     const isProc = mount !== null || canRead(join(procRoot, "self", "stat"));
     if (!isProc) return;
     const groups = new Set([process.getegid?.() ?? -1, ...(process.getgroups?.() ?? [])]);

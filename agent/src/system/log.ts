@@ -1,5 +1,7 @@
 // One line per event on stderr, logfmt style (journald-friendly):
 //   level=info event=published datapoints=3 backlog=0
+import { systemClock } from "./clock";
+
 export type Level = "debug" | "info" | "warn" | "error";
 export type Fields = Record<string, string | number | boolean | null | undefined>;
 
@@ -28,6 +30,6 @@ export function formatFields(fields: Fields): string {
 
 export function log(level: Level, event: string, fields: Fields = {}): void {
     if (order[level] < threshold) return;
-    const head: Fields = withTime ? { time: new Date().toISOString(), level, event } : { level, event };
+    const head: Fields = withTime ? { time: new Date(systemClock.wall()).toISOString(), level, event } : { level, event };
     process.stderr.write(`${formatFields({ ...head, ...fields })}\n`);
 }

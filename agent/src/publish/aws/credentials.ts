@@ -44,7 +44,7 @@ export interface CredentialSource {
 }
 
 /** The first source that has credentials wins, in this order: environment, file, instance role. */
-export function credentialChain(now: () => number = Date.now): CredentialSource {
+export function credentialChain(now: () => number): CredentialSource {
     const links: AwsCredentialIdentityProvider[] = [fromEnv(), fromSharedCredentialsFile()];
     if (!imdsDisabled()) links.push(fromInstanceMetadata({ timeout: 1000, maxRetries: 1 }));
     let cached: AwsCredentialIdentity | null = null;

@@ -56,6 +56,8 @@ export interface JsonRpcOptions {
     signingName: string;
     targetPrefix: string;
     credentials: CredentialSource;
+    /** Wall-clock time (the signing date, corrected by the server's Date when they disagree). */
+    now: () => number;
 }
 
 export function jsonRpcClient(o: JsonRpcOptions): JsonRpcClient {
@@ -118,7 +120,7 @@ export function jsonRpcClient(o: JsonRpcOptions): JsonRpcClient {
             },
             body,
         };
-        const signed = await signer.sign(request, { signingDate: new Date(Date.now() + clockOffsetMs) });
+        const signed = await signer.sign(request, { signingDate: new Date(o.now() + clockOffsetMs) });
         return send(url, signed.headers, body);
     };
 
@@ -146,7 +148,7 @@ export function jsonRpcClient(o: JsonRpcOptions): JsonRpcClient {
             const code = errorCode(answer.headers, parsed);
             const message = typeof parsed.message === "string" ? parsed.message : typeof parsed.Message === "string" ? parsed.Message : `HTTP ${answer.status}`;
             const serverDate = Date.parse(String(answer.headers.date ?? ""));
-            if (Number.isFinite(serverDate) && Math.abs(serverDate - (Date.now() + clockOffsetMs)) > CLOCK_SKEW_MS) clockOffsetMs = serverDate - Date.now();
+            if (Number.isFinite(serverDate) && Math.abs(serverDate - (o.now() + clockOffsetMs)) > CLOCK_SKEW_MS) clockOffsetMs = serverDate - o.now();
             if (CREDENTIAL_ERRORS.test(code)) o.credentials.invalidate();
             const requestId = answer.headers["x-amzn-requestid"];
             throw new AwsServiceError(code, message, answer.status, typeof requestId === "string" ? requestId : undefined);

@@ -1,13 +1,14 @@
 // The CloudWatch MetricSink from the SDK's own parts (@smithy/signature-v4, the client's endpoint
 // rules, the SDK's credential providers) and node:https with a kept-alive connection, in place of
 // @aws-sdk/client-cloudwatch: the same requests (AWS JSON 1.0, SigV4), a fraction of the memory.
-import type { MetricSink } from "../cloudwatch";
+import { Clock, systemClock } from "../../system/clock";
+import type { MetricSink } from "../metric-sink";
 import type { Datapoint } from "../datapoint";
 import { credentialChain } from "./credentials";
 import { resolveCloudWatchEndpoint, resolveRegion } from "./endpoint";
 import { jsonRpcClient } from "./json-rpc";
 
-export async function createSink(configuredRegion: string | undefined): Promise<MetricSink> {
+export async function createSink(configuredRegion: string | undefined, clock: Clock = systemClock): Promise<MetricSink> {
     const region = await resolveRegion(configuredRegion);
     // Resolved at the first call, not here: a configuration error (say FIPS where the partition has
     // none) then shows as a publish error that is logged and retried, as with the SDK client.
@@ -24,7 +25,8 @@ export async function createSink(configuredRegion: string | undefined): Promise<
         region: region ?? "",
         signingName: "monitoring",
         targetPrefix: "GraniteServiceVersion20100801",
-        credentials: credentialChain(),
+        credentials: credentialChain(() => clock.wall()),
+        now: () => clock.wall(),
     });
     return {
         putMetricData(namespace: string, points: Datapoint[]) {
