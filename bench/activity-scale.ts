@@ -6,7 +6,7 @@
 //   node -r ts-node/register/transpile-only bench/activity-scale.ts      (BENCH_ACTIVITY_SESSIONS, default 500)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ActivityTracker } from "../agent/src/signals/session-use";
+import { ActivityTracker } from "../agent/src/signals/activity-tracker";
 import { parseSs } from "../agent/src/signals/tcp-traffic";
 import { parseConfig } from "../agent/src/config";
 import { activitySettings, takeSample } from "../agent/src/signals/sample";

@@ -7,10 +7,13 @@ import { seedFromStatus } from "../daemon/activity";
 import { readStatus, staleAfterMs, StatusFile } from "../daemon/status-file";
 import { expectedStopAt } from "../daemon/stop-time";
 import { Spool } from "../publish/spool";
-import { Hold, scanHolds } from "../signals/holds";
+import { ActivityTracker } from "../signals/activity-tracker";
+import { Hold } from "../signals/holds";
+import { Holds } from "../signals/holds-signal";
 import { activitySettings } from "../signals/sample";
-import { ActivityTracker, SessionUse } from "../signals/session-use";
+import { SessionUse } from "../signals/session-use";
 import { listSessions } from "../signals/sessions";
+import { judge } from "../signals/signal";
 import { systemClock } from "../system/clock";
 import { assertProcVisible, ProcHiddenError } from "../system/hidepid";
 
@@ -88,15 +91,17 @@ export function buildStatus(c: Config, now = systemClock.wall()): StatusReport {
     // Under hidepid an ordinary user cannot see others' sessions (nor their keep-awake holds'
     // processes): show the daemon's own count instead of a wrong one, and say why.
     const procHidden = procHiddenReason(c.procRoot, now);
-    const holds = scanHolds(c.holdsDir, now).active;
     const st: StatusFile | null = readStatus(c.stateDir);
     // The daemon is considered running when it updated the file within 3 heartbeats.
     const fresh = st !== null && st.mode === "run" && now - Date.parse(st.updatedAt) <= staleAfterMs(st);
     // Terminals are judged here and now; sessions without a terminal by the daemon's traffic
     // measurements (only it runs `ss` over time); without a running daemon they count as connected.
     const tracker = new ActivityTracker(activitySettings(c), { measureTraffic: false, startedAt: now, seed: fresh ? seedFromStatus(st) : undefined });
-    const use = tracker.assess(procHidden === null ? listSessions(c.procRoot) : [], now);
-    const active = procHidden === null ? use.active + holds.length : (st?.active ?? holds.length);
+    const sessions = procHidden === null ? listSessions(c.procRoot) : [];
+    const verdict = judge({ holds: new Holds(c.holdsDir, false), use: tracker }, { now, sessions });
+    const holds = verdict.readings.holds.detail;
+    const use = verdict.readings.use.detail;
+    const active = procHidden === null ? verdict.active : (st?.active ?? holds.length);
     const idleSince = idleSinceFrom(st, fresh, active, now);
     const idleMinutes = c.idleMinutes ?? st?.idleMinutes ?? null;
     const stopAt = idleSince !== null && idleMinutes !== null ? expectedStopAt(idleSince, idleMinutes) : null;

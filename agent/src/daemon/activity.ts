@@ -6,7 +6,8 @@ import { Config } from "../config";
 import { Datapoint, PeriodAggregator } from "../publish/datapoint";
 import { log } from "../system/log";
 import { activitySettings, Sample } from "../signals/sample";
-import { ActivityTracker, Seed, sessionKey, UseBasis } from "../signals/session-use";
+import { ActivityTracker } from "../signals/activity-tracker";
+import { Seed, sessionKey, UseBasis } from "../signals/session-use";
 import { StopWarning } from "./stop-warning";
 
 export const CONNECTED_METRIC = "ConnectedSessions";

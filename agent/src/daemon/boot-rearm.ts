@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../system/fs-util";
 
-export const BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id";
+const BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id";
 const RECORD = "boot-id";
 
 export type RearmState = "pending" | "done" | "not-needed";
@@ -30,7 +30,7 @@ function readTrimmed(path: string): string | null {
 }
 
 /** This boot's identity: the kernel's random boot_id, else the boot time from /proc/stat. */
-export function currentBootId(bootIdPath = BOOT_ID_PATH): string {
+function currentBootId(bootIdPath = BOOT_ID_PATH): string {
     const id = readTrimmed(bootIdPath);
     if (id !== null) return id;
     const btime = /^btime\s+(\d+)/m.exec(readTrimmed("/proc/stat") ?? "");

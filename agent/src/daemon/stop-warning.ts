@@ -17,7 +17,7 @@ export function warningText(stopAt: number, now: number): string {
 
 export type WallRunner = (message: string) => Promise<void>;
 
-export const runWall: WallRunner = (message) =>
+const runWall: WallRunner = (message) =>
     new Promise((resolve, reject) => {
         execFile("wall", [message], { timeout: 15000, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8" } }, (err) => (err ? reject(err) : resolve()));
     });

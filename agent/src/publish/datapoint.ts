@@ -64,8 +64,4 @@ export class PeriodAggregator {
         this.cur = null;
         return d;
     }
-
-    current(): Readonly<Datapoint> | null {
-        return this.cur;
-    }
 }

@@ -11,7 +11,7 @@ import { systemClock } from "../system/clock";
 
 /** PutMetricData accepts timestamps up to two weeks old; keep a margin. */
 export const MAX_AGE_MS = 14 * 24 * 3600 * 1000 - 10 * 60 * 1000;
-export const BATCH_SIZE = 500;
+const BATCH_SIZE = 500;
 
 export class PublishError extends Error {
     constructor(readonly info: ErrorInfo) {

@@ -1,7 +1,8 @@
-// Whole-machine CPU use between two reads of /proc/stat (the `cpu` line), for the optional
-// busyCpuPercent rule: a batch job that keeps the CPUs busy counts as use.
+// Signal: whole-machine CPU use between two reads of /proc/stat (the `cpu` line), for the optional
+// busyCpuPercent rule: a batch job that keeps the CPUs busy counts as one active session.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Signal } from "./signal";
 
 interface CpuTimes {
     busy: number;
@@ -22,13 +23,30 @@ function readCpu(procRoot: string): CpuTimes | null {
     }
 }
 
-export class CpuBusy {
+export interface CpuUse {
+    /** Busy percent since the last sample; null when off, on the first sample, or without /proc/stat. */
+    cpuPercent: number | null;
+    cpuBusy: boolean;
+}
+
+export class CpuBusy implements Signal<CpuUse> {
+    readonly name = "cpu";
     private prev: CpuTimes | null = null;
 
-    constructor(private readonly procRoot: string) {}
+    /** busyCpuPercent 0: off (/proc/stat is not read). */
+    constructor(
+        private readonly procRoot: string,
+        private readonly busyCpuPercent: number,
+    ) {}
+
+    sample(): { active: number; detail: CpuUse } {
+        const cpuPercent = this.busyCpuPercent > 0 ? this.percent() : null;
+        const cpuBusy = cpuPercent !== null && cpuPercent >= this.busyCpuPercent;
+        return { active: cpuBusy ? 1 : 0, detail: { cpuPercent, cpuBusy } };
+    }
 
     /** Percent of CPU time busy since the previous call; null on the first call or without /proc/stat. */
-    percent(): number | null {
+    private percent(): number | null {
         const cur = readCpu(this.procRoot);
         const prev = this.prev;
         this.prev = cur;

@@ -105,7 +105,7 @@ function parseHold(text: string, fileUid: number, ctimeMs: number, id: string): 
 /** Hold owners are real processes: their liveness always comes from the real /proc. */
 const REAL_PROC = "/proc";
 
-export function holdActive(h: Hold, now: number): boolean {
+function holdActive(h: Hold, now: number): boolean {
     if (h.expiresAt !== null && Date.parse(h.expiresAt) <= now) return false;
     if (Date.parse(h.limitAt) <= now) return false;
     if (h.owner !== null) {

@@ -1,10 +1,14 @@
-import { ActivityTracker, Use } from "./session-use";
+// One sample: the sessions listed once, then every signal judged (holds, and the signals of use
+// in the activity tracker); the metric's value is what they add up to.
 import { Config } from "../config";
 import { assertProcVisible } from "../system/hidepid";
-import { Hold, removeExpired, scanHolds } from "./holds";
-import { log } from "../system/log";
 import type { KnownPids } from "../system/known-pids";
+import { ActivityTracker, Use } from "./activity-tracker";
+import { Hold } from "./holds";
+import { Holds } from "./holds-signal";
+import { ActivitySettings } from "./session-use";
 import { listSessions, Session } from "./sessions";
+import { judge } from "./signal";
 
 export interface Sample {
     at: number;
@@ -17,10 +21,8 @@ export interface Sample {
     active: number;
 }
 
-const reported = new Set<string>();
-
 /** Tracker settings from the agent config. */
-export function activitySettings(c: Config): ConstructorParameters<typeof ActivityTracker>[0] {
+export function activitySettings(c: Config): ActivitySettings {
     return {
         sessionIdleSeconds: c.sessionIdleSeconds, trafficBytesPerMinute: c.trafficBytesPerMinute, downloadBytesPerMinute: c.downloadBytesPerMinute, sshPorts: c.sshPorts,
         busyCpuPercent: c.busyCpuPercent, publishSeconds: c.publishSeconds, procRoot: c.procRoot, devRoot: c.devRoot,
@@ -32,19 +34,7 @@ export function takeSample(c: Config, cleanup: boolean, now: number, tracker?: A
     // Before anything else: a blind count would publish 0 and expire live keep-awake holds.
     assertProcVisible(c.procRoot, now);
     const sessions = listSessions(c.procRoot, known);
-    const h = scanHolds(c.holdsDir, now);
-    if (cleanup && h.expired.length > 0) {
-        removeExpired(c.holdsDir, h.expired);
-        // A daemon that is not root cannot remove other users' files (sticky dir): they stay,
-        // are ignored, and are logged once.
-        for (const x of h.expired) {
-            if (reported.has(x.id)) continue;
-            reported.add(x.id);
-            log("info", "hold_expired", { id: x.id, user: x.user, reason: x.reason ?? undefined });
-        }
-        if (reported.size > 10000) reported.clear();
-    }
-    const t = tracker ?? new ActivityTracker(activitySettings(c), { measureTraffic: false, startedAt: now });
-    const use = t.assess(sessions, now);
-    return { at: now, sessions, holds: h.active, use, active: use.active + h.active.length };
+    const use = tracker ?? new ActivityTracker(activitySettings(c), { measureTraffic: false, startedAt: now });
+    const { active, readings } = judge({ holds: new Holds(c.holdsDir, cleanup), use }, { now, sessions });
+    return { at: now, sessions, holds: readings.holds.detail, use: readings.use.detail, active };
 }

@@ -24,7 +24,7 @@ export interface Session {
     title: string;
 }
 
-export const SSHD_COMMS: ReadonlySet<string> = new Set(["sshd", "sshd-session"]);
+const SSHD_COMMS: ReadonlySet<string> = new Set(["sshd", "sshd-session"]);
 // sshd lists all terminals of a connection, comma-separated, when it multiplexes several
 // (ControlMaster, VS Code Remote-SSH): `sshd: alice@pts/1,pts/4`.
 const TITLE = /^(?:sshd|sshd-session): (\S+)@(pts\/\d+(?:,pts\/\d+)*|notty)$/;

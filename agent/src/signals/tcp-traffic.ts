@@ -1,4 +1,4 @@
-// Client-to-server traffic of SSH connections, per TCP socket, from the kernel's INET_DIAG
+// Traffic of SSH connections, per TCP socket, from the kernel's INET_DIAG
 // interface. Any user may read every socket's counters that way, but Node has no netlink, so the
 // agent runs `ss -tinH state established '( sport = :22 )'` once per publish period (never per
 // sample) and compares two snapshots: the bytes a client sent between them, per minute.
@@ -70,16 +70,32 @@ export interface SocketRate {
     sentBytesPerMinute: number;
 }
 
+/** One socket's counters at one time. */
+export interface CounterReading {
+    at: number;
+    bytesReceived: number;
+    bytesAcked: number;
+}
+
+/**
+ * The traffic rate of one connection between two readings of its counters, in bytes per minute
+ * each way; null when there is no rate (no time between them, or the counters went back: not the
+ * same connection). The one place the agent, its tests and the bench compute a rate.
+ */
+export function socketRate(before: CounterReading, after: CounterReading): { bytesPerMinute: number; sentBytesPerMinute: number } | null {
+    const ms = after.at - before.at;
+    if (ms <= 0 || after.bytesReceived < before.bytesReceived || after.bytesAcked < before.bytesAcked) return null;
+    return { bytesPerMinute: ((after.bytesReceived - before.bytesReceived) * 60000) / ms, sentBytesPerMinute: ((after.bytesAcked - before.bytesAcked) * 60000) / ms };
+}
+
 /** Rates of the sockets present in both snapshots (a connection seen once has no rate yet). */
 export function trafficRates(prev: TrafficSnapshot, cur: TrafficSnapshot): SocketRate[] {
-    const minutes = (cur.at - prev.at) / 60000;
-    if (minutes <= 0) return [];
     const before = new Map(prev.sockets.map((s) => [s.id, s]));
     const out: SocketRate[] = [];
     for (const s of cur.sockets) {
         const b = before.get(s.id);
-        if (b === undefined || s.bytesReceived < b.bytesReceived || s.bytesAcked < b.bytesAcked) continue;
-        out.push({ id: s.id, bytesPerMinute: (s.bytesReceived - b.bytesReceived) / minutes, sentBytesPerMinute: (s.bytesAcked - b.bytesAcked) / minutes });
+        const rate = b === undefined ? null : socketRate({ at: prev.at, ...b }, { at: cur.at, ...s });
+        if (rate !== null) out.push({ id: s.id, ...rate });
     }
     return out;
 }

@@ -1,5 +1,4 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
 
 /**
  * Write a file atomically: temp file in the same dir, rename. `durable` also fsyncs before the
@@ -30,8 +29,4 @@ export function writeFileAtomic(path: string, data: string, mode = 0o644, durabl
 
 export function ensureDir(path: string, mode = 0o755): void {
     mkdirSync(path, { recursive: true, mode });
-}
-
-export function ensureParent(path: string): void {
-    ensureDir(dirname(path));
 }

@@ -23,7 +23,7 @@ import { readlinkSync, statSync } from "node:fs";
 import { readProcFile } from "./proc-read";
 
 const STAT_OPTIONS = { throwIfNoEntry: false } as const;
-export const FULL_CHECK_EVERY = 6;
+const FULL_CHECK_EVERY = 6;
 
 export interface Identity {
     ino: number;

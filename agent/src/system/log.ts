@@ -6,20 +6,15 @@ export type Level = "debug" | "info" | "warn" | "error";
 export type Fields = Record<string, string | number | boolean | null | undefined>;
 
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-let threshold: number = order[(process.env.IDLE_STOP_LOG_LEVEL as Level | undefined) ?? "info"] ?? order.info;
-let withTime = process.env.IDLE_STOP_LOG_TIME === "1";
-
-export function configureLog(opts: { level?: Level; time?: boolean }): void {
-    if (opts.level) threshold = order[opts.level];
-    if (opts.time !== undefined) withTime = opts.time;
-}
+const threshold: number = order[(process.env.IDLE_STOP_LOG_LEVEL as Level | undefined) ?? "info"] ?? order.info;
+const withTime = process.env.IDLE_STOP_LOG_TIME === "1";
 
 function quote(v: string): string {
     if (v !== "" && /^[^\s"=\\]+$/.test(v)) return v;
     return `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
-export function formatFields(fields: Fields): string {
+function formatFields(fields: Fields): string {
     const parts: string[] = [];
     for (const [k, v] of Object.entries(fields)) {
         if (v === undefined) continue;

@@ -5,7 +5,7 @@ import { readdirSync } from "node:fs";
 import { readProcFile } from "./proc-read";
 
 /** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture node runs on. */
-export const CLOCK_TICKS = 100;
+const CLOCK_TICKS = 100;
 
 export interface ProcStat {
     pid: number;

@@ -11,10 +11,10 @@ import { getProfileName, parseKnownFiles } from "@smithy/shared-ini-file-loader"
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 
 /** Refresh credentials that expire this soon (the SDK's own window). */
-export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60 * 1000;
+const REFRESH_BEFORE_EXPIRY_MS = 5 * 60 * 1000;
 
 /** Static keys of the selected profile in the shared credentials/config files. */
-export function fromSharedCredentialsFile(): AwsCredentialIdentityProvider {
+function fromSharedCredentialsFile(): AwsCredentialIdentityProvider {
     return async () => {
         const profile = getProfileName({});
         // Read afresh each time (only at start and after AWS rejected the cached keys): a re-install may have rotated the key.

@@ -9,8 +9,8 @@ import { connectionAgent } from "./connection";
 import type { CredentialSource } from "./credentials";
 import { NodeSha256 } from "./sha256";
 
-export const CONNECT_TIMEOUT_MS = 5000;
-export const REQUEST_TIMEOUT_MS = 15000;
+const CONNECT_TIMEOUT_MS = 5000;
+const REQUEST_TIMEOUT_MS = 15000;
 /** The SDK corrects its clock from the server's Date header when they differ by more than this. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** Codes meaning "these credentials are not (or no longer) good": forget them and ask again. */
