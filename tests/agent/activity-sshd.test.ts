@@ -1,4 +1,4 @@
-// In use, not just connected (SPEC section 6), against the real loopback sshd: the agent daemon
+// In use, not just connected (docs/reference/metric.md), against the real loopback sshd: the agent daemon
 // (the real bundle, as a child process) judges real SSH sessions, real terminals and real client
 // traffic, and publishes to the local CloudWatch endpoint. Each test's agent sees only this
 // test's sshd and terminals (tests/support/isolated-view.ts), so other SSH sessions on the

@@ -1,4 +1,4 @@
-// Counting rules (SPEC section 6) on synthetic /proc trees: titles this Debian's OpenSSH 9.2
+// Counting rules (docs/reference/metric.md) on synthetic /proc trees: titles this Debian's OpenSSH 9.2
 // cannot produce (9.8+ sshd-session, 10.0 sshd-auth) and processes that only pretend to be sshd.
 import * as assert from "node:assert/strict";
 import { listSessions, parseSessionTitle } from "../../agent/src/signals/sessions";

@@ -1,6 +1,6 @@
 // What the daemon (and `once`) keeps about use across samples: the activity tracker, the
 // ConnectedSessions datapoints (published in the same request as ActiveSessions), the warning on
-// the box, and the per-session view written to the status file. Kept out of daemon.ts so the
+// the box, and the per-session view written to the status file. Kept out of agent-state.ts so the
 // publishing loop only calls in at three points.
 import { Config } from "../config";
 import { Datapoint, PeriodAggregator } from "../publish/datapoint";

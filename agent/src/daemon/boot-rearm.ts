@@ -1,4 +1,4 @@
-// Re-arming the idle alarm without any permission on it (SPEC section 4).
+// Re-arming the idle alarm without any permission on it (docs/architecture.md, docs/reference/metric.md).
 //
 // CloudWatch runs an alarm's action only on a change INTO ALARM, so an alarm left in ALARM by the
 // stop that ended the last boot would never stop the box again. The agent may not call

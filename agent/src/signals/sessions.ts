@@ -1,4 +1,4 @@
-// Counts authenticated SSH sessions from /proc (SPEC section 6), without child processes.
+// Counts authenticated SSH sessions from /proc (docs/reference/metric.md), without child processes.
 //
 // A session is an sshd process (comm `sshd` or `sshd-session`) whose title is
 // `sshd: USER@pts/N`, `sshd: USER@notty` or the same with `sshd-session:`, and whose parent is a

@@ -1,3 +1,4 @@
+// Durations on the command line (hold 1h30m) and in output, and the longest hold.
 import { UsageError } from "../../../common/errors";
 
 /** Longest hold a user may take in one go. */

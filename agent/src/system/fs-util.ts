@@ -1,3 +1,4 @@
+// Files the agent writes: atomically replaced (temp file + rename), directories created with a mode.
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 
 /**
