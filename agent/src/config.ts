@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode, errorMessage, UsageError } from "../../common/errors";
-import { INSTANCE_ID_ALLOWED, INSTANCE_ID_PATTERN, REGION_ALLOWED, REGION_PATTERN } from "../../common/aws-ids";
+import { INSTANCE_ID_PATTERN, REGION_ALLOWED, REGION_PATTERN } from "../../common/aws-ids";
 
 export const DEFAULT_CONFIG_PATH = "/etc/idle-stop/agent.json";
 
@@ -94,7 +94,7 @@ export function parseConfig(raw: unknown, source: string): Config {
         if (k.startsWith("_") || k === "$schema") continue; // comments
         if (!(CONFIG_KEYS as readonly string[]).includes(k)) fail(source, `unknown key "${k}"; known keys: ${CONFIG_KEYS.join(", ")}`);
     }
-    const instanceId = str(r, "instanceId", source, INSTANCE_ID_PATTERN, INSTANCE_ID_ALLOWED);
+    const instanceId = str(r, "instanceId", source, INSTANCE_ID_PATTERN, "i- followed by 8 or 17 hex digits");
     const region = str(r, "region", source, REGION_PATTERN, REGION_ALLOWED);
     const namespace = str(r, "namespace", source, /^[^:][\x20-\x7e]{0,254}$/, "1-255 printable ASCII characters, not starting with ':'") ?? "IdleStop";
     const metricName = str(r, "metricName", source, /^[\x20-\x7e]{1,255}$/, "1-255 printable ASCII characters") ?? "ActiveSessions";
