@@ -30,6 +30,7 @@ if ! (node_arch) >/dev/null 2>&1; then
     exit 0
 fi
 download_node "$dist" /usr/local/lib/nodejs
+mkdir -p /usr/local/bin
 ln -sf /usr/local/lib/nodejs/bin/node /usr/local/bin/node
 /usr/local/bin/node --version
 `;
