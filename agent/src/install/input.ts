@@ -6,7 +6,7 @@ import { Config, parseConfig } from "../config";
 import { fail } from "./messages";
 import { STATE_DIR } from "./paths";
 
-export interface AgentConfigInput {
+interface AgentConfigInput {
     /** The decoded bytes, installed as /etc/idle-stop/agent.json unchanged. */
     bytes: Buffer;
     config: Config;

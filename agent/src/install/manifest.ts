@@ -57,7 +57,7 @@ export class Manifest {
 }
 
 /** Exists, or is a symbolic link (dangling ones too). */
-export function exists(path: string): boolean {
+function exists(path: string): boolean {
     try {
         lstatSync(path);
         return true;

@@ -5,12 +5,18 @@ import { UsageError } from "../../../common/errors";
 export const INSTALL_USAGE =
     "usage: install.sh --release R --config-b64 BASE64_JSON [--credentials-stdin] [--node-dist-url URL] [--client-alive-interval N --client-alive-count-max N]";
 
+/** sshd's ClientAlive settings for the drop-in. */
+export interface ClientAlive {
+    interval: number;
+    countMax: number;
+}
+
 export interface InstallOptions {
     release: string;
     configB64: string;
     credentialsStdin: boolean;
-    /** sshd's ClientAlive settings for the drop-in; undefined: no drop-in. */
-    clientAlive?: { interval: number; countMax: number };
+    /** undefined: no drop-in (and an earlier one is removed). */
+    clientAlive?: ClientAlive;
     /** The Node.js the service runs (the bootstrap found it, or it is $PREFIX/runtime/bin/node). */
     node: string;
     /** The bootstrap's temporary directory holding a downloaded runtime/ (moved in, then removed). */

@@ -4,13 +4,9 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { Manifest, putFile } from "./manifest";
 import { fail, say } from "./messages";
+import { ClientAlive } from "./options";
 import { MARKER, PREFIX, SSHD_DROPIN } from "./paths";
 import { commandPath, run } from "./system";
-
-export interface ClientAlive {
-    interval: number;
-    countMax: number;
-}
 
 function sshdBinary(): string | null {
     const found = commandPath("sshd");

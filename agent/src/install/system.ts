@@ -4,13 +4,13 @@ import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { join } from "node:path";
 
-export interface Ran {
+interface Ran {
     code: number;
     stdout: string;
     stderr: string;
 }
 
-export interface RunOptions {
+interface RunOptions {
     /** "pipe" (default) collects stderr; "inherit" shows it; "ignore" drops it. */
     stderr?: "pipe" | "inherit" | "ignore";
     /** "pipe" (default) collects stdout; "ignore" for commands that leave a daemon behind. */
