@@ -2,11 +2,14 @@
 // code: 0 success, 1 runtime failure, 2 bad usage or bad config (docs/reference/agent.md).
 import { errorMessage, RuntimeError, UsageError } from "../../common/errors";
 import { runCommandLine } from "./cli/dispatch";
+import { installCommand } from "./install";
 import { systemClock } from "./system/clock";
 import { quietOnClosedPipes } from "./system/stdio";
 
 quietOnClosedPipes();
-runCommandLine(process.argv.slice(2), systemClock).then(
+const argv = process.argv.slice(2);
+// `install` is internal (run by install.sh, not in the help): it parses its own command line.
+(argv[0] === installCommand.name ? installCommand.run(argv.slice(1)) : runCommandLine(argv, systemClock)).then(
     (code) => {
         process.exitCode = code;
         // Never hang on a stray handle once the command is done (a stopped daemon especially).
