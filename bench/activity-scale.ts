@@ -6,10 +6,10 @@
 //   node -r ts-node/register/transpile-only bench/activity-scale.ts      (BENCH_ACTIVITY_SESSIONS, default 500)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ActivityTracker } from "../agent/src/activity/session-use";
-import { parseSs } from "../agent/src/activity/tcp-traffic";
+import { ActivityTracker } from "../agent/src/signals/activity-tracker";
+import { parseSs } from "../agent/src/signals/tcp-traffic";
 import { parseConfig } from "../agent/src/config";
-import { activitySettings, takeSample } from "../agent/src/sample";
+import { activitySettings, takeSample } from "../agent/src/signals/sample";
 import { tempDir } from "../tests/support/agent";
 import { FakeProc } from "../tests/support/fakeproc";
 
@@ -52,9 +52,9 @@ process.stdout.write(`${JSON.stringify({
     sampleMedianMs: +median(times).toFixed(2), sampleMaxMs: +Math.max(...times).toFixed(2),
     trafficStepMedianMs: +median(credits).toFixed(2),
 })}\n`);
-// Split: counting alone (sessions.ts) vs the use judgement on top.
+// Split: counting alone (signals/sessions.ts) vs the use judgement on top.
 {
-    const { listSessions } = require("../agent/src/sessions") as typeof import("../agent/src/sessions");
+    const { listSessions } = require("../agent/src/signals/sessions") as typeof import("../agent/src/signals/sessions");
     const count: number[] = [];
     const judge: number[] = [];
     for (let k = 0; k < samples; k++) {

@@ -1,12 +1,12 @@
 // Section 3: counting cost and scale. Real SSH sessions (separate TCP connections, notty, several
 // non-root users) against a private sshd on 127.0.0.1, counted in-process with the agent's own
-// counting function (agent/src/sessions.ts listSessions: one /proc scan = one sample), with and
+// counting function (agent/src/signals/sessions.ts listSessions: one /proc scan = one sample), with and
 // without 10,000 unrelated `sleep` processes on the box. Every sample's count is checked against
 // the known number; the blog's ps|grep|wc pipeline and the agent's `sessions --json` CLI (a fresh
 // process) are timed on the same boxes for comparison.
 import { readdirSync, readFileSync } from "node:fs";
-import { KnownPids } from "../agent/src/knownpids";
-import { listSessions } from "../agent/src/sessions";
+import { KnownPids } from "../agent/src/system/known-pids";
+import { listSessions } from "../agent/src/signals/sessions";
 import { startSshd, SshdFixture } from "../tests/support/sshd";
 import { BLOG_COUNT } from "./lib/cron";
 import { BUNDLE } from "./lib/preflight";
@@ -66,7 +66,7 @@ async function measure(level: number, extra: number, baseline: number, samples: 
         counts.add(list.length - baseline);
         if (list.length - baseline !== level || list.filter((s) => ours(s.ppid)).length !== level) exact = false;
     }
-    // The daemon's own path: the same scan remembering non-sshd pids between samples (knownpids.ts).
+    // The daemon's own path: the same scan remembering non-sshd pids between samples (agent/src/system/known-pids.ts).
     const known = new KnownPids();
     const remembering: number[] = [];
     for (let i = 0; i < samples + 5; i++) {

@@ -2,9 +2,9 @@
 // socket receives per minute from real ssh clients (`ssh -N -L` forwards against a private
 // loopback sshd) for patterns that are NOT use (ssh keep-alives, VS Code's 13-byte keep-alive every
 // 5 s) and patterns that are (light typing-like traffic, 200 B every 2 s). Measured with the
-// agent's own reader (agent/src/activity/tcp-traffic.ts: `ss` snapshots, bytes_received deltas).
+// agent's own reader (agent/src/signals/tcp-traffic.ts: `ss` snapshots, bytes_received deltas).
 //   node -r ts-node/register/transpile-only bench/traffic.ts      (as root; BENCH_TRAFFIC_SECONDS, default 180)
-import { snapshotTraffic, trafficRates, TrafficSnapshot } from "../agent/src/activity/tcp-traffic";
+import { snapshotTraffic, trafficRates, TrafficSnapshot } from "../agent/src/signals/tcp-traffic";
 import { startSshd } from "../tests/support/sshd";
 import { forwardedTraffic, ForwardOptions } from "../tests/support/traffic";
 import { sleep } from "../tests/support/sshd";

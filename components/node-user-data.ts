@@ -2,31 +2,35 @@
  * User data for a created instance: make sure Node.js >= 20 (the bundled AWS SDK's floor) is on
  * the box before the agent is pushed. Ubuntu and Debian packages are older than that, so it
  * installs the official LTS binary, verified against the release's SHASUMS256.txt, under
- * /usr/local. The agent installer waits for cloud-init and would fetch a runtime itself if this
+ * /usr/local, with the agent installer's own download (agent/install/node-download.sh, embedded
+ * here). The agent installer waits for cloud-init and would fetch a runtime itself if this
  * failed, so a failure here is logged, not fatal.
  */
+import * as fs from "fs";
+import * as path from "path";
+
+const nodeDownloadScript = path.resolve(__dirname, "..", "agent", "install", "node-download.sh");
+
 export function nodeUserData(nodeDistUrl: string): string {
     return `#!/bin/sh
 # idle-stop: ensure Node.js >= 20 for the idle-stop agent.
 set -eu
+say() { printf 'idle-stop: %s\\n' "$*" >&2; }
+die() {
+    printf 'idle-stop: error: %s\\n' "$*" >&2
+    exit 1
+}
+${fs.readFileSync(nodeDownloadScript, "utf8")}
 dist='${nodeDistUrl.replace(/'/g, "")}'
-major() { "$1" -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0; }
-if command -v node >/dev/null 2>&1 && [ "$(major node)" -ge 20 ]; then exit 0; fi
-case "$(uname -m)" in
-  x86_64) arch=x64 ;;
-  aarch64|arm64) arch=arm64 ;;
-  *) echo "idle-stop: no Node.js build for $(uname -m); the agent installer will report it" >&2; exit 0 ;;
-esac
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-curl -fsSLO "$dist/latest-v22.x/SHASUMS256.txt"
-tarball=$(awk -v a="linux-$arch.tar.gz" '$2 ~ a"$" {print $2; exit}' SHASUMS256.txt)
-[ -n "$tarball" ] || { echo "idle-stop: no linux-$arch tarball listed at $dist" >&2; exit 0; }
-curl -fsSLO "$dist/latest-v22.x/$tarball"
-grep " $tarball\\$" SHASUMS256.txt | sha256sum -c -
-mkdir -p /usr/local/lib/nodejs
-tar -xzf "$tarball" -C /usr/local/lib/nodejs --strip-components=1 --no-same-owner
+if command -v node >/dev/null 2>&1 && major=$(node_major_of "$(node --version 2>/dev/null)") && [ "$major" -ge "$NODE_MIN_MAJOR" ]; then
+    exit 0
+fi
+if ! (node_arch) >/dev/null 2>&1; then
+    say "no Node.js build for $(uname -m); the agent installer will report it"
+    exit 0
+fi
+download_node "$dist" /usr/local/lib/nodejs
+mkdir -p /usr/local/bin
 ln -sf /usr/local/lib/nodejs/bin/node /usr/local/bin/node
 /usr/local/bin/node --version
 `;

@@ -1,6 +1,7 @@
 // Builds the laptop command into laptop/dist/ (main.mjs + chunks), so `npx idle-stop` starts in
 // a fraction of what ts-node would take: every `ssh devbox` pays the start-up as ProxyCommand.
-// ES modules with code splitting: `--help` loads no AWS SDK, `proxy` only the EC2 client.
+// ES modules with code splitting: `--help` loads no AWS SDK, `proxy` only the EC2 client (each
+// src/commands/*.ts imports its AWS and Pulumi helpers with `await import`, a split point here).
 // Run by `npm run build` and by `prepare` (so a fresh clone's `npm ci` leaves it ready).
 //   node laptop/build.mjs [--outdir DIR]
 import { build } from "esbuild";

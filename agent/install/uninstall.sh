@@ -165,14 +165,13 @@ for d in /var/lib/idle-stop /etc/idle-stop; do
     if has "dir $d" && [ -d "$d" ]; then rm -rf "$d"; fi
 done
 
-# 4. Group memberships the installer added (the hidepid /proc mount's gid= group), then the
-# user and group, when the installer created them.
+# 4. Group memberships the installer added (the hidepid /proc mount's gid= group).
 grep '^member ' "$entries" | while read -r _ member group; do
     if getent passwd "$member" >/dev/null 2>&1 && id -nG "$member" | tr ' ' '\n' | grep -qxF "$group"; then
         gpasswd -d "$member" "$group" >/dev/null 2>&1 || say "warning: could not remove $member from group $group"
     fi
 done
-# 4. The user and group, when the installer created them.
+# 5. The user and group, when the installer created them.
 if has "user $AGENT_USER" && getent passwd "$AGENT_USER" >/dev/null 2>&1; then
     userdel "$AGENT_USER" >/dev/null 2>&1 || die "could not remove user $AGENT_USER (userdel $AGENT_USER)"
     say "removed user $AGENT_USER"

@@ -1,60 +1,15 @@
-// idle-stop agent: entry point and command dispatch (SPEC section 5).
-import { expect, parseArgs } from "./args";
-import { cmdHold, cmdKeepAwake, cmdRelease, cmdSessions, cmdStatus } from "./commands";
-import { DEFAULT_CONFIG_PATH, loadConfig, requirePublishing } from "./config";
-import { runDaemon, runOnce } from "./daemon";
+// idle-stop agent: the entry point. Runs one command line (cli/dispatch.ts) and exits with its
+// code: 0 success, 1 runtime failure, 2 bad usage or bad config (docs/reference/agent.md).
 import { errorMessage, RuntimeError, UsageError } from "../../common/errors";
-import { COMMAND_HELP, USAGE } from "./help";
-import { quietOnClosedPipes } from "./stdio";
-
-async function main(argv: string[]): Promise<number> {
-    const p = parseArgs(argv);
-    if (p.help || p.command === undefined) {
-        const text = p.command !== undefined ? COMMAND_HELP[p.command] : USAGE;
-        if (text === undefined) throw new UsageError(`unknown command "${p.command}"\n${USAGE}`);
-        if (!p.help) {
-            process.stderr.write(USAGE);
-            return 2;
-        }
-        process.stdout.write(text);
-        return 0;
-    }
-    if (!(p.command in COMMAND_HELP)) throw new UsageError(`unknown command "${p.command}"\n${USAGE}`);
-    if (p.rest !== null && p.command !== "keep-awake") throw new UsageError(`${p.command}: unexpected "--"`);
-    const config = () => loadConfig(p.configPath ?? DEFAULT_CONFIG_PATH, p.configPath !== undefined);
-    const json = p.flags.has("--json");
-    switch (p.command) {
-        case "sessions":
-            expect(p, ["--json"], 0);
-            return cmdSessions(config(), json);
-        case "status":
-            expect(p, ["--json"], 0);
-            return cmdStatus(config(), json);
-        case "once":
-            expect(p, [], 0);
-            return runOnce(requirePublishing(config()));
-        case "run":
-            expect(p, [], 0);
-            return runDaemon(requirePublishing(config()));
-        case "hold": {
-            expect(p, ["--reason"], 1);
-            const reason = p.flags.get("--reason");
-            return cmdHold(config(), p.positionals[0], typeof reason === "string" ? reason : undefined);
-        }
-        case "release":
-            expect(p, ["--all"], 1);
-            return cmdRelease(config(), p.positionals[0], p.flags.has("--all"));
-        case "keep-awake": {
-            expect(p, ["--reason"], 0);
-            const reason = p.flags.get("--reason");
-            return cmdKeepAwake(config(), p.rest ?? [], typeof reason === "string" ? reason : undefined);
-        }
-    }
-    throw new UsageError(`unknown command "${p.command}"`);
-}
+import { runCommandLine } from "./cli/dispatch";
+import { installCommand } from "./install";
+import { systemClock } from "./system/clock";
+import { quietOnClosedPipes } from "./system/stdio";
 
 quietOnClosedPipes();
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+// `install` is internal (run by install.sh, not in the help): it parses its own command line.
+(argv[0] === installCommand.name ? installCommand.run(argv.slice(1)) : runCommandLine(argv, systemClock)).then(
     (code) => {
         process.exitCode = code;
         // Never hang on a stray handle once the command is done (a stopped daemon especially).

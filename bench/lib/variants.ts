@@ -19,11 +19,11 @@ export interface Lever {
 
 export const LEVERS: Lever[] = [
     { name: "node flags", what: "node --lite-mode (no optimizing compiler), as the service starts it", swaps: [], flags: true },
-    { name: "small publisher", what: "@smithy/signature-v4 + node:https + env/file/IMDS credentials instead of @aws-sdk/client-cloudwatch", swaps: [["agent/src/aws/sink.ts", "bench/variants/sdk-sink.ts"]] },
-    { name: "keep-alive", what: "one TLS connection kept between publishes instead of a handshake each minute", swaps: [["agent/src/aws/connection.ts", "bench/variants/no-keepalive-connection.ts"]] },
-    { name: "cheap /proc reads", what: "open + one read into a reused buffer instead of readFileSync", swaps: [["agent/src/procread.ts", "bench/variants/readfile-procread.ts"]] },
-    { name: "known pids", what: "non-sshd pids remembered: skipped with no syscall unless the kernel may have reused the pid (fork counter, pid cursor), then one stat of /proc/PID instead of reading comm", swaps: [["agent/src/knownpids.ts", "bench/variants/no-knownpids.ts"]] },
-    { name: "status on change", what: "status file written when it changes / once a publish period instead of every sample", swaps: [["agent/src/statuswriter.ts", "bench/variants/status-every-sample.ts"]] },
+    { name: "small publisher", what: "@smithy/signature-v4 + node:https + env/file/IMDS credentials instead of @aws-sdk/client-cloudwatch", swaps: [["agent/src/publish/aws/sink.ts", "bench/variants/sdk-sink.ts"]] },
+    { name: "keep-alive", what: "one TLS connection kept between publishes instead of a handshake each minute", swaps: [["agent/src/publish/aws/connection.ts", "bench/variants/no-keepalive-connection.ts"]] },
+    { name: "cheap /proc reads", what: "open + one read into a reused buffer instead of readFileSync", swaps: [["agent/src/system/proc-read.ts", "bench/variants/readfile-procread.ts"]] },
+    { name: "known pids", what: "non-sshd pids remembered: skipped with no syscall unless the kernel may have reused the pid (fork counter, pid cursor), then one stat of /proc/PID instead of reading comm", swaps: [["agent/src/system/known-pids.ts", "bench/variants/no-knownpids.ts"]] },
+    { name: "status on change", what: "status file written when it changes / once a publish period instead of every sample", swaps: [["agent/src/daemon/status-writer.ts", "bench/variants/status-every-sample.ts"]] },
 ];
 
 export interface AgentVariant {

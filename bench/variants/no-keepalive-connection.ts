@@ -1,5 +1,5 @@
 // Bench variant (not shipped): a new TCP+TLS connection for every request, as with the SDK's
-// default handler settings before agent/src/aws/connection.ts.
+// default handler settings before agent/src/publish/aws/connection.ts.
 import * as http from "node:http";
 import * as https from "node:https";
 

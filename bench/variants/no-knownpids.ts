@@ -1,5 +1,5 @@
 // Bench variant (not shipped): no memory of non-sshd pids; every sample reads every process's comm,
-// as the agent did before agent/src/knownpids.ts.
+// as the agent did before agent/src/system/known-pids.ts.
 export class KnownPids {
     startScan(): void {}
     skip(): boolean {

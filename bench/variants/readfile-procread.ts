@@ -1,5 +1,5 @@
 // Bench variant (not shipped): /proc files read with readFileSync, as the agent did before
-// agent/src/procread.ts (open, fstat, read until EOF, close, a fresh buffer each time).
+// agent/src/system/proc-read.ts (open, fstat, read until EOF, close, a fresh buffer each time).
 import { readFileSync } from "node:fs";
 
 export function readProcFile(path: string): string | null {

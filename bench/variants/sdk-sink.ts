@@ -1,8 +1,8 @@
 // Bench variant (not shipped): the publisher the agent had before, @aws-sdk/client-cloudwatch with
-// the SDK's full credential chain. bench/lib/variants.ts builds it in place of agent/src/aws/sink.ts
+// the SDK's full credential chain. bench/lib/variants.ts builds it in place of agent/src/publish/aws/sink.ts
 // to measure what the smaller publisher saves.
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import type { MetricSink } from "../../agent/src/cloudwatch";
+import type { MetricSink } from "../../agent/src/publish/metric-sink";
 
 export async function createSink(region: string | undefined): Promise<MetricSink> {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -1,6 +1,6 @@
 // Bench variant (not shipped): the status file rewritten after every sample, as the agent did
-// before agent/src/statuswriter.ts.
-import { StatusFile, writeStatus } from "../../agent/src/statusfile";
+// before agent/src/daemon/status-writer.ts.
+import { StatusFile, writeStatus } from "../../agent/src/daemon/status-file";
 
 export function heartbeatSeconds(sampleSeconds: number): number {
     return sampleSeconds;

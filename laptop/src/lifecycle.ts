@@ -20,11 +20,10 @@
  */
 import { addressOverridesEnv, connectionOnlyEnv, formatAddressOverrides } from "../../common/address-overrides";
 import { RuntimeError } from "../../common/errors";
-import { addressOf, ec2Client, ensureRunning, InstanceView, stopInstance } from "./instances";
-import { Progress } from "./progress";
-import { runPulumi, stackArgs } from "./pulumi-cli";
-import { connectWhenReady } from "./relay";
-import { describeInstancesLenient } from "./status";
+import { addressOf, describeInstancesLenient, ec2Client, ensureRunning, InstanceView, stopInstance } from "./aws/instances";
+import { Progress } from "./cli/progress";
+import { runPulumi, stackArgs } from "./pulumi/cli";
+import { connectWhenReady } from "./ssh/relay";
 import { readStackOutputs, WatchedBox, watchedBoxes } from "./stack-outputs";
 
 const asleepStates = new Set(["stopped", "stopping"]);
@@ -46,7 +45,7 @@ async function currentStates(boxes: WatchedBox[]): Promise<Map<string, InstanceV
 }
 
 /** URNs the preview would create, update, replace or delete. */
-export function changedUrns(previewJson: string): Set<string> {
+function changedUrns(previewJson: string): Set<string> {
     let parsed: unknown;
     try {
         parsed = JSON.parse(previewJson);

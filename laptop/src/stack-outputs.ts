@@ -4,7 +4,7 @@
  */
 import { WatchedInstanceOutputs } from "../../common/stack-outputs";
 import { RuntimeError, UsageError } from "../../common/errors";
-import { runPulumi, stackArgs } from "./pulumi-cli";
+import { runPulumi, stackArgs } from "./pulumi/cli";
 
 /** The fields of the program's `instances` output (common/stack-outputs.ts) that the laptop command uses. */
 export interface WatchedBox extends Pick<WatchedInstanceOutputs,

@@ -1,4 +1,4 @@
-// In use, not just connected (SPEC section 6), against the real loopback sshd: the agent daemon
+// In use, not just connected (docs/reference/metric.md), against the real loopback sshd: the agent daemon
 // (the real bundle, as a child process) judges real SSH sessions, real terminals and real client
 // traffic, and publishes to the local CloudWatch endpoint. Each test's agent sees only this
 // test's sshd and terminals (tests/support/isolated-view.ts), so other SSH sessions on the
@@ -10,8 +10,8 @@ import * as assert from "node:assert/strict";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { StatusFile } from "../../agent/src/statusfile";
-import { listSessions } from "../../agent/src/sessions";
+import type { StatusFile } from "../../agent/src/daemon/status-file";
+import { listSessions } from "../../agent/src/signals/sessions";
 import { agentBundle, Daemon, tempDir, writeConfig } from "../support/agent";
 import { clientEnv, CloudWatchEndpoint, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
 import { IsolatedView, ttyOf } from "../support/isolated-view";

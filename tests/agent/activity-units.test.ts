@@ -4,14 +4,15 @@
 import * as assert from "node:assert/strict";
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { AgentActivity, seedFromStatus } from "../../agent/src/activity/agent-activity";
-import { ActivityTracker, sessionKey } from "../../agent/src/activity/session-use";
-import { warningText } from "../../agent/src/activity/stop-warning";
-import { parseSs, ssArgs, trafficRates } from "../../agent/src/activity/tcp-traffic";
+import { AgentActivity, seedFromStatus } from "../../agent/src/daemon/activity";
+import { ActivityTracker } from "../../agent/src/signals/activity-tracker";
+import { sessionKey } from "../../agent/src/signals/session-use";
+import { warningText } from "../../agent/src/daemon/stop-warning";
+import { parseSs, ssArgs, trafficRates } from "../../agent/src/signals/tcp-traffic";
 import { parseConfig } from "../../agent/src/config";
 import { UsageError } from "../../common/errors";
-import { activitySettings } from "../../agent/src/sample";
-import { listSessions } from "../../agent/src/sessions";
+import { activitySettings } from "../../agent/src/signals/sample";
+import { listSessions } from "../../agent/src/signals/sessions";
 import { tempDir } from "../support/agent";
 import { FakeProc } from "../support/fakeproc";
 

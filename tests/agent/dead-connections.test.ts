@@ -5,7 +5,7 @@
 // that without the setting it is not. A SIGSTOPped ssh client is a dead peer whose kernel still
 // acknowledges TCP: exactly the case the setting exists for.
 import * as assert from "node:assert/strict";
-import { listSessions, Session } from "../../agent/src/sessions";
+import { listSessions, Session } from "../../agent/src/signals/sessions";
 import { descendantsOf, sleep, SshdFixture, useSshd, waitUntil } from "../support/sshd";
 
 function sessionsOf(fixture: SshdFixture): Session[] {

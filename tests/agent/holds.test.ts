@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { formatDuration, parseDuration } from "../../agent/src/duration";
+import { formatDuration, parseDuration } from "../../agent/src/system/duration";
 import { agentBundle, Daemon, runAgent, tempDir, writeConfig } from "../support/agent";
 import { clientEnv, CloudWatchEndpoint, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
 import { FakeProc } from "../support/fakeproc";

@@ -324,7 +324,8 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         });
 
         function download(url: string, dest: string): ReturnType<typeof shAsync> {
-            return shAsync(`IDLE_STOP_INSTALL_LIBRARY=1 && . ${join(payload, "install.sh")} && download_node '${url}' '${dest}'`);
+            // Sourced, install.sh cannot tell its directory from $0: IDLE_STOP_INSTALL_DIR names it.
+            return shAsync(`IDLE_STOP_INSTALL_LIBRARY=1 && IDLE_STOP_INSTALL_DIR=${payload} && . ${join(payload, "install.sh")} && download_node '${url}' '${dest}'`);
         }
 
         it("downloads the LTS tarball for this architecture and verifies it against SHASUMS256.txt", async () => {

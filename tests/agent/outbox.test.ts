@@ -2,11 +2,11 @@
 import * as assert from "node:assert/strict";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Backoff } from "../../agent/src/backoff";
-import { MetricSink } from "../../agent/src/cloudwatch";
-import { Datapoint, PeriodAggregator } from "../../agent/src/datapoint";
-import { MAX_AGE_MS, Outbox, PublishError } from "../../agent/src/outbox";
-import { Spool } from "../../agent/src/spool";
+import { Backoff } from "../../agent/src/system/backoff";
+import { MetricSink } from "../../agent/src/publish/metric-sink";
+import { Datapoint, PeriodAggregator } from "../../agent/src/publish/datapoint";
+import { MAX_AGE_MS, Outbox, PublishError } from "../../agent/src/publish/outbox";
+import { Spool } from "../../agent/src/publish/spool";
 import { tempDir } from "../support/agent";
 
 const key = { ns: "IdleStop", mn: "ActiveSessions", iid: "i-0123456789abcdef0" };

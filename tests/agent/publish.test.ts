@@ -206,7 +206,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         // period, which carries the stopped agent's partial datapoint and the new one's.
         const merged = ps.filter((p) => p.parts > 1);
         assert.ok(merged.length <= 1 && (merged[0]?.parts ?? 2) === 2, `periods delivered more than once: ${JSON.stringify(merged)}`);
-        // Each agent's first period also carries the re-arming sample of a first start (boot.ts;
+        // Each agent's first period also carries the re-arming sample of a first start (agent/src/daemon/boot-rearm.ts;
         // nothing was delivered before the restart, so the restarted agent re-arms too).
         // (b's first sample comes a moment after bStart, possibly in the next period.)
         const bFirst = Math.floor(bStart / P) * P;
@@ -274,7 +274,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
             assert.equal(p.namespace, "EC2");
             assert.equal(p.metricName, "SSH Connections");
             assert.deepEqual(p.dimensions, { InstanceId: "i-0abc1234" });
-            // One session; on a first start the sample of 1 that re-arms the alarm joins it (boot.ts).
+            // One session; on a first start the sample of 1 that re-arms the alarm joins it (agent/src/daemon/boot-rearm.ts).
             const sv = p.statisticValues;
             assert.ok(sv && sv.Minimum === 1 && sv.Maximum === 1 && sv.Sum === sv.SampleCount, JSON.stringify(sv));
             assert.equal(p.timestamp % P, 0, "period-aligned timestamp");

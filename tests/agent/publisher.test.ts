@@ -1,4 +1,4 @@
-// The agent's own CloudWatch publisher (agent/src/aws/): where it sends requests in every
+// The agent's own CloudWatch publisher (agent/src/publish/aws/): where it sends requests in every
 // partition, which credentials it signs with (environment, shared credentials file, an instance
 // role through IMDSv2, refreshed before they expire), one kept-alive HTTPS connection, and AWS
 // errors read as the SDK reads them. Real agent processes against local endpoints that speak the
@@ -9,8 +9,8 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { AwsServiceError, errorCode } from "../../agent/src/aws/json-rpc";
-import { classifyError } from "../../agent/src/cloudwatch";
+import { AwsServiceError, errorCode } from "../../agent/src/publish/aws/json-rpc";
+import { classifyError } from "../../agent/src/publish/metric-sink";
 import { Daemon, REPO, runAgent, tempDir, writeConfig } from "../support/agent";
 import { clientEnv, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
 import { FakeProc } from "../support/fakeproc";

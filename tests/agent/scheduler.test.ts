@@ -1,7 +1,8 @@
 // The sample scheduler against a clock the test controls: wall-clock steps (back and forward)
 // while the monotonic clock runs on, the way NTP or `date -s` step a real box.
 import * as assert from "node:assert/strict";
-import { Clock, ClockJump, SampleScheduler } from "../../agent/src/scheduler";
+import { Clock } from "../../agent/src/system/clock";
+import { ClockJump, SampleScheduler } from "../../agent/src/daemon/scheduler";
 
 /** Monotonic time advanced by the test; wall = monotonic + an offset the test can step. */
 class TestClock implements Clock {

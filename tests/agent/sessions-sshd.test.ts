@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { listSessions, Session } from "../../agent/src/sessions";
+import { listSessions, Session } from "../../agent/src/signals/sessions";
 import { runAgent } from "../support/agent";
 import { descendantsOf, freePort, PASSWORD_PROBE_PREFIX, sleep, useSshd, waitUntil } from "../support/sshd";
 

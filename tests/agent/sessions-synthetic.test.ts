@@ -1,8 +1,8 @@
-// Counting rules (SPEC section 6) on synthetic /proc trees: titles this Debian's OpenSSH 9.2
+// Counting rules (docs/reference/metric.md) on synthetic /proc trees: titles this Debian's OpenSSH 9.2
 // cannot produce (9.8+ sshd-session, 10.0 sshd-auth) and processes that only pretend to be sshd.
 import * as assert from "node:assert/strict";
-import { listSessions, parseSessionTitle } from "../../agent/src/sessions";
-import { parseStat } from "../../agent/src/proc";
+import { listSessions, parseSessionTitle } from "../../agent/src/signals/sessions";
+import { parseStat } from "../../agent/src/system/proc";
 import { FakeProc } from "../support/fakeproc";
 import { runAgent, writeConfig } from "../support/agent";
 

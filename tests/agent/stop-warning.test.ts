@@ -1,4 +1,4 @@
-// The warning on the box (SPEC section 5, warnMinutes): the daemon writes one line to every
+// The warning on the box (docs/reference/agent.md, warnMinutes): the daemon writes one line to every
 // logged-in terminal through util-linux `wall`, once per idle stretch, and the line (output) does
 // not count as use. Real sshd, real pty session, real utmp: this machine has no /run/utmp, so the
 // test creates it (and removes it if it made it). Touches /run/utmp: run under
@@ -9,8 +9,8 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { listSessions } from "../../agent/src/sessions";
-import type { StatusFile } from "../../agent/src/statusfile";
+import { listSessions } from "../../agent/src/signals/sessions";
+import type { StatusFile } from "../../agent/src/daemon/status-file";
 import { agentBundle, Daemon, writeConfig } from "../support/agent";
 import { clientEnv, CloudWatchEndpoint, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
 import { IsolatedView } from "../support/isolated-view";

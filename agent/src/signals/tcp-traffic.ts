@@ -1,0 +1,101 @@
+// Traffic of SSH connections, per TCP socket, from the kernel's INET_DIAG
+// interface. Any user may read every socket's counters that way, but Node has no netlink, so the
+// agent runs `ss -tinH state established '( sport = :22 )'` once per publish period (never per
+// sample) and compares two snapshots: the bytes a client sent between them, per minute.
+import { execFile } from "node:child_process";
+import { systemClock } from "../system/clock";
+
+export interface SocketCounters {
+    /** `local peer` addresses: identifies one connection across snapshots. */
+    id: string;
+    /** Payload bytes received from the client since the connection began (tcpi_bytes_received). */
+    bytesReceived: number;
+    /** Payload bytes the client acknowledged receiving (tcpi_bytes_acked): downloads. */
+    bytesAcked: number;
+}
+
+export interface TrafficSnapshot {
+    at: number;
+    sockets: SocketCounters[];
+}
+
+/** The `ss` filter for established sockets whose local port is one of `ports`. */
+export function ssArgs(ports: readonly number[]): string[] {
+    const filter = ports.map((p) => `sport = :${p}`).join(" or ");
+    return ["-tinH", "state", "established", `( ${filter} )`];
+}
+
+/**
+ * Parses `ss -tinH state established` output: a socket line (`Recv-Q Send-Q Local Peer`), then an
+ * indented line of TCP info that carries `bytes_received:N` (absent until the peer sent data).
+ */
+export function parseSs(text: string): SocketCounters[] {
+    const out: SocketCounters[] = [];
+    let cur: SocketCounters | null = null;
+    for (const line of text.split("\n")) {
+        if (line.trim() === "") continue;
+        if (!/^\s/.test(line)) {
+            const f = line.trim().split(/\s+/);
+            if (f.length < 4) {
+                cur = null;
+                continue;
+            }
+            cur = { id: `${f[2]} ${f[3]}`, bytesReceived: 0, bytesAcked: 0 };
+            out.push(cur);
+        } else if (cur !== null) {
+            const m = /\bbytes_received:(\d+)/.exec(line);
+            if (m) cur.bytesReceived = Number(m[1]);
+            const a = /\bbytes_acked:(\d+)/.exec(line);
+            if (a) cur.bytesAcked = Number(a[1]);
+        }
+    }
+    return out;
+}
+
+/** One snapshot through `ss` (iproute2). Rejects when ss is missing or fails. */
+export function snapshotTraffic(ports: readonly number[], now: () => number = systemClock.wall): Promise<TrafficSnapshot> {
+    return new Promise((resolve, reject) => {
+        execFile("ss", ssArgs(ports), { timeout: 10000, maxBuffer: 16 * 1024 * 1024, env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" } }, (err, stdout) => {
+            if (err) reject(err);
+            else resolve({ at: now(), sockets: parseSs(stdout) });
+        });
+    });
+}
+
+export interface SocketRate {
+    id: string;
+    /** Client-to-server payload bytes per minute between the two snapshots. */
+    bytesPerMinute: number;
+    /** Server-to-client payload bytes per minute (acknowledged by the client). */
+    sentBytesPerMinute: number;
+}
+
+/** One socket's counters at one time. */
+export interface CounterReading {
+    at: number;
+    bytesReceived: number;
+    bytesAcked: number;
+}
+
+/**
+ * The traffic rate of one connection between two readings of its counters, in bytes per minute
+ * each way; null when there is no rate (no time between them, or the counters went back: not the
+ * same connection). The one place the agent, its tests and the bench compute a rate.
+ */
+export function socketRate(before: CounterReading, after: CounterReading): { bytesPerMinute: number; sentBytesPerMinute: number } | null {
+    const ms = after.at - before.at;
+    if (ms <= 0 || after.bytesReceived < before.bytesReceived || after.bytesAcked < before.bytesAcked) return null;
+    return { bytesPerMinute: ((after.bytesReceived - before.bytesReceived) * 60000) / ms, sentBytesPerMinute: ((after.bytesAcked - before.bytesAcked) * 60000) / ms };
+}
+
+/** Rates of the sockets present in both snapshots (a connection seen once has no rate yet). */
+export function trafficRates(prev: TrafficSnapshot, cur: TrafficSnapshot): SocketRate[] {
+    const before = new Map(prev.sockets.map((s) => [s.id, s]));
+    const out: SocketRate[] = [];
+    for (const s of cur.sockets) {
+        const b = before.get(s.id);
+        const rate = b === undefined ? null : socketRate({ at: prev.at, ...b }, { at: cur.at, ...s });
+        if (rate !== null) out.push({ id: s.id, ...rate });
+    }
+    return out;
+}

@@ -1,0 +1,61 @@
+/**
+ * One clear line for what went wrong talking to AWS: which permission is missing, that there are
+ * no credentials, that the instance does not exist. The SDK's own messages are long (an encoded
+ * authorization failure message) or generic ("Could not load credentials from any providers").
+ */
+import { RuntimeError } from "../../../common/errors";
+
+/** Names of SDK errors, keyed by what the user should do about them. */
+const accessDenied = new Set(["UnauthorizedOperation", "AccessDenied", "AccessDeniedException"]);
+const expired = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"]);
+const badCredentials = new Set(["AuthFailure", "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidSignatureException"]);
+const unknownInstance = new Set(["InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"]);
+const networkCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH"]);
+
+interface AwsCall {
+    /** IAM action, e.g. `ec2:StartInstances`. */
+    readonly action: string;
+    /** What it was about, e.g. `i-0123456789abcdef0 in eu-west-1`. */
+    readonly target: string;
+}
+
+function field(err: unknown, key: string): string | undefined {
+    if (typeof err !== "object" || err === null) return undefined;
+    const value = (err as Record<string, unknown>)[key];
+    return typeof value === "string" ? value : undefined;
+}
+
+/** Turns an AWS SDK (or network) error into a RuntimeError whose message is one line. */
+function explainAwsError(err: unknown, call: AwsCall): RuntimeError {
+    const name = field(err, "name") ?? field(err, "Code") ?? "";
+    const message = field(err, "message") ?? String(err);
+    const code = field(err, "code") ?? field((err as { cause?: unknown } | null)?.cause, "code");
+    let text: string;
+    if (accessDenied.has(name)) {
+        text = `missing permission ${call.action} on ${call.target}: your AWS identity is not allowed to call it (${name})`;
+    } else if (name === "CredentialsProviderError" || /Could not load credentials/i.test(message)) {
+        text = "no AWS credentials: set AWS_PROFILE (after `aws sso login` for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
+    } else if (expired.has(name) || /token (is )?expired|SSO session .* expired/i.test(message)) {
+        text = `your AWS credentials have expired (${name || message}); refresh them (e.g. \`aws sso login\`)`;
+    } else if (badCredentials.has(name)) {
+        text = `AWS rejected the credentials calling ${call.action} (${name}); check AWS_PROFILE / the access key`;
+    } else if (unknownInstance.has(name)) {
+        text = `no instance ${call.target} (${name}); check the instance id and the region`;
+    } else if (/Region is missing/i.test(message)) {
+        text = "no AWS region: pass --region, or set AWS_REGION or a region in your AWS profile";
+    } else if ((code !== undefined && networkCodes.has(code)) || name === "TimeoutError") {
+        text = `cannot reach AWS for ${call.action} (${code ?? name}): check the network (or AWS_ENDPOINT_URL_*)`;
+    } else {
+        text = `${call.action} on ${call.target} failed: ${name ? `${name}: ` : ""}${message.split("\n")[0]}`;
+    }
+    return new RuntimeError(text);
+}
+
+/** Runs one AWS call, explaining its failure. */
+export async function awsCall<T>(call: AwsCall, run: () => Promise<T>): Promise<T> {
+    try {
+        return await run();
+    } catch (err) {
+        throw explainAwsError(err, call);
+    }
+}

@@ -1,0 +1,43 @@
+/** `idle-stop status`: per watched box, EC2's state, the alarms, the last datapoint, when it should stop. */
+import type { BoxStatus } from "../aws/box-status";
+import { parseCommand, stringOption } from "../cli/args";
+import { Command } from "../cli/command";
+import { stackOption } from "./common-options";
+
+export const status: Command = {
+    name: "status",
+    usage: ["[--stack NAME] [--json]"],
+    summary: "state, idle alarm, last datapoint, minutes idle, expected stop",
+    description: `Per watched instance: EC2 state, the idle alarm's state, the last datapoint and its value,
+minutes idle so far, when the alarm is expected to stop the box, the silent-agent alarm's state.
+Needs ec2:DescribeInstances, cloudwatch:DescribeAlarms, cloudwatch:GetMetricData.`,
+    options: [stackOption, { name: "json", type: "boolean", description: "one JSON array, one object per instance" }],
+    async run(argv) {
+        const p = parseCommand(status, argv);
+        const [{ readWatchedBoxes }, { collectStatus }] = await Promise.all([import("../stack-outputs"), import("../aws/box-status")]);
+        const statuses = await collectStatus(await readWatchedBoxes(stringOption(p, "stack")));
+        process.stdout.write(p.values.json === true ? `${JSON.stringify(statuses, null, 2)}\n` : formatStatus(statuses));
+        return 0;
+    },
+};
+
+const minuteMs = 60_000;
+
+function clock(iso: string): string {
+    return `${iso.slice(0, 16).replace("T", " ")} UTC`;
+}
+
+function formatStatus(statuses: BoxStatus[], now = new Date()): string {
+    const lines: string[] = [];
+    for (const s of statuses) {
+        lines.push(`${s.name} (${s.instanceId}, ${s.region}): ${s.state}`);
+        lines.push(`  idle alarm      ${s.idleAlarm.state ?? "not found"} (${s.idleAlarm.name})`);
+        lines.push(`  last datapoint  ${s.lastDatapoint ? `${clock(s.lastDatapoint.timestamp)}: ${s.lastDatapoint.value} active` : "none in the last minutes"}`);
+        lines.push(`  idle            ${s.minutesIdle === null ? "unknown" : `${s.minutesIdle} of ${s.idleMinutes} minutes`}`);
+        const stop = s.expectedStop === null ? (s.state === "running" ? "unknown (no recent datapoints)" : "-")
+            : `about ${clock(s.expectedStop)} (in ${Math.max(0, Math.round((Date.parse(s.expectedStop) - now.getTime()) / minuteMs))} min) if nobody connects`;
+        lines.push(`  expected stop   ${stop}`);
+        lines.push(`  silent alarm    ${s.silentAlarm.state ?? "not found"} (${s.silentAlarm.name})`);
+    }
+    return lines.join("\n") + "\n";
+}

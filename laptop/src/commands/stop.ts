@@ -1,0 +1,27 @@
+/** `idle-stop stop NAME`: stop a watched box now, without waiting for the idle alarm. */
+import { parseCommand, stringOption } from "../cli/args";
+import { Command } from "../cli/command";
+import { stackOption } from "./common-options";
+
+export const stop: Command = {
+    name: "stop",
+    usage: ["NAME [--stack NAME]"],
+    summary: "stop a watched box",
+    description: "Stops the watched instance NAME now (StopInstances), without waiting for the idle alarm.",
+    options: [stackOption],
+    positionals: { min: 1, max: 1 },
+    async run(argv) {
+        const p = parseCommand(stop, argv);
+        const [{ boxNamed, readWatchedBoxes }, { describeInstances, ec2Client, stopInstance }] = await Promise.all([import("../stack-outputs"), import("../aws/instances")]);
+        const box = boxNamed(await readWatchedBoxes(stringOption(p, "stack")), p.positionals[0]);
+        const ec2 = ec2Client(box.region);
+        const state = (await describeInstances(ec2, [box.instanceId])).get(box.instanceId)?.state ?? "unknown";
+        if (state !== "running" && state !== "pending") {
+            process.stdout.write(`${box.name} (${box.instanceId}) is ${state}; nothing to stop\n`);
+            return state === "stopped" || state === "stopping" ? 0 : 1;
+        }
+        await stopInstance(ec2, box.instanceId);
+        process.stdout.write(`${box.name} (${box.instanceId}) is stopping\n`);
+        return 0;
+    },
+};
