@@ -16,9 +16,9 @@
 import { shellQuote } from "../common/shell-quote";
 
 /** Where the installed uninstaller lives; the delete command runs this copy. */
-export const installedUninstaller = "/opt/idle-stop/uninstall.sh";
+const installedUninstaller = "/opt/idle-stop/uninstall.sh";
 
-export interface InstallOptions {
+interface InstallOptions {
     /** Content hash of payload + config; names the staging directory and the installation. */
     readonly release: string;
     /** The agent's config file (agent.json) content. */

@@ -6,7 +6,7 @@
  * (the first period after a boot counts as in use).
  */
 
-export interface PolicyStatement {
+interface PolicyStatement {
     readonly Sid: string;
     readonly Effect: "Allow";
     readonly Action: string[];

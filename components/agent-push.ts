@@ -12,31 +12,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { ProgramAgentConfig } from "../common/agent-config";
 import { installCommand, stagingDir, uninstallCommand } from "./agent-commands";
 import { requiredPayloadFiles } from "./agent-payload";
 
-/** The agent's config file (agent.json on the box); see SPEC.md section 5. */
-export interface AgentConfig {
-    readonly instanceId: string;
-    readonly region: string;
-    readonly namespace: string;
-    readonly metricName: string;
-    readonly sampleSeconds: number;
-    readonly publishSeconds: number;
-    /** Shown by `idle-stop status` only (the agent has no permission on alarms). */
-    readonly alarmName: string;
-    readonly idleMinutes: number;
-    /** Minutes before the expected stop at which the agent warns every logged-in terminal; 0 = none. */
-    readonly warnMinutes: number;
-    /** A session stops counting after this long without use; 0 = connected is enough. */
-    readonly sessionIdleSeconds: number;
-    /** CPU busy at or above this percent counts as use; 0 = off. */
-    readonly busyCpuPercent: number;
-    /** Ports sshd listens on, whose sockets carry the sessions' client traffic. */
-    readonly sshPorts: number[];
-}
-
-export interface SshTarget {
+interface SshTarget {
     readonly host: pulumi.Input<string>;
     readonly user: string;
     readonly port: number;
@@ -44,9 +24,10 @@ export interface SshTarget {
     readonly privateKey: pulumi.Input<string>;
 }
 
-export interface AgentPushArgs {
+interface AgentPushArgs {
     readonly ssh: SshTarget;
-    readonly agentConfig: pulumi.Output<AgentConfig>;
+    /** agent.json's content (keys, defaults and ranges: common/agent-config.ts). */
+    readonly agentConfig: pulumi.Output<ProgramAgentConfig>;
     /** AWS credentials file content for the agent (IAM-user mode); sent on stdin, never on disk unprotected. */
     readonly credentialsFile?: pulumi.Output<string>;
     /** Local directory built by `npm run build` (bundle + installer). */
@@ -60,7 +41,7 @@ export interface AgentPushArgs {
     readonly connectionOnly?: boolean;
 }
 
-export interface AgentPush {
+interface AgentPush {
     readonly release: pulumi.Output<string>;
     readonly copy: command.remote.CopyToRemote;
     readonly install: command.remote.Command;
@@ -110,16 +91,16 @@ function payloadHashOnce(payloadDir: string): string {
  * COMMAND_DIAL_BOUND_SECONDS, so an unreachable box never holds up the removal of the alarms
  * and the IAM identity (which the command depends on) for longer than that.
  */
-export const COPY_DIAL = { dialErrorLimit: 30, perDialTimeout: 15 } as const;
+const COPY_DIAL = { dialErrorLimit: 30, perDialTimeout: 15 } as const;
 export const COMMAND_DIAL = { dialErrorLimit: 6, perDialTimeout: 10 } as const;
-export const DIAL_RETRY_MAX_WAIT_SECONDS = 5;
+const DIAL_RETRY_MAX_WAIT_SECONDS = 5;
 export function dialBoundSeconds(d: { dialErrorLimit: number; perDialTimeout: number }): number {
     return (d.dialErrorLimit + 1) * d.perDialTimeout + d.dialErrorLimit * DIAL_RETRY_MAX_WAIT_SECONDS;
 }
 /** 100 s: the longest an unreachable box can delay `pulumi destroy`'s uninstall. */
 export const COMMAND_DIAL_BOUND_SECONDS = dialBoundSeconds(COMMAND_DIAL);
 
-export function releaseId(parts: string[]): string {
+function releaseId(parts: string[]): string {
     return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 16);
 }
 

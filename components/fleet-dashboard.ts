@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CONNECTED_SESSIONS_METRIC, INSTANCE_ID_DIMENSION } from "../common/metric";
 import { dashboardConsoleUrl } from "./console-urls";
 
 export interface DashboardInstance {
@@ -14,9 +15,6 @@ export interface DashboardInstance {
     readonly metricName: string;
     readonly alarmArns: string[];
 }
-
-/** The agent's second metric, same namespace and dimension (agent/src/activity/agent-activity.ts). */
-export const connectedMetricName = "ConnectedSessions";
 
 type MetricLine = (string | Record<string, unknown>)[];
 
@@ -32,11 +30,11 @@ interface Widget {
 export function dashboardBody(stack: string, region: string, instances: DashboardInstance[]): string {
     const idleRange = [...new Set(instances.map((i) => i.idleMinutes))].sort((a, b) => a - b);
     const sessions: MetricLine[] = instances.map((i) => [
-        i.namespace, i.metricName, "InstanceId", i.instanceId, { label: i.name, stat: "Maximum", period: 60 },
+        i.namespace, i.metricName, INSTANCE_ID_DIMENSION, i.instanceId, { label: i.name, stat: "Maximum", period: 60 },
     ]);
     // Connected but not necessarily in use (the agent publishes both): the gap is open-but-idle sessions.
     const connected: MetricLine[] = instances.map((i) => [
-        i.namespace, connectedMetricName, "InstanceId", i.instanceId, { label: `${i.name} connected`, stat: "Maximum", period: 60, lineStyle: "dashed" } as Record<string, unknown>,
+        i.namespace, CONNECTED_SESSIONS_METRIC, INSTANCE_ID_DIMENSION, i.instanceId, { label: `${i.name} connected`, stat: "Maximum", period: 60, lineStyle: "dashed" } as Record<string, unknown>,
     ]);
     const running: MetricLine[] = instances.map((i) => [
         "AWS/EC2", "CPUUtilization", "InstanceId", i.instanceId, { label: i.name, stat: "SampleCount", period: 300 },

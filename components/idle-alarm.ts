@@ -6,6 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { INSTANCE_ID_DIMENSION } from "../common/metric";
 
 /**
  * What the idle alarm does to the instance. An `as const` object (see CredentialsMode): an enum in
@@ -34,18 +35,18 @@ export interface IdleAlarmSettings {
 }
 
 /** CloudWatch's EC2 action ARN; AWS performs it through its service-linked role. */
-export function ec2ActionArn(partition: string, region: string, action: InstanceAction): string {
+function ec2ActionArn(partition: string, region: string, action: InstanceAction): string {
     return `arn:${partition}:automate:${region}:ec2:${action}`;
 }
 
-export function idleAlarmArgs(settings: IdleAlarmSettings): aws.cloudwatch.MetricAlarmArgs {
+function idleAlarmArgs(settings: IdleAlarmSettings): aws.cloudwatch.MetricAlarmArgs {
     const actionArn = pulumi.all([settings.partition, settings.region])
         .apply(([partition, region]) => ec2ActionArn(partition, region, settings.action));
     return {
         alarmDescription: pulumi.interpolate`idle-stop: ${settings.action} ${settings.instanceId} after ${settings.idleMinutes} minutes without an SSH session or keep-awake hold`,
         namespace: settings.namespace,
         metricName: settings.metricName,
-        dimensions: { InstanceId: settings.instanceId },
+        dimensions: { [INSTANCE_ID_DIMENSION]: settings.instanceId },
         statistic: "Maximum",
         period: 60,
         evaluationPeriods: settings.idleMinutes,
@@ -62,7 +63,7 @@ export function createIdleAlarm(name: string, settings: IdleAlarmSettings, paren
     return new aws.cloudwatch.MetricAlarm(`${name}-idle`, idleAlarmArgs(settings), { parent });
 }
 
-export interface StopWarningSettings {
+interface StopWarningSettings {
     readonly idle: IdleAlarmSettings;
     /** Minutes before the stop at which the warning fires. */
     readonly warnMinutes: number;

@@ -11,6 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { ProgramAgentConfig, programAgentDefaults } from "../common/agent-config";
 import { AgentIdentity, createIamUserIdentity, createInstanceProfileIdentity, CredentialsMode, credentialsModes } from "./agent-identity";
 import { ensureAgentPayload } from "./agent-payload";
 import { pushAgent } from "./agent-push";
@@ -18,7 +19,7 @@ import { alarmConsoleUrl } from "./console-urls";
 import { createIdleAlarm, IdleAlarmSettings, InstanceAction, instanceActions, stopWarningAlarmArgs } from "./idle-alarm";
 import { createSilentAgentAlarm } from "./silent-agent-alarm";
 import {
-    checkCidr, checkHttpsUrl, checkInstanceId, checkInteger, checkMetricName, checkNonEmpty, checkOneOf, InvalidSettingError, RangedSetting, settingRanges,
+    checkCidr, checkHttpsUrl, checkInstanceId, checkInteger, checkMetricName, checkOneOf, checkSshUser, InvalidSettingError, RangedSetting, settingRanges,
 } from "./validation";
 import { adoptInstance, createInstance, NewInstance, WatchedInstance } from "./watched-instance";
 
@@ -116,27 +117,30 @@ export interface IdleStopArgs {
     /**
      * Only move the agent push's stored SSH connection to the current address; every other change
      * to the push is ignored for this run. Used by the lifecycle commands before a destroy or a
-     * replacement (see components/address-overrides.ts). Default false.
+     * replacement (see common/address-overrides.ts). Default false.
      */
     readonly agentConnectionOnly?: boolean;
     /** Tags for every taggable resource. Default `{}` (the component adds `idle-stop: <name>`). */
     readonly tags?: Record<string, string>;
 }
 
-/** Defaults of optional IdleStopArgs fields, in one place for the component and the docs. */
+/**
+ * Defaults of optional IdleStopArgs fields, in one place for the component and the docs. Those the
+ * agent reads come from common/agent-config.ts, beside agent.json's own defaults.
+ */
 export const idleStopDefaults = {
     idleMinutes: 15,
     sshUser: "ubuntu",
     sshPort: 22,
     action: InstanceAction.Stop as InstanceAction,
     silentMinutes: 10,
-    warnMinutes: 5,
-    namespace: "IdleStop",
-    metricName: "ActiveSessions",
-    sampleSeconds: 10,
-    sessionIdleMinutes: 60,
-    busyCpuPercent: 0,
-    publishSeconds: 60,
+    warnMinutes: programAgentDefaults.warnMinutes,
+    namespace: programAgentDefaults.namespace,
+    metricName: programAgentDefaults.metricName,
+    sampleSeconds: programAgentDefaults.sampleSeconds,
+    sessionIdleMinutes: programAgentDefaults.sessionIdleMinutes,
+    busyCpuPercent: programAgentDefaults.busyCpuPercent,
+    publishSeconds: programAgentDefaults.publishSeconds,
     nodeDistUrl: "https://nodejs.org/dist",
     clientAliveIntervalSeconds: 60,
     clientAliveCountMax: 3,
@@ -200,7 +204,7 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
     }
     return {
         idleMinutes: integer("idleMinutes", args.idleMinutes ?? idleStopDefaults.idleMinutes, "idleMinutes"),
-        sshUser: checkNonEmpty(label("ssh.user"), args.ssh.user ?? idleStopDefaults.sshUser, "a user name"),
+        sshUser: checkSshUser(label("ssh.user"), args.ssh.user ?? idleStopDefaults.sshUser),
         sshPort: integer("ssh.port", args.ssh.port ?? idleStopDefaults.sshPort, "sshPort"),
         credentials,
         action,
@@ -318,14 +322,14 @@ export class IdleStop extends pulumi.ComponentResource {
             notifyArns,
             tags,
         }, this);
-        // No permission on alarms: the agent re-arms them by publishing (SPEC section 4).
+        // No permission on alarms: the agent re-arms them by publishing (docs/security.md).
         const policy = identity.grant(settings.namespace);
 
         const sshHost = pulumi.output(args.ssh.host ?? args.ssh.currentAddress ?? watched.address);
         const push = pushAgent(name, {
             ssh: { host: sshHost, user: settings.sshUser, port: settings.sshPort, privateKey: args.ssh.privateKey },
             // alarmName is only shown by `idle-stop status`; the agent never calls the alarm API.
-            agentConfig: pulumi.all([watched.instanceId, region, alarm.name]).apply(([instanceId, regionName, alarmName]) => ({
+            agentConfig: pulumi.all([watched.instanceId, region, alarm.name]).apply(([instanceId, regionName, alarmName]): ProgramAgentConfig => ({
                 instanceId,
                 region: regionName,
                 namespace: settings.namespace,
@@ -334,7 +338,7 @@ export class IdleStop extends pulumi.ComponentResource {
                 publishSeconds: idleStopDefaults.publishSeconds,
                 alarmName,
                 idleMinutes: settings.idleMinutes,
-                // On the box: the terminal warning, and which sessions count (SPEC sections 5 and 6).
+                // On the box: the terminal warning, and which sessions count (docs/reference/agent.md, docs/reference/metric.md).
                 warnMinutes: settings.warnMinutes,
                 sessionIdleSeconds: settings.sessionIdleMinutes * 60,
                 busyCpuPercent: settings.busyCpuPercent,

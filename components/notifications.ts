@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-export interface Notifications {
+interface Notifications {
     readonly topic: aws.sns.Topic;
 }
 

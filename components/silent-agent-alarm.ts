@@ -15,11 +15,12 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { INSTANCE_ID_DIMENSION } from "../common/metric";
 
 /** EC2 basic monitoring's period; every query in the alarm uses it. */
-export const silentAlarmPeriodSeconds = 300;
+const silentAlarmPeriodSeconds = 300;
 
-export interface SilentAgentAlarmSettings {
+interface SilentAgentAlarmSettings {
     readonly instanceId: pulumi.Input<string>;
     readonly silentMinutes: number;
     readonly namespace: string;
@@ -29,11 +30,11 @@ export interface SilentAgentAlarmSettings {
 }
 
 /** Whole 5-minute periods covering `silentMinutes` (rounded up, at least one). */
-export function silentEvaluationPeriods(silentMinutes: number): number {
+function silentEvaluationPeriods(silentMinutes: number): number {
     return Math.max(1, Math.ceil((silentMinutes * 60) / silentAlarmPeriodSeconds));
 }
 
-export function silentAgentAlarmArgs(settings: SilentAgentAlarmSettings): aws.cloudwatch.MetricAlarmArgs {
+function silentAgentAlarmArgs(settings: SilentAgentAlarmSettings): aws.cloudwatch.MetricAlarmArgs {
     const periods = silentEvaluationPeriods(settings.silentMinutes);
     return {
         alarmDescription: pulumi.interpolate`idle-stop: instance ${settings.instanceId} is running but its agent has published nothing for ${settings.silentMinutes} minutes, so it will not be stopped when idle. Check: systemctl status idle-stop-agent`,
@@ -65,7 +66,7 @@ export function silentAgentAlarmArgs(settings: SilentAgentAlarmSettings): aws.cl
                 metric: {
                     namespace: settings.namespace,
                     metricName: settings.metricName,
-                    dimensions: { InstanceId: settings.instanceId },
+                    dimensions: { [INSTANCE_ID_DIMENSION]: settings.instanceId },
                     period: silentAlarmPeriodSeconds,
                     stat: "SampleCount",
                 },

@@ -3,7 +3,10 @@
  * names the key, the value it got and what is allowed, so a bad setting is fixed in one go.
  */
 
+import { programAgentRanges } from "../common/agent-config";
 import { INSTANCE_ID_ALLOWED, INSTANCE_ID_PATTERN } from "../common/aws-ids";
+import { NAMESPACE_PATTERN } from "../common/metric";
+import { HOST_ALIAS_ALLOWED, HOST_ALIAS_PATTERN, SSH_USER_ALLOWED, SSH_USER_PATTERN } from "../common/ssh-names";
 
 export class InvalidSettingError extends Error {
     constructor(readonly key: string, readonly value: unknown, readonly allowed: string) {
@@ -19,17 +22,19 @@ function describeValue(value: unknown): string {
 
 /**
  * Allowed ranges of the numeric settings, shared by the stack config reader and the component.
+ * The settings passed on to the agent take their ranges from common/agent-config.ts (which says
+ * where the program's differ from agent.json's).
  * idleMinutes: CloudWatch caps period x evaluationPeriods at one day for 60 s periods.
  * silentMinutes: at least one 5-minute EC2 basic-monitoring period.
  */
 export const settingRanges = {
-    idleMinutes: { min: 1, max: 1440 },
+    idleMinutes: programAgentRanges.idleMinutes,
     silentMinutes: { min: 5, max: 1440 },
-    warnMinutes: { min: 0, max: 1439 },
-    sampleSeconds: { min: 1, max: 60 },
-    sessionIdleMinutes: { min: 0, max: 1440 },
-    busyCpuPercent: { min: 0, max: 100 },
-    sshPort: { min: 1, max: 65535 },
+    warnMinutes: programAgentRanges.warnMinutes,
+    sampleSeconds: programAgentRanges.sampleSeconds,
+    sessionIdleMinutes: programAgentRanges.sessionIdleMinutes,
+    busyCpuPercent: programAgentRanges.busyCpuPercent,
+    sshPort: programAgentRanges.sshPort,
     clientAliveInterval: { min: 0, max: 3600 },
     clientAliveCountMax: { min: 1, max: 100 },
     rootVolumeGb: { min: 0, max: 16384 },
@@ -71,16 +76,25 @@ export function checkInstanceId(key: string, value: string): string {
     return value;
 }
 
-export function checkNonEmpty(key: string, value: string | undefined, what: string): string {
-    if (value === undefined || value.trim() === "") {
-        throw new InvalidSettingError(key, value, what);
+/** The SSH login user (it goes into ssh_config and ssh command lines). */
+export function checkSshUser(key: string, value: string): string {
+    if (!SSH_USER_PATTERN.test(value)) {
+        throw new InvalidSettingError(key, value, SSH_USER_ALLOWED);
+    }
+    return value;
+}
+
+/** A watched instance's name: part of URNs and AWS names, and its Host alias in ssh_config. */
+export function checkHostAlias(key: string, value: string): string {
+    if (!HOST_ALIAS_PATTERN.test(value)) {
+        throw new InvalidSettingError(key, value, HOST_ALIAS_ALLOWED);
     }
     return value;
 }
 
 /** CloudWatch namespaces and metric names: 1-255 printable ASCII, no leading colon. */
 export function checkMetricName(key: string, value: string): string {
-    if (!/^[\x20-\x7e]{1,255}$/.test(value) || value.startsWith(":")) {
+    if (!NAMESPACE_PATTERN.test(value)) {
         throw new InvalidSettingError(key, value, "1 to 255 printable ASCII characters, not starting with ':'");
     }
     return value;

@@ -1,62 +1,32 @@
-// Agent configuration (SPEC section 5) with defaults and clear errors (exit 2).
+// Loads and checks agent.json (keys, defaults, ranges: common/agent-config.ts; reference: docs/reference/agent.md); bad values exit 2.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode, errorMessage, UsageError } from "../../common/errors";
+import { AGENT_CONFIG_KEYS, AgentConfigFile, agentConfigDefaults, agentConfigRanges } from "../../common/agent-config";
 import { INSTANCE_ID_PATTERN, REGION_ALLOWED, REGION_PATTERN } from "../../common/aws-ids";
+import { METRIC_NAME_ALLOWED, METRIC_NAME_PATTERN, NAMESPACE_ALLOWED, NAMESPACE_PATTERN } from "../../common/metric";
 
 export const DEFAULT_CONFIG_PATH = "/etc/idle-stop/agent.json";
 
-export interface Config {
-    /** EC2 instance id, the metric's InstanceId dimension (required for once/run). */
-    instanceId?: string;
-    /** AWS region (else AWS_REGION / AWS_DEFAULT_REGION). */
-    region?: string;
-    namespace: string;
-    metricName: string;
-    sampleSeconds: number;
-    publishSeconds: number;
-    stateDir: string;
-    /** Keep-awake hold files; default <stateDir>/holds. */
-    holdsDir: string;
-    /** The idle alarm's name, shown by `status`. The agent never calls the alarm API (boot.ts re-arms by publishing). */
-    alarmName?: string;
-    /** Deprecated and ignored: accepted so configs written by older releases still load. */
-    warningAlarmName?: string;
-    /** The alarm's idle minutes, for `status` ("would stop at"). */
-    idleMinutes?: number;
-    /** Where /proc is (tests point it at synthetic trees). */
-    procRoot: string;
-    /** A session stops counting after this long without use; 0 = connected is enough. Default 3600. */
-    sessionIdleSeconds: number;
-    /** Client-to-server bytes per minute above which a no-terminal session is in use (keep-alives stay below). */
-    trafficBytesPerMinute: number;
-    /** Server-to-client bytes per minute above which a no-terminal session is in use (downloads); 0 = off. */
-    downloadBytesPerMinute: number;
-    /** Ports sshd listens on: whose sockets carry the sessions' traffic. Default [22]. */
-    sshPorts: number[];
-    /** Whole-machine CPU busy at or above this percent counts as one active session; 0 = off. */
-    busyCpuPercent: number;
-    /** Minutes before the expected stop at which every logged-in terminal is warned; 0 = no warning. */
-    warnMinutes: number;
-    /** Where the terminal devices are (tests point it at a directory of links). */
-    devRoot: string;
+/** Keys that may be absent once parsed: the rest always have a value (agentConfigDefaults). */
+type OptionalKey = "instanceId" | "region" | "alarmName" | "warningAlarmName" | "idleMinutes";
+
+/** agent.json parsed: every key of common/agent-config.ts, defaults applied. */
+export interface Config extends Pick<AgentConfigFile, OptionalKey>, Required<Omit<AgentConfigFile, OptionalKey>> {
     /** The file this came from, or null when defaults were used. */
     source: string | null;
 }
 
-export const CONFIG_KEYS = [
-    "instanceId", "region", "namespace", "metricName", "sampleSeconds", "publishSeconds",
-    "stateDir", "holdsDir", "alarmName", "warningAlarmName", "idleMinutes", "procRoot",
-    "sessionIdleSeconds", "trafficBytesPerMinute", "downloadBytesPerMinute", "sshPorts", "busyCpuPercent", "warnMinutes", "devRoot",
-] as const;
+export const CONFIG_KEYS = AGENT_CONFIG_KEYS;
 
 type Raw = Record<string, unknown>;
+type RangedKey = keyof typeof agentConfigRanges;
 
 function fail(source: string, msg: string): never {
     throw new UsageError(`config ${source}: ${msg}`);
 }
 
-function str(raw: Raw, key: string, source: string, pattern?: RegExp, allowed?: string): string | undefined {
+function str(raw: Raw, key: keyof AgentConfigFile, source: string, pattern?: RegExp, allowed?: string): string | undefined {
     const v = raw[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v !== "string" || v === "") fail(source, `"${key}" must be a non-empty string, got ${JSON.stringify(v)}`);
@@ -64,7 +34,8 @@ function str(raw: Raw, key: string, source: string, pattern?: RegExp, allowed?: 
     return v;
 }
 
-function int(raw: Raw, key: string, source: string, min: number, max: number): number | undefined {
+function int(raw: Raw, key: RangedKey, source: string): number | undefined {
+    const { min, max } = agentConfigRanges[key];
     const v = raw[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
@@ -73,19 +44,21 @@ function int(raw: Raw, key: string, source: string, min: number, max: number): n
     return v;
 }
 
-function ports(raw: Raw, key: string, source: string): number[] | undefined {
+function ports(raw: Raw, key: "sshPorts", source: string): number[] | undefined {
+    const { min, max } = agentConfigRanges[key];
     const v = raw[key];
     if (v === undefined || v === null) return undefined;
-    if (!Array.isArray(v) || v.length === 0 || !v.every((p) => typeof p === "number" && Number.isInteger(p) && p >= 1 && p <= 65535)) {
-        fail(source, `"${key}" is ${JSON.stringify(v)}; allowed: a non-empty list of port numbers 1..65535`);
+    if (!Array.isArray(v) || v.length === 0 || !v.every((p) => typeof p === "number" && Number.isInteger(p) && p >= min && p <= max)) {
+        fail(source, `"${key}" is ${JSON.stringify(v)}; allowed: a non-empty list of port numbers ${min}..${max}`);
     }
     return v as number[];
 }
 
-/** Measured on loopback (README, "What counts as use"): keep-alives ~1.2 KB/min, light typing ~7 KB/min. */
-export const DEFAULT_TRAFFIC_BYTES_PER_MINUTE = 3000;
-/** 1 MiB/min (~17 KB/s): downloads count; output-only streams (top, tail -f) stay far below. */
-export const DEFAULT_DOWNLOAD_BYTES_PER_MINUTE = 1048576;
+export const DEFAULT_TRAFFIC_BYTES_PER_MINUTE = agentConfigDefaults.trafficBytesPerMinute;
+export const DEFAULT_DOWNLOAD_BYTES_PER_MINUTE = agentConfigDefaults.downloadBytesPerMinute;
+
+const PRINTABLE_NAME = /^[\x20-\x7e]{1,255}$/;
+const PRINTABLE_NAME_ALLOWED = "1-255 printable ASCII characters";
 
 export function parseConfig(raw: unknown, source: string): Config {
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail(source, "must be a JSON object");
@@ -94,27 +67,29 @@ export function parseConfig(raw: unknown, source: string): Config {
         if (k.startsWith("_") || k === "$schema") continue; // comments
         if (!(CONFIG_KEYS as readonly string[]).includes(k)) fail(source, `unknown key "${k}"; known keys: ${CONFIG_KEYS.join(", ")}`);
     }
+    const d = agentConfigDefaults;
+    // The rule is the shared one; the message keeps the agent's wording (the program words it for stack config).
     const instanceId = str(r, "instanceId", source, INSTANCE_ID_PATTERN, "i- followed by 8 or 17 hex digits");
     const region = str(r, "region", source, REGION_PATTERN, REGION_ALLOWED);
-    const namespace = str(r, "namespace", source, /^[^:][\x20-\x7e]{0,254}$/, "1-255 printable ASCII characters, not starting with ':'") ?? "IdleStop";
-    const metricName = str(r, "metricName", source, /^[\x20-\x7e]{1,255}$/, "1-255 printable ASCII characters") ?? "ActiveSessions";
-    const sampleSeconds = int(r, "sampleSeconds", source, 1, 3600) ?? 10;
-    const publishSeconds = int(r, "publishSeconds", source, 1, 3600) ?? 60;
+    const namespace = str(r, "namespace", source, NAMESPACE_PATTERN, NAMESPACE_ALLOWED) ?? d.namespace;
+    const metricName = str(r, "metricName", source, METRIC_NAME_PATTERN, METRIC_NAME_ALLOWED) ?? d.metricName;
+    const sampleSeconds = int(r, "sampleSeconds", source) ?? d.sampleSeconds;
+    const publishSeconds = int(r, "publishSeconds", source) ?? d.publishSeconds;
     if (publishSeconds < sampleSeconds) fail(source, `"publishSeconds" (${publishSeconds}) must be >= "sampleSeconds" (${sampleSeconds})`);
     const absPath = /^\//;
-    const stateDir = str(r, "stateDir", source, absPath, "an absolute path") ?? "/var/lib/idle-stop";
+    const stateDir = str(r, "stateDir", source, absPath, "an absolute path") ?? d.stateDir;
     const holdsDir = str(r, "holdsDir", source, absPath, "an absolute path") ?? join(stateDir, "holds");
-    const alarmName = str(r, "alarmName", source, /^[\x20-\x7e]{1,255}$/, "1-255 printable ASCII characters");
-    const warningAlarmName = str(r, "warningAlarmName", source, /^[\x20-\x7e]{1,255}$/, "1-255 printable ASCII characters");
-    const idleMinutes = int(r, "idleMinutes", source, 1, 1440);
-    const procRoot = str(r, "procRoot", source, absPath, "an absolute path") ?? "/proc";
-    const sessionIdleSeconds = int(r, "sessionIdleSeconds", source, 0, 86400) ?? 3600;
-    const trafficBytesPerMinute = int(r, "trafficBytesPerMinute", source, 1, 1_000_000_000) ?? DEFAULT_TRAFFIC_BYTES_PER_MINUTE;
-    const downloadBytesPerMinute = int(r, "downloadBytesPerMinute", source, 0, 1_000_000_000) ?? DEFAULT_DOWNLOAD_BYTES_PER_MINUTE;
-    const sshPorts = ports(r, "sshPorts", source) ?? [22];
-    const busyCpuPercent = int(r, "busyCpuPercent", source, 0, 100) ?? 0;
-    const warnMinutes = int(r, "warnMinutes", source, 0, 1439) ?? 0;
-    const devRoot = str(r, "devRoot", source, absPath, "an absolute path") ?? "/dev";
+    const alarmName = str(r, "alarmName", source, PRINTABLE_NAME, PRINTABLE_NAME_ALLOWED);
+    const warningAlarmName = str(r, "warningAlarmName", source, PRINTABLE_NAME, PRINTABLE_NAME_ALLOWED);
+    const idleMinutes = int(r, "idleMinutes", source);
+    const procRoot = str(r, "procRoot", source, absPath, "an absolute path") ?? d.procRoot;
+    const sessionIdleSeconds = int(r, "sessionIdleSeconds", source) ?? d.sessionIdleSeconds;
+    const trafficBytesPerMinute = int(r, "trafficBytesPerMinute", source) ?? d.trafficBytesPerMinute;
+    const downloadBytesPerMinute = int(r, "downloadBytesPerMinute", source) ?? d.downloadBytesPerMinute;
+    const sshPorts = ports(r, "sshPorts", source) ?? [...d.sshPorts];
+    const busyCpuPercent = int(r, "busyCpuPercent", source) ?? d.busyCpuPercent;
+    const warnMinutes = int(r, "warnMinutes", source) ?? d.warnMinutes;
+    const devRoot = str(r, "devRoot", source, absPath, "an absolute path") ?? d.devRoot;
     return {
         instanceId, region, namespace, metricName, sampleSeconds, publishSeconds, stateDir, holdsDir, alarmName, warningAlarmName, idleMinutes, procRoot,
         sessionIdleSeconds, trafficBytesPerMinute, downloadBytesPerMinute, sshPorts, busyCpuPercent, warnMinutes, devRoot, source,

@@ -18,7 +18,7 @@
  * Boxes that were asleep are stopped again afterwards, also when Pulumi fails (a created box that
  * the destroy terminated is gone; an adopted box is left as it was found).
  */
-import { addressOverridesEnv, connectionOnlyEnv, formatAddressOverrides } from "../../components/address-overrides";
+import { addressOverridesEnv, connectionOnlyEnv, formatAddressOverrides } from "../../common/address-overrides";
 import { RuntimeError } from "../../common/errors";
 import { addressOf, describeInstancesLenient, ec2Client, ensureRunning, InstanceView, stopInstance } from "./aws/instances";
 import { Progress } from "./cli/progress";

@@ -2,25 +2,15 @@
  * The watched instances as the stack's `instances` output describes them (index.ts), read with
  * `pulumi stack output --json` (no secrets needed: nothing here is one).
  */
+import { WatchedInstanceOutputs } from "../../common/stack-outputs";
 import { RuntimeError, UsageError } from "../../common/errors";
 import { runPulumi, stackArgs } from "./pulumi/cli";
 
-export interface WatchedBox {
+/** The fields of the program's `instances` output (common/stack-outputs.ts) that the laptop command uses. */
+export interface WatchedBox extends Pick<WatchedInstanceOutputs,
+    "instanceId" | "region" | "adopted" | "sshHost" | "sshHostFixed" | "sshUser" | "sshPort" | "idleMinutes"
+    | "namespace" | "metricName" | "alarmName" | "silentAlarmName" | "agentCommandUrn" | "payloadUrn"> {
     readonly name: string;
-    readonly instanceId: string;
-    readonly region: string;
-    readonly adopted: boolean;
-    readonly sshHost: string;
-    readonly sshHostFixed: boolean;
-    readonly sshUser: string;
-    readonly sshPort: number;
-    readonly idleMinutes: number;
-    readonly namespace: string;
-    readonly metricName: string;
-    readonly alarmName: string;
-    readonly silentAlarmName: string;
-    readonly agentCommandUrn: string;
-    readonly payloadUrn: string;
 }
 
 const stringFields = ["instanceId", "region", "sshHost", "sshUser", "namespace", "metricName", "alarmName", "silentAlarmName", "agentCommandUrn", "payloadUrn"] as const;

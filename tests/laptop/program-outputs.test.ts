@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { addressOverridesEnv, connectionOnlyEnv } from "../../components/address-overrides";
+import { addressOverridesEnv, connectionOnlyEnv } from "../../common/address-overrides";
 import { mockAws, programError, runProgram } from "../support/pulumi-mocks";
 import { named } from "../support/resources";
 import { registerAdoptedInstance, testPrivateKey } from "../support/stack-configs";

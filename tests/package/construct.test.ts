@@ -11,7 +11,7 @@ import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as library from "../../components";
 import { IdleStop, IdleStopArgs, InstanceAction } from "../../components";
-import { packageComponents } from "../../components/package-provider";
+import { packageComponents } from "../../provider/package-provider";
 import { packageProvider } from "../support/idle-stop-package";
 import { isWireSecret, mockAws, RecordedResource, recorded, resolve, settle } from "../support/pulumi-mocks";
 import { named, single, typeCounts } from "../support/resources";

@@ -14,7 +14,7 @@ import { GetSchemaRequest, GetSchemaResponse } from "@pulumi/pulumi/proto/provid
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { schemaFile } from "../../components/schema-file";
+import { schemaFile } from "../../provider/schema-file";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 const runPlugin = path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "cmd", "run-plugin");

@@ -4,8 +4,8 @@ import * as path from "path";
 import { credentialsModes } from "../../components/agent-identity";
 import { instanceActions } from "../../components/idle-alarm";
 import { idleStopDefaults } from "../../components/idle-stop";
-import { refineSchema } from "../../components/package-provider";
-import { formatSchema, regenerateCommand, schemaFile } from "../../components/schema-file";
+import { refineSchema } from "../../provider/package-provider";
+import { formatSchema, regenerateCommand, schemaFile } from "../../provider/schema-file";
 import { PackageSchema, packageProvider, packageSchema, referencedType, SchemaProperty } from "../support/idle-stop-package";
 
 const idleStopToken = "idle-stop:index:IdleStop";

@@ -3,7 +3,7 @@
  * the whole TypeScript program (about 10 s here), and the schema, construct and example tests all
  * need it.
  */
-import { IdleStopProvider } from "../../components/package-provider";
+import { IdleStopProvider } from "../../provider/package-provider";
 
 export interface SchemaProperty {
     readonly type?: string;

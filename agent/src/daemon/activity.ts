@@ -9,8 +9,7 @@ import { activitySettings, Sample } from "../signals/sample";
 import { ActivityTracker } from "../signals/activity-tracker";
 import { Seed, sessionKey, UseBasis } from "../signals/session-use";
 import { StopWarning } from "./stop-warning";
-
-export const CONNECTED_METRIC = "ConnectedSessions";
+import { CONNECTED_SESSIONS_METRIC } from "../../../common/metric";
 
 /** Per-session view in the status file (what `status` shows for sessions it cannot judge itself). */
 export interface SessionUseRecord {
@@ -52,7 +51,7 @@ export class AgentActivity {
             measureTraffic: true, startedAt, seed,
             onTrafficError: (error) => log("warn", "traffic_unavailable", { error, effect: "sessions without a terminal count while connected" }),
         });
-        this.connected = new PeriodAggregator(c.publishSeconds * 1000, { ns: c.namespace, mn: CONNECTED_METRIC, iid: c.instanceId });
+        this.connected = new PeriodAggregator(c.publishSeconds * 1000, { ns: c.namespace, mn: CONNECTED_SESSIONS_METRIC, iid: c.instanceId });
         this.warning = new StopWarning(c.warnMinutes, c.idleMinutes);
     }
 

@@ -6,6 +6,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, MetricDa
 import type { WatchedBox } from "../stack-outputs";
 import { awsCall } from "./errors";
 import { describeInstancesLenient } from "./instances";
+import { INSTANCE_ID_DIMENSION } from "../../../common/metric";
 
 export interface BoxStatus {
     readonly name: string;
@@ -67,7 +68,7 @@ async function lastDatapoints(cloudwatch: CloudWatchClient, boxes: WatchedBox[],
                 Id: `m${index}`,
                 ReturnData: true,
                 MetricStat: {
-                    Metric: { Namespace: box.namespace, MetricName: box.metricName, Dimensions: [{ Name: "InstanceId", Value: box.instanceId }] },
+                    Metric: { Namespace: box.namespace, MetricName: box.metricName, Dimensions: [{ Name: INSTANCE_ID_DIMENSION, Value: box.instanceId }] },
                     Period: 60,
                     Stat: "Maximum",
                 },

@@ -7,6 +7,7 @@ import type { Datapoint } from "../datapoint";
 import { credentialChain } from "./credentials";
 import { resolveCloudWatchEndpoint, resolveRegion } from "./endpoint";
 import { jsonRpcClient } from "./json-rpc";
+import { INSTANCE_ID_DIMENSION } from "../../../../common/metric";
 
 export async function createSink(configuredRegion: string | undefined, clock: Clock = systemClock): Promise<MetricSink> {
     const region = await resolveRegion(configuredRegion);
@@ -34,7 +35,7 @@ export async function createSink(configuredRegion: string | undefined, clock: Cl
                 Namespace: namespace,
                 MetricData: points.map((p) => ({
                     MetricName: p.mn,
-                    Dimensions: [{ Name: "InstanceId", Value: p.iid }],
+                    Dimensions: [{ Name: INSTANCE_ID_DIMENSION, Value: p.iid }],
                     // AWS JSON carries timestamps as epoch seconds.
                     Timestamp: p.t / 1000,
                     Unit: "Count",

@@ -65,4 +65,25 @@ describe("stack config validation", () => {
         await assertRejected(adoptedConfig({ nodeDistUrl: "http://mirror.example.com/dist" }), "nodeDistUrl", "http://mirror.example.com/dist", /an https URL \(plain http only for 127\.0\.0\.1\/localhost\)/);
         await assertRejected(adoptedConfig({ name: "Dev_Box" }), "name", "Dev_Box", /lowercase letters/);
     });
+
+    // The user and the name go into ssh_config (`User`, `Host`) and ssh command lines.
+    for (const value of ["bad user", "-oProxyCommand=x", "dev%h", "a".repeat(33)]) {
+        it(`rejects sshUser ${JSON.stringify(value)}`, async () => {
+            await assertRejected(adoptedConfig({ sshUser: value }), "sshUser", value, /a user name: a letter or '_'/);
+        });
+    }
+
+    it("accepts user names with a dot, a dash or an underscore", async () => {
+        for (const value of ["bob.smith", "ec2-user", "_build"]) {
+            // The namespace is checked after the user: failing on it shows the user passed.
+            const error = await programError(adoptedConfig({ sshUser: value, namespace: ":bad" }));
+            assert.match(error.message, /idle-stop:namespace/, `got past sshUser ${value} to the next check`);
+        }
+    });
+
+    for (const value of ["dev-", "1box", "a".repeat(31)]) {
+        it(`rejects the name ${JSON.stringify(value)} (it becomes a Host alias)`, async () => {
+            await assertRejected(adoptedConfig({ name: value }), "name", value, /1-30 lowercase letters, digits and '-'/);
+        });
+    }
 });

@@ -1,5 +1,5 @@
 /**
- * Reads the `idle-stop:*` stack config (SPEC.md section 2) into IdleStop arguments, rejecting bad
+ * Reads the `idle-stop:*` stack config (docs/reference/configuration.md) into IdleStop arguments, rejecting bad
  * values before any resource is declared. Values are read as raw strings and parsed here, so every
  * message has one shape: `KEY: VALUE is not allowed; expected WHAT`, where KEY is the config key
  * (`idle-stop:idleMinutes`) or the fleet entry's field (`idle-stop:instances[1] "web".idleMinutes`).
@@ -11,16 +11,16 @@
  * because Pulumi's mock runtime (the tests) does not apply Pulumi.yaml defaults.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { credentialsModes } from "./agent-identity";
-import { IdleStopArgs, idleStopDefaults, resolveIdleStopArgs } from "./idle-stop";
+import { credentialsModes } from "../components/agent-identity";
+import { IdleStopArgs, idleStopDefaults, resolveIdleStopArgs } from "../components/idle-stop";
 import {
-    checkEmail, checkHttpsUrl, checkOneOf, InvalidSettingError, parseBoolean, parseInteger, RangedSetting, settingRanges,
-} from "./validation";
+    checkEmail, checkHostAlias, checkHttpsUrl, checkOneOf, InvalidSettingError, parseBoolean, parseInteger, RangedSetting, settingRanges,
+} from "../components/validation";
 
 export const configNamespace = "idle-stop";
 
 /** One watched instance as the program builds it: a resource name and the component's args. */
-export interface WatchedInstanceSettings {
+interface WatchedInstanceSettings {
     readonly name: string;
     readonly args: IdleStopArgs;
 }
@@ -122,14 +122,6 @@ function optionalStringList(fields: FieldReader, key: string): string[] | undefi
         throw new InvalidSettingError(fields.label(key), raw, "a list of strings");
     }
     return parsed as string[];
-}
-
-/** Resource names become part of URNs and AWS names: keep them short and DNS-like. */
-export function checkResourceName(key: string, value: string): string {
-    if (!/^[a-z][a-z0-9-]{0,29}$/.test(value) || value.endsWith("-")) {
-        throw new InvalidSettingError(key, value, "1-30 lowercase letters, digits and '-', starting with a letter, not ending with '-'");
-    }
-    return value;
 }
 
 function readPrivateKey(source: ConfigSource, fields: FieldReader, isFleetEntry: boolean): pulumi.Output<string> {
@@ -235,7 +227,7 @@ function readFleet(source: ConfigSource, raw: string, stackWide: FieldReader): W
         if (typeof fields.name !== "string") {
             throw new InvalidSettingError(`${at}.name`, fields.name, "a name for the entry (it names its resources)");
         }
-        const name = checkResourceName(`${at}.name`, fields.name);
+        const name = checkHostAlias(`${at}.name`, fields.name);
         const unknown = Object.keys(fields).find((key) => !entryKeys.includes(key));
         if (unknown !== undefined) {
             throw new InvalidSettingError(`${at} "${name}".${unknown}`, fields[unknown], `one of the entry keys: ${entryKeys.join(", ")}`);
@@ -255,7 +247,7 @@ export function readStackConfig(source: ConfigSource): StackSettings {
     const instances = fleet !== undefined
         ? readFleet(source, fleet, stackWide)
         : [(() => {
-            const name = checkResourceName(label("name"), stackWide.get("name") ?? "devbox");
+            const name = checkHostAlias(label("name"), stackWide.get("name") ?? "devbox");
             return { name, args: readWatchedInstance(source, stackWide, false) };
         })()];
 

@@ -4,7 +4,7 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { idleStopDefaults } from "../../components/idle-stop";
-import { ConfigSource, readStackConfig } from "../../components/stack-config";
+import { ConfigSource, readStackConfig } from "../../program/stack-config";
 
 interface ConfigDeclaration {
     type: string;

@@ -1,14 +1,14 @@
 /**
  * The idle-stop Pulumi package: the components other languages can use, and the provider that
  * serves their schema (inferred from this TypeScript source) and constructs them.
- * `pulumi package add` starts it through components/plugin.ts; tests call it in-process.
+ * `pulumi package add` starts it through provider/plugin.ts; tests call it in-process.
  */
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import * as fs from "fs";
 import * as path from "path";
-import { FleetDashboard } from "./fleet-dashboard-component";
-import { IdleStop } from "./idle-stop";
-import { NotificationTopic } from "./notification-topic";
+import { FleetDashboard } from "../components/fleet-dashboard-component";
+import { IdleStop } from "../components/idle-stop";
+import { NotificationTopic } from "../components/notification-topic";
 
 /** The package root: package.json (name, version, entry), tsconfig.json (what the inference reads), PulumiPlugin.yaml. */
 export const packageDir = path.resolve(__dirname, "..");
@@ -17,7 +17,7 @@ export const packageDir = path.resolve(__dirname, "..");
 export const packageComponents = [IdleStop, FleetDashboard, NotificationTopic];
 
 /** What the inference cannot read from TypeScript types: a secret value, a whole number. */
-export interface PropertyRefinement {
+interface PropertyRefinement {
     readonly secret?: true;
     readonly integer?: true;
 }
@@ -52,7 +52,7 @@ interface PackageJson {
 }
 
 /** The provider name Pulumi derives from package.json (as its run-plugin does): `idle-stop`. */
-export function packageName(): string {
+function packageName(): string {
     const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, "package.json"), "utf8")) as PackageJson;
     return manifest.name.replace(/^@[^/]+\//, "").replace(/[^-a-zA-Z0-9_]/g, "-");
 }
