@@ -184,7 +184,7 @@ export function renderResults(r: Results): string {
         out.push(
             "Real SSH sessions (separate TCP connections, `ssh -T ... 'exec sleep'`, spread over " +
                 `${s.users} non-root users) to a private sshd on 127.0.0.1; \`extra processes\` are unrelated \`sleep\` processes. One sample = one call of the agent's counting function ` +
-                "(`listSessions` from agent/src/sessions.ts, in-process, one /proc scan), timed after 5 warm-up calls, once scanning everything (the CLI's path) and once remembering non-sshd pids from call to call (the daemon's path, agent/src/knownpids.ts); every sample's count was compared with the known number of sessions " +
+                "(`listSessions` from agent/src/signals/sessions.ts, in-process, one /proc scan), timed after 5 warm-up calls, once scanning everything (the CLI's path) and once remembering non-sshd pids from call to call (the daemon's path, agent/src/knownpids.ts); every sample's count was compared with the known number of sessions " +
                 `(${s.baseline} pre-existing sessions subtracted). For comparison: the blog's \`ps -A x | grep sshd | grep "\\[priv\\]" | wc -l\` (median of 5, a fresh shell each) and the agent CLI's \`sessions --json\` (a fresh node process each, median of 5).`,
             "",
         );

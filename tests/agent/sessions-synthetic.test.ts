@@ -84,7 +84,7 @@ describe("session counting on synthetic /proc trees", () => {
         assert.deepEqual(s.map((x) => x.pid), [401]);
     });
 
-    it("the CLI prints SPEC's sessions --json shape from a procRoot", async () => {
+    it("the CLI prints the documented sessions --json shape from a procRoot", async () => {
         const p = new FakeProc().withListener();
         p.addSession({ pid: 501, user: "frank", uid: 1004, tty: "pts/2" });
         p.addSession({ pid: 510, user: "root", uid: 0, tty: null, binary: "sshd-session" });
