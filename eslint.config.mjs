@@ -32,6 +32,10 @@ export default tseslint.config(
             // Async implementations of Promise-returning interfaces (sinks, fake endpoints) read better
             // than Promise.resolve wrappers, so an async function need not await.
             "@typescript-eslint/require-await": "off",
+            // The house style: `T[]` for simple element types, `Array<{ ... }>` for object and function ones.
+            "@typescript-eslint/array-type": ["error", { default: "array-simple" }],
+            // `x as number` after a check says what the value is; the `x!` this rule wants says less.
+            "@typescript-eslint/non-nullable-type-assertion-style": "off",
             // `_`-prefixed names are deliberately unused (positional callback arguments, rest-omit).
             "@typescript-eslint/no-unused-vars": [
                 "error",
