@@ -36,6 +36,9 @@ export default tseslint.config(
             "@typescript-eslint/array-type": ["error", { default: "array-simple" }],
             // `x as number` after a check says what the value is; the `x!` this rule wants says less.
             "@typescript-eslint/non-nullable-type-assertion-style": "off",
+            // `a || b` on strings and numbers is deliberate here: "" and 0 mean "not set" (an empty
+            // env var, rootVolumeGb 0), which `??` would keep. Objects still get the `??` advice.
+            "@typescript-eslint/prefer-nullish-coalescing": ["error", { ignorePrimitives: true }],
             // `_`-prefixed names are deliberately unused (positional callback arguments, rest-omit).
             "@typescript-eslint/no-unused-vars": [
                 "error",
