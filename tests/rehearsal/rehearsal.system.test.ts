@@ -5,7 +5,7 @@
 // slash lands in remotePath/<basename>), and the Command's `create` (with its `stdin`) and
 // later `delete` run over real SSH with the recorded `connection`. Nothing is mocked on the box.
 //
-// Needs root, openssh-server, openssh-client, sudo (see tests/agent/install.test.ts).
+// Needs root, openssh-server, openssh-client, sudo (see tests/agent/install.system.test.ts).
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
