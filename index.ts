@@ -30,24 +30,30 @@ const currentAddresses = (() => {
     }
 })();
 const notifications = settings.notifyEmails.length > 0 ? createNotifications("idle-stop-notify", settings.notifyEmails) : undefined;
-const watchers = settings.instances.map(({ name, args }) =>
-    new IdleStop(name, {
-        ...args,
-        ssh: { ...args.ssh, currentAddress: currentAddresses[name] },
-        agentConnectionOnly: parseConnectionOnly(process.env[connectionOnlyEnv]),
-        notificationTopicArn: notifications?.topic.arn,
-    }));
+const watchers = settings.instances.map(
+    ({ name, args }) =>
+        new IdleStop(name, {
+            ...args,
+            ssh: { ...args.ssh, currentAddress: currentAddresses[name] },
+            agentConnectionOnly: parseConnectionOnly(process.env[connectionOnlyEnv]),
+            notificationTopicArn: notifications?.topic.arn,
+        }),
+);
 
 const dashboard = settings.dashboard
-    ? createFleetDashboard("idle-stop", watchers.map((w, index) => pulumi.all([w.instanceId, w.alarmArn, w.silentAlarmArn])
-        .apply(([instanceId, alarmArn, silentAlarmArn]) => ({
-            name: settings.instances[index].name,
-            instanceId,
-            idleMinutes: w.idleMinutes,
-            namespace: w.namespace,
-            metricName: w.metricName,
-            alarmArns: [alarmArn, silentAlarmArn],
-        }))))
+    ? createFleetDashboard(
+          "idle-stop",
+          watchers.map((w, index) =>
+              pulumi.all([w.instanceId, w.alarmArn, w.silentAlarmArn]).apply(([instanceId, alarmArn, silentAlarmArn]) => ({
+                  name: settings.instances[index].name,
+                  instanceId,
+                  idleMinutes: w.idleMinutes,
+                  namespace: w.namespace,
+                  metricName: w.metricName,
+                  alarmArns: [alarmArn, silentAlarmArn],
+              })),
+          ),
+      )
     : undefined;
 
 /** One watched instance's entry in the `instances` output; every field of the shared shape, no more. */
@@ -94,6 +100,5 @@ const outputs = {
     alarmConsoleUrl: only?.alarmConsoleUrl,
     notificationTopicArn: notifications?.topic.arn,
 } satisfies { readonly [K in keyof Required<StackOutputs>]: pulumi.Input<NonNullable<StackOutputs[K]>> | undefined };
-export const {
-    instances, dashboardUrl, instanceId, alarmName, alarmArn, sshCommand, silentAlarmName, alarmConsoleUrl, notificationTopicArn,
-} = outputs;
+export const { instances, dashboardUrl, instanceId, alarmName, alarmArn, sshCommand, silentAlarmName, alarmConsoleUrl, notificationTopicArn } =
+    outputs;

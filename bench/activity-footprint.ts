@@ -10,7 +10,9 @@ import { clientEnv, startCloudWatchEndpoint } from "../tests/support/cloudwatch-
 import { sleep, startSshd } from "../tests/support/sshd";
 
 function cpuTicks(pid: number): number {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").slice(readFileSync(`/proc/${pid}/stat`, "utf8").lastIndexOf(")") + 2).split(" ");
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8")
+        .slice(readFileSync(`/proc/${pid}/stat`, "utf8").lastIndexOf(")") + 2)
+        .split(" ");
     return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
 }
 function kb(pid: number, key: string): number {
@@ -37,7 +39,13 @@ async function main(): Promise<void> {
         const rows = daemons.map((d, i) => {
             const pid = d.child.pid as number;
             const ticks = cpuTicks(pid) - start[i];
-            return { agent: i === 0 ? "before" : "after", cpuSeconds: ticks / 100, cpuSecondsPerHour: +((ticks / 100) * (60 / minutes)).toFixed(2), vmHwmMiB: +(kb(pid, "VmHWM") / 1024).toFixed(1), vmRssMiB: +(kb(pid, "VmRSS") / 1024).toFixed(1) };
+            return {
+                agent: i === 0 ? "before" : "after",
+                cpuSeconds: ticks / 100,
+                cpuSecondsPerHour: +((ticks / 100) * (60 / minutes)).toFixed(2),
+                vmHwmMiB: +(kb(pid, "VmHWM") / 1024).toFixed(1),
+                vmRssMiB: +(kb(pid, "VmRSS") / 1024).toFixed(1),
+            };
         });
         process.stdout.write(`${JSON.stringify({ minutes, rows, publishes: daemons.map((d) => d.events("published").length) })}\n`);
     } finally {
@@ -48,7 +56,10 @@ async function main(): Promise<void> {
         await cw.close();
     }
 }
-main().then(() => process.exit(0), (e: unknown) => {
-    process.stderr.write(`${String(e)}\n`);
-    process.exit(1);
-});
+main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+        process.stderr.write(`${String(e)}\n`);
+        process.exit(1);
+    },
+);

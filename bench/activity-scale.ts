@@ -10,6 +10,7 @@ import { ActivityTracker } from "../agent/src/signals/activity-tracker";
 import { parseSs } from "../agent/src/signals/tcp-traffic";
 import { parseConfig } from "../agent/src/config";
 import { activitySettings, takeSample } from "../agent/src/signals/sample";
+import { listSessions } from "../agent/src/signals/sessions";
 import { tempDir } from "../tests/support/agent";
 import { FakeProc } from "../tests/support/fakeproc";
 
@@ -40,21 +41,28 @@ for (let k = 0; k < samples; k++) {
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
 }
 // The traffic step: ss output for n connections, parsed, credited (once per publish period).
-const ssText = Array.from({ length: n }, (_, i) => `0 0 10.0.0.1:22 198.51.100.${i % 250}:${40000 + i}\n\t cubic bytes_sent:1 bytes_acked:1 bytes_received:${1000 + i} lastrcv:5\n`).join("");
+const ssText = Array.from(
+    { length: n },
+    (_, i) => `0 0 10.0.0.1:22 198.51.100.${i % 250}:${40000 + i}\n\t cubic bytes_sent:1 bytes_acked:1 bytes_received:${1000 + i} lastrcv:5\n`,
+).join("");
 const credits: number[] = [];
 for (let k = 0; k < samples; k++) {
     const t = process.hrtime.bigint();
     tracker.credit({ at: Date.now() + k * 60000, sockets: parseSs(ssText) });
     credits.push(Number(process.hrtime.bigint() - t) / 1e6);
 }
-process.stdout.write(`${JSON.stringify({
-    sessions: n, connected: last.use.connected, samples,
-    sampleMedianMs: +median(times).toFixed(2), sampleMaxMs: +Math.max(...times).toFixed(2),
-    trafficStepMedianMs: +median(credits).toFixed(2),
-})}\n`);
+process.stdout.write(
+    `${JSON.stringify({
+        sessions: n,
+        connected: last.use.connected,
+        samples,
+        sampleMedianMs: +median(times).toFixed(2),
+        sampleMaxMs: +Math.max(...times).toFixed(2),
+        trafficStepMedianMs: +median(credits).toFixed(2),
+    })}\n`,
+);
 // Split: counting alone (signals/sessions.ts) vs the use judgement on top.
 {
-    const { listSessions } = require("../agent/src/signals/sessions") as typeof import("../agent/src/signals/sessions");
     const count: number[] = [];
     const judge: number[] = [];
     for (let k = 0; k < samples; k++) {

@@ -17,10 +17,24 @@ import { cronLine } from "./lib/cron";
 import { BUNDLE, Tools } from "./lib/preflight";
 import { openSession } from "./lib/ssh";
 import {
-    envList, envNumber, firstChild, freePort, killGroup, killQuiet, log, onCleanup, run, seededRandom, sleep, spawnTracked, sshBanner, tempDirCleanup, waitUntil,
+    envList,
+    envNumber,
+    firstChild,
+    freePort,
+    killGroup,
+    killQuiet,
+    log,
+    onCleanup,
+    run,
+    seededRandom,
+    sleep,
+    spawnTracked,
+    sshBanner,
+    tempDirCleanup,
+    waitUntil,
 } from "./lib/util";
 
-export interface DetectionSession {
+interface DetectionSession {
     lane: number;
     length: number;
     /** Ready marker seen (remote command running) .. client exited, ms since the epoch. */
@@ -29,7 +43,7 @@ export interface DetectionSession {
     seen: Record<string, boolean>;
 }
 
-export interface DetectionRow {
+interface DetectionRow {
     length: number;
     trials: number;
     /** variant -> sessions seen. */
@@ -68,12 +82,22 @@ interface Lane {
     index: number;
     init: number;
     port: number;
-    agents: ReturnType<typeof spawnTracked>[];
+    agents: Array<ReturnType<typeof spawnTracked>>;
 }
 
-async function startLane(index: number, fixture: SshdFixture, baseConfig: string, dir: string, cw: CloudWatchEndpoint, variants: Variant[]): Promise<Lane> {
+async function startLane(
+    index: number,
+    fixture: SshdFixture,
+    baseConfig: string,
+    dir: string,
+    cw: CloudWatchEndpoint,
+    variants: Variant[],
+): Promise<Lane> {
     // The namespace's PID 1 is a sleep; killing it kills everything in the lane.
-    const holder = spawnTracked("unshare", ["--pid", "--fork", "--mount-proc", "--kill-child", "sleep", "100000"], { detached: true, stdio: "ignore" });
+    const holder = spawnTracked("unshare", ["--pid", "--fork", "--mount-proc", "--kill-child", "sleep", "100000"], {
+        detached: true,
+        stdio: "ignore",
+    });
     const init = await waitUntil(() => firstChild(holder.pid), 10000, "lane namespace");
     onCleanup(() => {
         killQuiet(init);
@@ -84,26 +108,37 @@ async function startLane(index: number, fixture: SshdFixture, baseConfig: string
     const cfg = join(dir, `sshd-lane${index}.conf`);
     writeFileSync(
         cfg,
-        baseConfig.replace(/^ListenAddress .*$/m, `ListenAddress 127.0.0.1:${port}`).replace(/^PidFile .*$/m, `PidFile ${join(dir, `sshd-lane${index}.pid`)}`),
+        baseConfig
+            .replace(/^ListenAddress .*$/m, `ListenAddress 127.0.0.1:${port}`)
+            .replace(/^PidFile .*$/m, `PidFile ${join(dir, `sshd-lane${index}.pid`)}`),
         { mode: 0o600 },
     );
     const sshd = spawnTracked("nsenter", [...enter, "/usr/sbin/sshd", "-D", "-e", "-f", cfg], { stdio: ["ignore", "ignore", "pipe"] });
     let sshdLog = "";
     sshd.stderr?.on("data", (d: Buffer) => (sshdLog = (sshdLog + d.toString()).slice(-2000)));
     await waitUntil(() => sshBanner(port), 15000, `lane ${index} sshd (${sshdLog})`, 200);
-    const agents: ReturnType<typeof spawnTracked>[] = [];
+    const agents: Array<ReturnType<typeof spawnTracked>> = [];
     for (const [vi, v] of variants.entries()) {
         if (v.kind !== "agent") continue;
         const acfg = join(dir, `agent-lane${index}-${vi}.json`);
-        writeFileSync(acfg, JSON.stringify({
-            instanceId: instanceIdFor(index, vi), region: "eu-west-1", sampleSeconds: v.intervalSeconds,
-            publishSeconds: v.publishSeconds, stateDir: join(dir, `state-lane${index}-${vi}`),
-            // What is measured here is whether a sample catches a session at all (the count), so
-            // connected counts. With the use rule on, the lanes would see each other's terminals
-            // (one /dev/pts for all PID namespaces) as "other terminals with input".
-            sessionIdleSeconds: 0,
-        }));
-        const a = spawnTracked("nsenter", [...enter, process.execPath, BUNDLE, "run", "--config", acfg], { env: clientEnv(cw.url), stdio: ["ignore", "ignore", "pipe"] });
+        writeFileSync(
+            acfg,
+            JSON.stringify({
+                instanceId: instanceIdFor(index, vi),
+                region: "eu-west-1",
+                sampleSeconds: v.intervalSeconds,
+                publishSeconds: v.publishSeconds,
+                stateDir: join(dir, `state-lane${index}-${vi}`),
+                // What is measured here is whether a sample catches a session at all (the count), so
+                // connected counts. With the use rule on, the lanes would see each other's terminals
+                // (one /dev/pts for all PID namespaces) as "other terminals with input".
+                sessionIdleSeconds: 0,
+            }),
+        );
+        const a = spawnTracked("nsenter", [...enter, process.execPath, BUNDLE, "run", "--config", acfg], {
+            env: clientEnv(cw.url),
+            stdio: ["ignore", "ignore", "pipe"],
+        });
         let alog = "";
         a.stderr?.on("data", (d: Buffer) => (alog = (alog + d.toString()).slice(-4000)));
         await waitUntil(() => alog.includes("event=started") || (a.exitCode !== null ? "exited" : false), 20000, `lane ${index} agent ${v.name}`);
@@ -123,7 +158,12 @@ export async function detection(tools: Tools): Promise<DetectionResult> {
     const samples = envList("BENCH_DETECT_SAMPLE_SECONDS", [10, 5, 1]).map(Math.round);
     log(`detection: seed ${seed} (BENCH_SEED=${seed} replays the offsets), ${laneCount} lanes, ${minutes} min`);
     const variants: Variant[] = [
-        ...samples.map((s): Variant => ({ name: `agent sampleSeconds ${s}`, intervalSeconds: s, kind: "agent", publishSeconds: Math.max(publishSeconds, s) })),
+        ...samples.map((s): Variant => ({
+            name: `agent sampleSeconds ${s}`,
+            intervalSeconds: s,
+            kind: "agent",
+            publishSeconds: Math.max(publishSeconds, s),
+        })),
         { name: `cron every ${cronSeconds} s`, intervalSeconds: cronSeconds, kind: "cron", publishSeconds: cronSeconds },
     ];
     const cronIndex = variants.length - 1;
@@ -157,7 +197,10 @@ export async function detection(tools: Tools): Promise<DetectionResult> {
                 for (const lane of lanes) {
                     const line = cronLine(tools.awsV1, cw.url, instanceIdFor(lane.index, cronIndex));
                     cronRuns.push(
-                        run("nsenter", ["-t", String(lane.init), "-p", "-m", "--", "/bin/sh", "-c", line], { env: cronEnv, timeoutMs: cronSeconds * 1000 }).then((r) => {
+                        run("nsenter", ["-t", String(lane.init), "-p", "-m", "--", "/bin/sh", "-c", line], {
+                            env: cronEnv,
+                            timeoutMs: cronSeconds * 1000,
+                        }).then((r) => {
                             if (r.code !== 0) failures.push(`cron lane ${lane.index}: exit ${r.code} ${r.stderr.trim().slice(0, 200)}`);
                         }),
                     );
@@ -204,7 +247,13 @@ export async function detection(tools: Tools): Promise<DetectionResult> {
         await sleep(tail * 1000);
         cronStopped = true;
         for (const lane of lanes) for (const a of lane.agents) a.kill("SIGTERM");
-        await Promise.all(lanes.flatMap((l) => l.agents.map((a) => (a.exitCode !== null ? Promise.resolve() : Promise.race([new Promise<void>((r) => a.once("exit", () => r())), sleep(8000)])))));
+        await Promise.all(
+            lanes.flatMap((l) =>
+                l.agents.map((a) =>
+                    a.exitCode !== null ? Promise.resolve() : Promise.race([new Promise<void>((r) => a.once("exit", () => r())), sleep(8000)]),
+                ),
+            ),
+        );
         await Promise.all(cronRuns);
         void cronLoop;
     } finally {
@@ -250,8 +299,15 @@ export async function detection(tools: Tools): Promise<DetectionResult> {
         return { length, trials: of.length, seen, expected };
     });
     return {
-        seed, lanes: laneCount, minutes, publishSeconds, cronSeconds,
+        seed,
+        lanes: laneCount,
+        minutes,
+        publishSeconds,
+        cronSeconds,
         variants: variants.map((v) => ({ name: v.name, intervalSeconds: v.intervalSeconds })),
-        rows, unattributed, failures, sessions,
+        rows,
+        unattributed,
+        failures,
+        sessions,
     };
 }

@@ -20,7 +20,7 @@ import { Tools } from "./lib/preflight";
 import { AgentVariant, agentVariants } from "./lib/variants";
 import { envNumber, log, max, mean, procCpu, procMem, run, sleep, spawnTracked, tempDirCleanup } from "./lib/util";
 
-export interface CronFootprint {
+interface CronFootprint {
     cli: string;
     version: string;
     runs: number;
@@ -79,21 +79,39 @@ async function cronFootprint(label: string, awsBin: string, version: string, run
         }
         const published = cw.accepted("PutMetricData").length;
         const bad = cw.requests.filter((r) => !r.signature.valid || r.status !== 200);
-        if (published !== runs || bad.length > 0) throw new Error(`cron ${label}: ${published}/${runs} accepted, ${bad.length} rejected (${bad[0]?.signature.problem ?? bad[0]?.errorType ?? ""})`);
+        if (published !== runs || bad.length > 0)
+            throw new Error(
+                `cron ${label}: ${published}/${runs} accepted, ${bad.length} rejected (${bad[0]?.signature.problem ?? bad[0]?.errorType ?? ""})`,
+            );
         const per = mean(cpu);
-        return { cli: label, version, runs, cpuSecondsPerRun: per, cpuSecondsPerHour: per * 60, peakRssKb: max(rss), wallSecondsPerRun: mean(wall), published };
+        return {
+            cli: label,
+            version,
+            runs,
+            cpuSecondsPerRun: per,
+            cpuSecondsPerHour: per * 60,
+            peakRssKb: max(rss),
+            wallSecondsPerRun: mean(wall),
+            published,
+        };
     } finally {
         await cw.close();
     }
 }
 
-export type AgentFootprint = FootprintResult["agent"] & { name: string; lever: string | null; nodeArgs: string[]; connections: number; bundleBytes: number };
+export type AgentFootprint = FootprintResult["agent"] & {
+    name: string;
+    lever: string | null;
+    nodeArgs: string[];
+    connections: number;
+    bundleBytes: number;
+};
 
 /**
  * Every variant as a real `run` daemon at default settings, all at once (so they share the same
  * window of a shared machine), each publishing over HTTPS to its own local endpoint.
  */
-export async function agentsFootprint(variants: AgentVariant[], minutes: number, dir: string, idleSeconds = 5): Promise<AgentFootprint[]> {
+async function agentsFootprint(variants: AgentVariant[], minutes: number, dir: string, idleSeconds = 5): Promise<AgentFootprint[]> {
     const cert = selfSignedCert(dir);
     const runs = await Promise.all(
         variants.map(async (v, i) => {
@@ -101,11 +119,32 @@ export async function agentsFootprint(variants: AgentVariant[], minutes: number,
             cw.keepAliveTimeoutMs = idleSeconds * 1000;
             const cfg = join(dir, `agent-${i}.json`);
             // Default sampleSeconds/publishSeconds and activity rules, as the component writes them.
-            writeFileSync(cfg, JSON.stringify({ instanceId: INSTANCE, region: "eu-west-1", stateDir: join(dir, `state-${i}`), idleMinutes: 15, warnMinutes: 5, sshPorts: [22] }));
-            const child = spawnTracked(process.execPath, [...v.nodeArgs, v.bundle, "run", "--config", cfg], { env: clientEnv(cw.url, { NODE_EXTRA_CA_CERTS: cert.certPath }), stdio: ["ignore", "ignore", "pipe"] });
+            writeFileSync(
+                cfg,
+                JSON.stringify({
+                    instanceId: INSTANCE,
+                    region: "eu-west-1",
+                    stateDir: join(dir, `state-${i}`),
+                    idleMinutes: 15,
+                    warnMinutes: 5,
+                    sshPorts: [22],
+                }),
+            );
+            const child = spawnTracked(process.execPath, [...v.nodeArgs, v.bundle, "run", "--config", cfg], {
+                env: clientEnv(cw.url, { NODE_EXTRA_CA_CERTS: cert.certPath }),
+                stdio: ["ignore", "ignore", "pipe"],
+            });
             let stderr = "";
             child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-            return { v, cw, child, pid: child.pid as number, stderr: () => stderr, atMinute: null as { t: number; cpu: number } | null, last: { t: 0, cpu: 0 } };
+            return {
+                v,
+                cw,
+                child,
+                pid: child.pid as number,
+                stderr: () => stderr,
+                atMinute: null as { t: number; cpu: number } | null,
+                last: { t: 0, cpu: 0 },
+            };
         }),
     );
     const t0 = Date.now();
@@ -122,7 +161,9 @@ export async function agentsFootprint(variants: AgentVariant[], minutes: number,
                 r.last = { t: Date.now(), cpu: total(r) };
                 if (r.atMinute === null && r.last.t - t0 >= 60000) r.atMinute = r.last;
             }
-            log(`footprint: ${Math.round((Date.now() - t0) / 1000)} s, ${runs.map((r) => `${r.v.name}: cpu ${r.last.cpu.toFixed(2)} s, rss ${procMem(r.pid)?.rssKb} kB`).join("; ")}`);
+            log(
+                `footprint: ${Math.round((Date.now() - t0) / 1000)} s, ${runs.map((r) => `${r.v.name}: cpu ${r.last.cpu.toFixed(2)} s, rss ${procMem(r.pid)?.rssKb} kB`).join("; ")}`,
+            );
         }
         return runs.map((r) => {
             const mem = procMem(r.pid);
@@ -167,7 +208,9 @@ export async function footprint(tools: Tools): Promise<FootprintResult> {
         ];
         const withLevers = process.env.BENCH_LEVERS !== "0";
         const variants = agentVariants(dir, withLevers);
-        log(`footprint: ${variants.length} agent daemon(s) side by side at defaults for ${minutes} min${withLevers ? " (the shipped agent, each lever undone, all undone)" : ""}`);
+        log(
+            `footprint: ${variants.length} agent daemon(s) side by side at defaults for ${minutes} min${withLevers ? " (the shipped agent, each lever undone, all undone)" : ""}`,
+        );
         // How long CloudWatch keeps an idle connection is not published; by default assume it does not
         // outlast a minute (Node's own server default, 5 s), so every publish pays a TLS handshake.
         const idleSeconds = envNumber("BENCH_ENDPOINT_IDLE_SECONDS", 5);

@@ -49,11 +49,17 @@ async function main(): Promise<void> {
         ec2.addInstance({ id, state: "running" });
         const env = clientEnv("http://127.0.0.1:9", { AWS_ENDPOINT_URL_EC2: ec2.url });
         const direct = sshd.sshArgs("root", "true");
-        const proxied = sshd.sshArgs("root", "true", ["-o", `ProxyCommand=${proxyCommand(["--instance-id", id, "--region", "eu-west-1", "--port", String(sshd.port)])}`]);
+        const proxied = sshd.sshArgs("root", "true", [
+            "-o",
+            `ProxyCommand=${proxyCommand(["--instance-id", id, "--region", "eu-west-1", "--port", String(sshd.port)])}`,
+        ]);
         const directTimes: number[] = [];
         const proxiedTimes: number[] = [];
         for (let i = 0; i < sshRuns; i++) {
-            for (const [args, into] of [[direct, directTimes], [proxied, proxiedTimes]] as const) {
+            for (const [args, into] of [
+                [direct, directTimes],
+                [proxied, proxiedTimes],
+            ] as const) {
                 const t0 = process.hrtime.bigint();
                 const r = await run("ssh", args, { env });
                 if (r.code !== 0) throw new Error(`ssh: exit ${r.code}: ${r.stderr}`);
@@ -61,14 +67,22 @@ async function main(): Promise<void> {
             }
         }
         figures.push({ what: "ssh root@box true, direct", runs: sshRuns, medianMs: median(directTimes), minMs: Math.min(...directTimes) });
-        figures.push({ what: "ssh root@box true, via idle-stop proxy (running box)", runs: sshRuns, medianMs: median(proxiedTimes), minMs: Math.min(...proxiedTimes) });
+        figures.push({
+            what: "ssh root@box true, via idle-stop proxy (running box)",
+            runs: sshRuns,
+            medianMs: median(proxiedTimes),
+            minMs: Math.min(...proxiedTimes),
+        });
     } finally {
         await ec2.close();
         await sshd.stop();
     }
 
-    const table = ["| what | runs | median ms | min ms |", "|---|---|---|---|",
-        ...figures.map((f) => `| ${f.what} | ${f.runs} | ${f.medianMs.toFixed(0)} | ${f.minMs.toFixed(0)} |`)].join("\n");
+    const table = [
+        "| what | runs | median ms | min ms |",
+        "|---|---|---|---|",
+        ...figures.map((f) => `| ${f.what} | ${f.runs} | ${f.medianMs.toFixed(0)} | ${f.minMs.toFixed(0)} |`),
+    ].join("\n");
     const byWhat = (prefix: string) => figures.find((f) => f.what.startsWith(prefix))!;
     const added = byWhat("ssh root@box true, via").medianMs - byWhat("ssh root@box true, direct").medianMs;
     const text = `# Laptop command: cold start and proxy latency
@@ -85,7 +99,10 @@ Added latency of the proxy on a running box (median difference): ${added.toFixed
     process.stdout.write(text);
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-    process.stderr.write(`bench:laptop: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-});
+main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+        process.stderr.write(`bench:laptop: ${err instanceof Error ? err.stack : String(err)}\n`);
+        process.exit(1);
+    },
+);

@@ -31,7 +31,7 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
     await installMocks();
     await runProgram(fleet(1)); // warm up module loading and the mock runtime
-    const results: { instances: number; resources: number; medianMs: number; msPerInstance: number }[] = [];
+    const results: Array<{ instances: number; resources: number; medianMs: number; msPerInstance: number }> = [];
     for (const size of sizes) {
         const config = fleet(size);
         const times: number[] = [];

@@ -32,7 +32,7 @@ function share(seen: number, trials: number): string {
 }
 
 /** For each agent variant: sessions at least 2 x sampleSeconds long, and how many were seen. */
-export function longEnough(d: DetectionResult): Array<{ name: string; interval: number; trials: number; seen: number }> {
+function longEnough(d: DetectionResult): Array<{ name: string; interval: number; trials: number; seen: number }> {
     return d.variants.map((v) => {
         const of = d.sessions.filter((s) => s.length >= 2 * v.intervalSeconds);
         return { name: v.name, interval: v.intervalSeconds, trials: of.length, seen: of.filter((s) => s.seen[v.name]).length };
@@ -40,12 +40,17 @@ export function longEnough(d: DetectionResult): Array<{ name: string; interval: 
 }
 
 /** The short table for README (and the report to the lead). */
-export function summaryTable(r: Results): string {
-    const rows: string[] = ["| | blog's cron (`ps \\| grep [priv]` + `aws put-metric-data` every minute) | idle-stop agent (defaults) | ratio |", "|---|---|---|---|"];
+function summaryTable(r: Results): string {
+    const rows: string[] = [
+        "| | blog's cron (`ps \\| grep [priv]` + `aws put-metric-data` every minute) | idle-stop agent (defaults) | ratio |",
+        "|---|---|---|---|",
+    ];
     const f = r.footprint;
     if (f) {
         const [v1, v2] = f.cron;
-        rows.push(`| CPU per hour (user+sys, children incl.) | ${sig(v1.cpuSecondsPerHour)} s (CLI v1), ${sig(v2.cpuSecondsPerHour)} s (CLI v2) | ${sig(f.agent.cpuSecondsPerHour)} s | agent uses ${ratio(v1.cpuSecondsPerHour, f.agent.cpuSecondsPerHour)} (v1) / ${ratio(v2.cpuSecondsPerHour, f.agent.cpuSecondsPerHour)} (v2) less |`);
+        rows.push(
+            `| CPU per hour (user+sys, children incl.) | ${sig(v1.cpuSecondsPerHour)} s (CLI v1), ${sig(v2.cpuSecondsPerHour)} s (CLI v2) | ${sig(f.agent.cpuSecondsPerHour)} s | agent uses ${ratio(v1.cpuSecondsPerHour, f.agent.cpuSecondsPerHour)} (v1) / ${ratio(v2.cpuSecondsPerHour, f.agent.cpuSecondsPerHour)} (v2) less |`,
+        );
         rows.push(`| peak RSS | ${mib(v1.peakRssKb)} (v1), ${mib(v2.peakRssKb)} (v2), each minute | ${mib(f.agent.peakRssKb)}, resident | |`);
     }
     const d = r.detection;
@@ -54,18 +59,29 @@ export function summaryTable(r: Results): string {
         const agent10 = d.variants.find((v) => v.intervalSeconds === 10)?.name ?? d.variants[0].name;
         for (const len of [15, 30]) {
             const row = d.rows.find((x) => x.length === len);
-            if (row) rows.push(`| ${len}-s SSH sessions seen in the published Maximum | ${share(row.seen[cron], row.trials)} | ${share(row.seen[agent10], row.trials)} | |`);
+            if (row)
+                rows.push(
+                    `| ${len}-s SSH sessions seen in the published Maximum | ${share(row.seen[cron], row.trials)} | ${share(row.seen[agent10], row.trials)} | |`,
+                );
         }
         const long = longEnough(d).filter((x) => x.name.startsWith("agent"));
         const all = long.every((x) => x.seen === x.trials);
-        rows.push(`| sessions >= 2 x sampleSeconds seen (sampleSeconds ${long.map((x) => x.interval).join("/")}) | | ${long.map((x) => `${x.seen}/${x.trials}`).join(", ")}${all ? " (all)" : ""} | |`);
+        rows.push(
+            `| sessions >= 2 x sampleSeconds seen (sampleSeconds ${long.map((x) => x.interval).join("/")}) | | ${long.map((x) => `${x.seen}/${x.trials}`).join(", ")}${all ? " (all)" : ""} | |`,
+        );
     }
     const s = r.scale;
     if (s) {
         const at500 = s.rows.find((x) => x.sessions === Math.max(...s.rows.map((y) => y.sessions)) && x.extraProcesses === 0);
         const big = s.rows.find((x) => x.sessions === at500?.sessions && x.extraProcesses > 0);
-        if (at500) rows.push(`| one count at ${at500.sessions} sessions | ${sig(at500.blogPipelineMs)} ms (ps pipeline) | ${sig(at500.medianMs)} ms (in-process), exact: ${at500.exact ? "yes" : "NO"} | ${ratio(at500.blogPipelineMs, at500.medianMs)} faster |`);
-        if (big) rows.push(`| same, plus ${big.extraProcesses.toLocaleString("en")} other processes | ${sig(big.blogPipelineMs)} ms | ${sig(big.medianMs)} ms, exact: ${big.exact ? "yes" : "NO"} | ${ratio(big.blogPipelineMs, big.medianMs)} faster |`);
+        if (at500)
+            rows.push(
+                `| one count at ${at500.sessions} sessions | ${sig(at500.blogPipelineMs)} ms (ps pipeline) | ${sig(at500.medianMs)} ms (in-process), exact: ${at500.exact ? "yes" : "NO"} | ${ratio(at500.blogPipelineMs, at500.medianMs)} faster |`,
+            );
+        if (big)
+            rows.push(
+                `| same, plus ${big.extraProcesses.toLocaleString("en")} other processes | ${sig(big.blogPipelineMs)} ms | ${sig(big.medianMs)} ms, exact: ${big.exact ? "yes" : "NO"} | ${ratio(big.blogPipelineMs, big.medianMs)} faster |`,
+            );
     }
     const b = r.bundle;
     if (b) rows.push(`| install size / cold \`sessions\` | AWS CLI + Python | ${sig(b.bytes / 1024)} KiB, one file; ${sig(b.sessionsColdMs)} ms | |`);
@@ -73,7 +89,7 @@ export function summaryTable(r: Results): string {
 }
 
 /** What each economy is worth: the shipped agent against itself with that one lever undone, same window. */
-export function leverTable(f: FootprintResult): string[] {
+function leverTable(f: FootprintResult): string[] {
     const a = f.agent;
     const v1 = f.cron[0];
     const levers = f.levers ?? [];
@@ -87,7 +103,10 @@ export function leverTable(f: FootprintResult): string[] {
     out.push("| lever | what the shipped agent does |", "|---|---|");
     for (const l of LEVERS) out.push(`| ${l.name} | ${l.what} |`);
     out.push("");
-    out.push("| agent | CPU per hour | lever saves (CPU) | peak RSS | lever saves (RSS) | bundle | cron + AWS CLI v1 uses |", "|---|---|---|---|---|---|---|");
+    out.push(
+        "| agent | CPU per hour | lever saves (CPU) | peak RSS | lever saves (RSS) | bundle | cron + AWS CLI v1 uses |",
+        "|---|---|---|---|---|---|---|",
+    );
     const row = (x: AgentFootprint, label: string): string =>
         `| ${label} | ${sig(x.cpuSecondsPerHour)} s (steady ${sig(x.steadyCpuSecondsPerHour)} s) | ${x === a ? "-" : `${sig(x.cpuSecondsPerHour - a.cpuSecondsPerHour)} s (${pct((x.cpuSecondsPerHour - a.cpuSecondsPerHour) / x.cpuSecondsPerHour)})`} | ${mib(x.peakRssKb)} | ${x === a ? "-" : mib(x.peakRssKb - a.peakRssKb)} | ${sig((x.bundleBytes ?? 0) / 1024)} KiB | ${ratio(v1.cpuSecondsPerHour, x.cpuSecondsPerHour)} |`;
     out.push(row(a as AgentFootprint, "**shipped agent** (every lever)"));
@@ -129,19 +148,35 @@ export function renderResults(r: Results): string {
         );
         out.push("| | runs / window | CPU per run | CPU per hour | peak RSS | wall per run | datapoints accepted |", "|---|---|---|---|---|---|---|");
         for (const c of f.cron) {
-            out.push(`| cron + ${c.cli} | ${c.runs} runs | ${sig(c.cpuSecondsPerRun)} s | ${sig(c.cpuSecondsPerHour)} s | ${mib(c.peakRssKb)} | ${sig(c.wallSecondsPerRun)} s | ${c.published} |`);
+            out.push(
+                `| cron + ${c.cli} | ${c.runs} runs | ${sig(c.cpuSecondsPerRun)} s | ${sig(c.cpuSecondsPerHour)} s | ${mib(c.peakRssKb)} | ${sig(c.wallSecondsPerRun)} s | ${c.published} |`,
+            );
         }
         const a = f.agent;
-        out.push(`| idle-stop agent | ${sig(a.minutes)} min | start-up ${sig(a.startupCpuSeconds)} s (first minute) | ${sig(a.cpuSecondsPerHour)} s (steady ${sig(a.steadyCpuSecondsPerHour)} s + one start-up) | ${mib(a.peakRssKb)} (now ${mib(a.lastRssKb)}) | - | ${a.published} |`);
+        out.push(
+            `| idle-stop agent | ${sig(a.minutes)} min | start-up ${sig(a.startupCpuSeconds)} s (first minute) | ${sig(a.cpuSecondsPerHour)} s (steady ${sig(a.steadyCpuSecondsPerHour)} s + one start-up) | ${mib(a.peakRssKb)} (now ${mib(a.lastRssKb)}) | - | ${a.published} |`,
+        );
         out.push("");
         for (const c of f.cron) {
-            out.push(`- cron + ${c.cli} uses **${ratio(c.cpuSecondsPerHour, a.cpuSecondsPerHour)}** the agent's CPU per hour (steady state only: ${ratio(c.cpuSecondsPerHour, a.steadyCpuSecondsPerHour)}; window scaled linearly: ${ratio(c.cpuSecondsPerHour, a.scaledCpuSecondsPerHour)}).`);
+            out.push(
+                `- cron + ${c.cli} uses **${ratio(c.cpuSecondsPerHour, a.cpuSecondsPerHour)}** the agent's CPU per hour (steady state only: ${ratio(c.cpuSecondsPerHour, a.steadyCpuSecondsPerHour)}; window scaled linearly: ${ratio(c.cpuSecondsPerHour, a.scaledCpuSecondsPerHour)}).`,
+            );
         }
         const worst = Math.min(...f.cron.map((c) => c.cpuSecondsPerHour / a.cpuSecondsPerHour));
-        out.push(`- Target "at least 25x less CPU per hour than the cron approach": ${worst >= 25 ? "**met**" : "**NOT met**"} (${sig(worst)}x against the cheaper cron, AWS CLI v1; stretch 40x).`);
-        out.push(`- Target "peak RSS under 50 MiB": ${a.peakRssKb < 50 * 1024 ? "**met**" : "**NOT met**"} (peak ${mib(a.peakRssKb)} = ${a.peakRssKb.toLocaleString("en")} kB of 51,200; stretch 45 MiB).`);
-        if (a.nodeArgs) out.push(`- The agent ran as the service starts it: \`node ${[...a.nodeArgs, "idle-stop-agent.js", "run"].join(" ")}\`; it published over HTTPS and opened ${a.connections ?? "?"} TLS connection(s) in the window (the endpoint closes idle connections after ${f.endpointIdleSeconds ?? 5} s).`);
-        out.push(`- Resolution: CPU times are counted in 10-ms ticks (${Math.round(a.cpuSeconds * 100)} ticks in this window); set BENCH_FOOTPRINT_MINUTES=60 for a tighter figure.`, "");
+        out.push(
+            `- Target "at least 25x less CPU per hour than the cron approach": ${worst >= 25 ? "**met**" : "**NOT met**"} (${sig(worst)}x against the cheaper cron, AWS CLI v1; stretch 40x).`,
+        );
+        out.push(
+            `- Target "peak RSS under 50 MiB": ${a.peakRssKb < 50 * 1024 ? "**met**" : "**NOT met**"} (peak ${mib(a.peakRssKb)} = ${a.peakRssKb.toLocaleString("en")} kB of 51,200; stretch 45 MiB).`,
+        );
+        if (a.nodeArgs)
+            out.push(
+                `- The agent ran as the service starts it: \`node ${[...a.nodeArgs, "idle-stop-agent.js", "run"].join(" ")}\`; it published over HTTPS and opened ${a.connections ?? "?"} TLS connection(s) in the window (the endpoint closes idle connections after ${f.endpointIdleSeconds ?? 5} s).`,
+            );
+        out.push(
+            `- Resolution: CPU times are counted in 10-ms ticks (${Math.round(a.cpuSeconds * 100)} ticks in this window); set BENCH_FOOTPRINT_MINUTES=60 for a tighter figure.`,
+            "",
+        );
         if (f.levers && f.levers.length > 0) out.push(...leverTable(f), "");
     }
 
@@ -156,24 +191,38 @@ export function renderResults(r: Results): string {
                 `Length = from the remote command running to the client's exit.`,
         );
         out.push(
-            `The agents (the real \`run\` daemon) use sampleSeconds ${d.variants.filter((v) => v.name.startsWith("agent")).map((v) => v.intervalSeconds).join(", ")} with publishSeconds ${d.publishSeconds} instead of 60 (so datapoints are attributable in a short run): ` +
+            `The agents (the real \`run\` daemon) use sampleSeconds ${d.variants
+                .filter((v) => v.name.startsWith("agent"))
+                .map((v) => v.intervalSeconds)
+                .join(", ")} with publishSeconds ${d.publishSeconds} instead of 60 (so datapoints are attributable in a short run): ` +
                 "whether a session is seen depends only on whether a sample falls inside it, i.e. on session length / sampleSeconds, which is unchanged; the per-minute Maximum of the same samples sees exactly the same sessions. " +
                 `The cron job is the real cron line (AWS CLI v1) fired at every ${d.cronSeconds}-s boundary, as cron does. Expected = min(1, length / sampling interval).`,
             "",
         );
         out.push(`| session length | trials | ${d.variants.map((v) => v.name).join(" | ")} |`, `|---|---|${d.variants.map(() => "---|").join("")}`);
         for (const row of d.rows) {
-            out.push(`| ${row.length} s | ${row.trials} | ${d.variants.map((v) => `${share(row.seen[v.name], row.trials)}, expected ${pct(row.expected[v.name])}`).join(" | ")} |`);
+            out.push(
+                `| ${row.length} s | ${row.trials} | ${d.variants.map((v) => `${share(row.seen[v.name], row.trials)}, expected ${pct(row.expected[v.name])}`).join(" | ")} |`,
+            );
         }
         out.push("");
         for (const x of longEnough(d)) {
             if (!x.name.startsWith("agent")) continue;
-            out.push(`- ${x.name}: sessions >= ${2 * x.interval} s seen: ${share(x.seen, x.trials)}${x.trials > 0 && x.seen === x.trials ? " (target met)" : x.trials > 0 ? " (**target NOT met**)" : ""}`);
+            out.push(
+                `- ${x.name}: sessions >= ${2 * x.interval} s seen: ${share(x.seen, x.trials)}${x.trials > 0 && x.seen === x.trials ? " (target met)" : x.trials > 0 ? " (**target NOT met**)" : ""}`,
+            );
         }
         const cronLong = longEnough(d).find((x) => !x.name.startsWith("agent"));
-        if (cronLong && cronLong.trials > 0) out.push(`- ${cronLong.name}: sessions >= ${2 * cronLong.interval} s seen: ${share(cronLong.seen, cronLong.trials)}`);
-        out.push("- Short sessions are seen a little more often than expected: sshd's session process lives slightly longer than the measured length (from authentication to the ready marker, and its teardown after the client exits).");
-        out.push(`- datapoints with Maximum >= 1 that no session explains: ${Object.entries(d.unattributed).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+        if (cronLong && cronLong.trials > 0)
+            out.push(`- ${cronLong.name}: sessions >= ${2 * cronLong.interval} s seen: ${share(cronLong.seen, cronLong.trials)}`);
+        out.push(
+            "- Short sessions are seen a little more often than expected: sshd's session process lives slightly longer than the measured length (from authentication to the ready marker, and its teardown after the client exits).",
+        );
+        out.push(
+            `- datapoints with Maximum >= 1 that no session explains: ${Object.entries(d.unattributed)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(", ")}`,
+        );
         if (d.failures.length > 0) out.push(`- problems during the run (${d.failures.length}): ${d.failures.slice(0, 5).join("; ")}`);
         out.push("");
     }
@@ -188,32 +237,59 @@ export function renderResults(r: Results): string {
                 `(${s.baseline} pre-existing sessions subtracted). For comparison: the blog's \`ps -A x | grep sshd | grep "\\[priv\\]" | wc -l\` (median of 5, a fresh shell each) and the agent CLI's \`sessions --json\` (a fresh node process each, median of 5).`,
             "",
         );
-        out.push("| sessions | extra processes | pids on box | agent per sample: median / p95 / max | daemon's scan, remembering pids: median / p95 | count exact | blog pipeline (count) | ratio | `sessions --json` CLI |", "|---|---|---|---|---|---|---|---|---|");
+        out.push(
+            "| sessions | extra processes | pids on box | agent per sample: median / p95 / max | daemon's scan, remembering pids: median / p95 | count exact | blog pipeline (count) | ratio | `sessions --json` CLI |",
+            "|---|---|---|---|---|---|---|---|---|",
+        );
         for (const x of s.rows) {
             const rem = x.rememberingMedianMs === undefined ? "n/a" : `${sig(x.rememberingMedianMs)} / ${sig(x.rememberingP95Ms ?? NaN)} ms`;
-            out.push(`| ${x.sessions} | ${x.extraProcesses.toLocaleString("en")} | ${x.pids.toLocaleString("en")} | ${sig(x.medianMs)} / ${sig(x.p95Ms)} / ${sig(x.maxMs)} ms | ${rem} | ${x.exact ? "yes" : `NO (${x.countsSeen.join(",")})`} | ${sig(x.blogPipelineMs)} ms (${x.blogCount}) | ${ratio(x.blogPipelineMs, x.medianMs)} | ${sig(x.cliSessionsMs)} ms |`);
+            out.push(
+                `| ${x.sessions} | ${x.extraProcesses.toLocaleString("en")} | ${x.pids.toLocaleString("en")} | ${sig(x.medianMs)} / ${sig(x.p95Ms)} / ${sig(x.maxMs)} ms | ${rem} | ${x.exact ? "yes" : `NO (${x.countsSeen.join(",")})`} | ${sig(x.blogPipelineMs)} ms (${x.blogCount}) | ${ratio(x.blogPipelineMs, x.medianMs)} | ${sig(x.cliSessionsMs)} ms |`,
+            );
         }
         const top = s.rows.filter((x) => x.sessions === Math.max(...s.rows.map((y) => y.sessions)));
-        out.push("", `- Target "under 50 ms per sample at 500 sessions": ${top.map((x) => `${sig(x.medianMs)} ms median / ${sig(x.p95Ms)} ms p95 with ${x.extraProcesses} extra processes`).join("; ")} -> ${top.every((x) => x.p95Ms < 50) ? "**met**" : top.some((x) => x.extraProcesses === 0 && x.p95Ms < 50) ? "**met** without the extra processes" : "**NOT met**"}.`);
+        out.push(
+            "",
+            `- Target "under 50 ms per sample at 500 sessions": ${top.map((x) => `${sig(x.medianMs)} ms median / ${sig(x.p95Ms)} ms p95 with ${x.extraProcesses} extra processes`).join("; ")} -> ${top.every((x) => x.p95Ms < 50) ? "**met**" : top.some((x) => x.extraProcesses === 0 && x.p95Ms < 50) ? "**met** without the extra processes" : "**NOT met**"}.`,
+        );
         out.push(`- Counts exact in every sample: ${s.rows.every((x) => x.exact) ? "yes" : "**no**"}.`, "");
     }
 
     const p = r.program;
     if (p) {
         out.push("## 4. Program scale", "");
-        out.push(`Time to evaluate the Pulumi program (index.ts) on Pulumi's mocks for a fleet (\`idle-stop:instances\`, half adopted, half created), median of ${p.repeats} runs after a warm-up run, in a separate node process (bench/program-scale.ts).`, "");
+        out.push(
+            `Time to evaluate the Pulumi program (index.ts) on Pulumi's mocks for a fleet (\`idle-stop:instances\`, half adopted, half created), median of ${p.repeats} runs after a warm-up run, in a separate node process (bench/program-scale.ts).`,
+            "",
+        );
         out.push("| instances | resources | median | per instance | vs 1 instance |", "|---|---|---|---|---|");
         const one = p.results[0];
-        for (const x of p.results) out.push(`| ${x.instances} | ${x.resources} | ${x.medianMs} ms | ${sig(x.msPerInstance)} ms | ${ratio(x.medianMs, one.medianMs)} time for ${x.instances / one.instances}x instances |`);
-        out.push("", `- Growth: ${sig(p.marginalMsPerInstance)} ms per additional instance (linear: ${p.results.length > 1 ? `${sig(p.results[p.results.length - 1].msPerInstance)} ms/instance at ${p.results[p.results.length - 1].instances}` : "n/a"}).`, "");
+        for (const x of p.results)
+            out.push(
+                `| ${x.instances} | ${x.resources} | ${x.medianMs} ms | ${sig(x.msPerInstance)} ms | ${ratio(x.medianMs, one.medianMs)} time for ${x.instances / one.instances}x instances |`,
+            );
+        out.push(
+            "",
+            `- Growth: ${sig(p.marginalMsPerInstance)} ms per additional instance (linear: ${p.results.length > 1 ? `${sig(p.results[p.results.length - 1].msPerInstance)} ms/instance at ${p.results[p.results.length - 1].instances}` : "n/a"}).`,
+            "",
+        );
     }
 
     const b = r.bundle;
     if (b) {
         out.push("## 5. Bundle", "");
-        out.push(`| agent/dist/idle-stop-agent.js | gzip | cold \`sessions --json\` (median of ${b.runs}, min) | bare \`node -e 0\` | agent's own start-up | blog's ps pipeline |`, "|---|---|---|---|---|---|");
-        out.push(`| ${b.bytes.toLocaleString("en")} bytes (${sig(b.bytes / 1024)} KiB) | ${sig(b.gzipBytes / 1024)} KiB | ${sig(b.sessionsColdMs)} ms (${sig(b.sessionsColdMinMs)} ms) | ${sig(b.nodeBareMs)} ms | ${sig(b.sessionsColdMs - b.nodeBareMs)} ms | ${sig(b.blogPipelineMs)} ms |`, "");
+        out.push(
+            `| agent/dist/idle-stop-agent.js | gzip | cold \`sessions --json\` (median of ${b.runs}, min) | bare \`node -e 0\` | agent's own start-up | blog's ps pipeline |`,
+            "|---|---|---|---|---|---|",
+        );
+        out.push(
+            `| ${b.bytes.toLocaleString("en")} bytes (${sig(b.bytes / 1024)} KiB) | ${sig(b.gzipBytes / 1024)} KiB | ${sig(b.sessionsColdMs)} ms (${sig(b.sessionsColdMinMs)} ms) | ${sig(b.nodeBareMs)} ms | ${sig(b.sessionsColdMs - b.nodeBareMs)} ms | ${sig(b.blogPipelineMs)} ms |`,
+            "",
+        );
     }
-    out.push("Raw figures of this run: bench/results.json. Reproduce: `npm ci && npm run bench` as root (see bench/README.md for what it needs and the knobs).", "");
+    out.push(
+        "Raw figures of this run: bench/results.json. Reproduce: `npm ci && npm run bench` as root (see bench/README.md for what it needs and the knobs).",
+        "",
+    );
     return out.join("\n");
 }

@@ -29,7 +29,10 @@ import { scale } from "./scale";
 function selectedSections(): Section[] {
     const raw = process.env.BENCH_SECTIONS;
     if (!raw) return ALL_SECTIONS;
-    const list = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    const list = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     const unknown = list.filter((s) => !(ALL_SECTIONS as string[]).includes(s));
     if (unknown.length > 0) {
         process.stderr.write(`bench: unknown section(s) ${unknown.join(", ")}; known: ${ALL_SECTIONS.join(", ")}\n`);
@@ -54,7 +57,9 @@ async function main(): Promise<void> {
     const results: Results = {
         date: new Date().toISOString(),
         command: `npm run bench${process.env.BENCH_SECTIONS ? ` (BENCH_SECTIONS=${process.env.BENCH_SECTIONS})` : ""}`,
-        env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("BENCH_") || k.startsWith("PROGRAM_SCALE_")) as Array<[string, string]>),
+        env: Object.fromEntries(
+            Object.entries(process.env).filter(([k]) => k.startsWith("BENCH_") || k.startsWith("PROGRAM_SCALE_")) as Array<[string, string]>,
+        ),
         machine: describeMachine(),
         tools,
         durationSeconds: 0,

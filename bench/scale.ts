@@ -13,7 +13,7 @@ import { BUNDLE } from "./lib/preflight";
 import { OpenSession, openSession } from "./lib/ssh";
 import { envList, envNumber, killGroup, log, max, median, onCleanup, percentile, run, spawnTracked, waitUntil } from "./lib/util";
 
-export interface ScaleRow {
+interface ScaleRow {
     sessions: number;
     extraProcesses: number;
     pids: number;
@@ -94,16 +94,31 @@ async function measure(level: number, extra: number, baseline: number, samples: 
         cli.push(r.wallMs);
     }
     const row: ScaleRow = {
-        sessions: level, extraProcesses: extra, pids: pidCount(), samples, medianMs: median(times), p95Ms: percentile(times, 95), maxMs: max(times),
-        rememberingMedianMs: median(remembering), rememberingP95Ms: percentile(remembering, 95),
-        exact, countsSeen: [...counts], blogPipelineMs: median(blog), blogCount, cliSessionsMs: median(cli),
+        sessions: level,
+        extraProcesses: extra,
+        pids: pidCount(),
+        samples,
+        medianMs: median(times),
+        p95Ms: percentile(times, 95),
+        maxMs: max(times),
+        rememberingMedianMs: median(remembering),
+        rememberingP95Ms: percentile(remembering, 95),
+        exact,
+        countsSeen: [...counts],
+        blogPipelineMs: median(blog),
+        blogCount,
+        cliSessionsMs: median(cli),
     };
-    log(`scale: ${level} sessions + ${extra} processes (${row.pids} pids): median ${row.medianMs.toFixed(2)} ms/sample, exact ${exact}, blog pipeline ${row.blogPipelineMs.toFixed(0)} ms (count ${blogCount})`);
+    log(
+        `scale: ${level} sessions + ${extra} processes (${row.pids} pids): median ${row.medianMs.toFixed(2)} ms/sample, exact ${exact}, blog pipeline ${row.blogPipelineMs.toFixed(0)} ms (count ${blogCount})`,
+    );
     return row;
 }
 
 export async function scale(): Promise<ScaleResult> {
-    const levels = envList("BENCH_SCALE_SESSIONS", [1, 50, 500]).map(Math.round).sort((a, b) => a - b);
+    const levels = envList("BENCH_SCALE_SESSIONS", [1, 50, 500])
+        .map(Math.round)
+        .sort((a, b) => a - b);
     const procs = Math.round(envNumber("BENCH_SCALE_PROCESSES", 10000));
     const samples = Math.max(1, Math.round(envNumber("BENCH_SCALE_SAMPLES", 30)));
     const nUsers = 5;
@@ -130,7 +145,9 @@ export async function scale(): Promise<ScaleResult> {
             while (sessions.length < n) {
                 const batch = Math.min(16, n - sessions.length);
                 const opened = await Promise.all(
-                    Array.from({ length: batch }, (_, i) => openSession(fixture, users[(sessions.length + i) % nUsers], fixture.port, { pty: false, timeoutMs: 60000 })),
+                    Array.from({ length: batch }, (_, i) =>
+                        openSession(fixture, users[(sessions.length + i) % nUsers], fixture.port, { pty: false, timeoutMs: 60000 }),
+                    ),
                 );
                 sessions.push(...opened);
             }
@@ -149,7 +166,10 @@ export async function scale(): Promise<ScaleResult> {
         }
         if (procs > 0) {
             log(`scale: starting ${procs} unrelated sleep processes`);
-            sleeper = spawnTracked("/bin/bash", ["-c", `for ((i=0;i<${procs};i++)); do sleep 7200 & done; wait`], { detached: true, stdio: "ignore" });
+            sleeper = spawnTracked("/bin/bash", ["-c", `for ((i=0;i<${procs};i++)); do sleep 7200 & done; wait`], {
+                detached: true,
+                stdio: "ignore",
+            });
             const pgid = sleeper.pid as number;
             onCleanup(() => killGroup(pgid));
             await waitUntil(() => childCount(pgid) >= procs, 300000, `${procs} sleep processes`, 500);

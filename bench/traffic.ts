@@ -46,14 +46,18 @@ async function main(): Promise<void> {
             return { pattern: p.name, bytesPerMinute: Math.round(whole), perMinuteWindows: perMinute.map(Math.round) };
         });
         process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), seconds, rows }, null, 1)}\n`);
-        for (const r of rows) process.stdout.write(`| ${r.pattern} | ${r.bytesPerMinute} | ${Math.min(...r.perMinuteWindows)}-${Math.max(...r.perMinuteWindows)} |\n`);
+        for (const r of rows)
+            process.stdout.write(`| ${r.pattern} | ${r.bytesPerMinute} | ${Math.min(...r.perMinuteWindows)}-${Math.max(...r.perMinuteWindows)} |\n`);
     } finally {
         for (const l of lanes) await l.close();
         await sshd.stop();
     }
 }
 
-main().then(() => process.exit(0), (e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exit(1);
-});
+main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+        process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+        process.exit(1);
+    },
+);

@@ -34,9 +34,15 @@ export function parseAddressOverrides(raw: string | undefined): Record<string, s
     } catch {
         parsed = undefined;
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)
-        || !Object.values(parsed).every((v) => typeof v === "string" && v.trim() !== "")) {
-        throw new Error(`${addressOverridesEnv}: ${JSON.stringify(raw)} is not allowed; expected a JSON object of instance name to host, e.g. {"devbox": "203.0.113.10"}`);
+    if (
+        typeof parsed !== "object" ||
+        parsed === null ||
+        Array.isArray(parsed) ||
+        !Object.values(parsed).every((v) => typeof v === "string" && v.trim() !== "")
+    ) {
+        throw new Error(
+            `${addressOverridesEnv}: ${JSON.stringify(raw)} is not allowed; expected a JSON object of instance name to host, e.g. {"devbox": "203.0.113.10"}`,
+        );
     }
     return parsed as Record<string, string>;
 }

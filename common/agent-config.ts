@@ -40,11 +40,27 @@ export interface AgentConfigFile {
 
 /** Every key, in the order messages list them; typed so that a key added to AgentConfigFile must be added here. */
 const keyList: Record<keyof AgentConfigFile, true> = {
-    instanceId: true, region: true, namespace: true, metricName: true, sampleSeconds: true, publishSeconds: true,
-    stateDir: true, holdsDir: true, alarmName: true, warningAlarmName: true, idleMinutes: true, procRoot: true,
-    sessionIdleSeconds: true, trafficBytesPerMinute: true, downloadBytesPerMinute: true, sshPorts: true, busyCpuPercent: true, warnMinutes: true, devRoot: true,
+    instanceId: true,
+    region: true,
+    namespace: true,
+    metricName: true,
+    sampleSeconds: true,
+    publishSeconds: true,
+    stateDir: true,
+    holdsDir: true,
+    alarmName: true,
+    warningAlarmName: true,
+    idleMinutes: true,
+    procRoot: true,
+    sessionIdleSeconds: true,
+    trafficBytesPerMinute: true,
+    downloadBytesPerMinute: true,
+    sshPorts: true,
+    busyCpuPercent: true,
+    warnMinutes: true,
+    devRoot: true,
 };
-export const AGENT_CONFIG_KEYS = Object.keys(keyList) as readonly (keyof AgentConfigFile)[];
+export const AGENT_CONFIG_KEYS = Object.keys(keyList) as ReadonlyArray<keyof AgentConfigFile>;
 
 interface IntegerRange {
     readonly min: number;
@@ -114,6 +130,22 @@ export const programAgentRanges = {
 } as const satisfies Record<string, IntegerRange>;
 
 /** What the program writes (components/agent-push.ts): these keys always; the rest take the agent's defaults. */
-export type ProgramAgentConfig = Readonly<Required<Pick<AgentConfigFile,
-    "instanceId" | "region" | "namespace" | "metricName" | "sampleSeconds" | "publishSeconds" | "alarmName"
-    | "idleMinutes" | "warnMinutes" | "sessionIdleSeconds" | "busyCpuPercent" | "sshPorts">>>;
+export type ProgramAgentConfig = Readonly<
+    Required<
+        Pick<
+            AgentConfigFile,
+            | "instanceId"
+            | "region"
+            | "namespace"
+            | "metricName"
+            | "sampleSeconds"
+            | "publishSeconds"
+            | "alarmName"
+            | "idleMinutes"
+            | "warnMinutes"
+            | "sessionIdleSeconds"
+            | "busyCpuPercent"
+            | "sshPorts"
+        >
+    >
+>;

@@ -16,7 +16,7 @@ export function errorMessage(e: unknown): string {
 /** Node's errno-style error code, if any. */
 export function errnoCode(e: unknown): string | undefined {
     if (typeof e === "object" && e !== null && "code" in e) {
-        const c = (e as { code: unknown }).code;
+        const c = e.code;
         return typeof c === "string" ? c : undefined;
     }
     return undefined;

@@ -39,10 +39,7 @@ export function stagingDir(release: string): string {
 }
 
 export function installCommand(options: InstallOptions): string {
-    const args = [
-        "--release", options.release,
-        "--config-b64", Buffer.from(options.agentConfigJson, "utf8").toString("base64"),
-    ];
+    const args = ["--release", options.release, "--config-b64", Buffer.from(options.agentConfigJson, "utf8").toString("base64")];
     if (options.credentialsOnStdin) {
         args.push("--credentials-stdin");
     }

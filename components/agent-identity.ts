@@ -41,11 +41,15 @@ export function createInstanceProfileIdentity(
     tags: Record<string, string>,
     parent: pulumi.Resource,
 ): AgentIdentity {
-    const role = new aws.iam.Role(`${name}-agent`, {
-        description: "idle-stop agent: publishes active SSH sessions for its instance",
-        assumeRolePolicy: pulumi.output(dnsSuffix).apply(ec2AssumeRolePolicy),
-        tags,
-    }, { parent });
+    const role = new aws.iam.Role(
+        `${name}-agent`,
+        {
+            description: "idle-stop agent: publishes active SSH sessions for its instance",
+            assumeRolePolicy: pulumi.output(dnsSuffix).apply(ec2AssumeRolePolicy),
+            tags,
+        },
+        { parent },
+    );
     const profile = new aws.iam.InstanceProfile(`${name}-agent`, { role: role.name, tags }, { parent });
     return {
         mode: "instance-profile",
@@ -58,10 +62,14 @@ export function createInstanceProfileIdentity(
 
 export function createIamUserIdentity(name: string, tags: Record<string, string>, parent: pulumi.Resource): AgentIdentity {
     const user = new aws.iam.User(`${name}-agent`, { path: "/idle-stop/", tags }, { parent });
-    const accessKey = new aws.iam.AccessKey(`${name}-agent`, { user: user.name }, {
-        parent,
-        additionalSecretOutputs: ["secret"],
-    });
+    const accessKey = new aws.iam.AccessKey(
+        `${name}-agent`,
+        { user: user.name },
+        {
+            parent,
+            additionalSecretOutputs: ["secret"],
+        },
+    );
     const credentialsFile = pulumi.secret(
         pulumi.interpolate`[default]\naws_access_key_id = ${accessKey.id}\naws_secret_access_key = ${accessKey.secret}\n`,
     );

@@ -36,7 +36,7 @@ interface AgentPushArgs {
     readonly clientAliveIntervalSeconds?: number;
     readonly clientAliveCountMax?: number;
     /** Resources that must exist before the push (the instance, the identity's policy). */
-    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    readonly dependsOn: Array<pulumi.Input<pulumi.Resource>>;
     /** Ignore every change but the connection (keep the installed release; move its stored address). */
     readonly connectionOnly?: boolean;
 }
@@ -127,35 +127,45 @@ export function pushAgent(name: string, args: AgentPushArgs, parent: pulumi.Reso
         ...dial,
     });
 
-    const copy = new command.remote.CopyToRemote(`${name}-payload`, {
-        // A created instance takes a minute or two to accept SSH; keep dialling meanwhile.
-        connection: connectionTo(COPY_DIAL),
-        source: new pulumi.asset.FileArchive(args.payloadDir),
-        remotePath: release.apply(stagingDir),
-        triggers: [release],
-    }, { parent, dependsOn: args.dependsOn, ignoreChanges: args.connectionOnly ? ["source", "remotePath", "triggers"] : undefined });
+    const copy = new command.remote.CopyToRemote(
+        `${name}-payload`,
+        {
+            // A created instance takes a minute or two to accept SSH; keep dialling meanwhile.
+            connection: connectionTo(COPY_DIAL),
+            source: new pulumi.asset.FileArchive(args.payloadDir),
+            remotePath: release.apply(stagingDir),
+            triggers: [release],
+        },
+        { parent, dependsOn: args.dependsOn, ignoreChanges: args.connectionOnly ? ["source", "remotePath", "triggers"] : undefined },
+    );
 
-    const install = new command.remote.Command(`${name}-agent`, {
-        // Bounded: the delete (uninstall) must not hold up `pulumi destroy` on a stopped box.
-        connection: connectionTo(COMMAND_DIAL),
-        create: pulumi.all([release, configJson]).apply(([id, json]) => installCommand({
-            release: id,
-            agentConfigJson: json,
-            credentialsOnStdin: args.credentialsFile !== undefined,
-            nodeDistUrl: args.nodeDistUrl,
-            clientAliveIntervalSeconds: args.clientAliveIntervalSeconds,
-            clientAliveCountMax: args.clientAliveCountMax,
-        })),
-        delete: release.apply(uninstallCommand),
-        stdin: args.credentialsFile,
-        triggers: [release],
-    }, {
-        parent,
-        dependsOn: [copy],
-        // A connection change alone is an in-place update (pulumi-command re-runs `create`, here the
-        // stored, installed release's installer, which is idempotent) that records the new address.
-        ignoreChanges: args.connectionOnly ? ["create", "delete", "stdin", "triggers"] : undefined,
-    });
+    const install = new command.remote.Command(
+        `${name}-agent`,
+        {
+            // Bounded: the delete (uninstall) must not hold up `pulumi destroy` on a stopped box.
+            connection: connectionTo(COMMAND_DIAL),
+            create: pulumi.all([release, configJson]).apply(([id, json]) =>
+                installCommand({
+                    release: id,
+                    agentConfigJson: json,
+                    credentialsOnStdin: args.credentialsFile !== undefined,
+                    nodeDistUrl: args.nodeDistUrl,
+                    clientAliveIntervalSeconds: args.clientAliveIntervalSeconds,
+                    clientAliveCountMax: args.clientAliveCountMax,
+                }),
+            ),
+            delete: release.apply(uninstallCommand),
+            stdin: args.credentialsFile,
+            triggers: [release],
+        },
+        {
+            parent,
+            dependsOn: [copy],
+            // A connection change alone is an in-place update (pulumi-command re-runs `create`, here the
+            // stored, installed release's installer, which is idempotent) that records the new address.
+            ignoreChanges: args.connectionOnly ? ["create", "delete", "stdin", "triggers"] : undefined,
+        },
+    );
 
     return { release, copy, install };
 }

@@ -21,7 +21,7 @@ export interface DashboardEntry {
     /** CloudWatch metric name (IdleStop's `metricName`). Default `ActiveSessions`. */
     readonly metricName?: pulumi.Input<string>;
     /** Alarms whose state the dashboard shows (IdleStop's `alarmArn` and `silentAlarmArn`). Default none. */
-    readonly alarmArns?: pulumi.Input<string>[];
+    readonly alarmArns?: Array<pulumi.Input<string>>;
 }
 
 export interface FleetDashboardArgs {
@@ -39,24 +39,28 @@ export class FleetDashboard extends pulumi.ComponentResource {
     constructor(name: string, args: FleetDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
         super("idle-stop:index:FleetDashboard", name, {}, opts);
         const entries = checkNames(args.instances);
-        const instances = entries.map((entry, index) => pulumi.all([
-            entry.instanceId,
-            entry.idleMinutes ?? idleStopDefaults.idleMinutes,
-            entry.namespace ?? idleStopDefaults.namespace,
-            entry.metricName ?? idleStopDefaults.metricName,
-            pulumi.all(entry.alarmArns ?? []),
-        ]).apply(([instanceId, idleMinutes, namespace, metricName, alarmArns]): DashboardInstance => {
-            // Known only once the IdleStop outputs they come from resolve: checked here.
-            const key = `instances[${index}]`;
-            return {
-                name: entry.name,
-                instanceId,
-                idleMinutes: checkInteger(`${key}.idleMinutes`, idleMinutes, settingRanges.idleMinutes.min, settingRanges.idleMinutes.max),
-                namespace: checkMetricName(`${key}.namespace`, namespace),
-                metricName: checkMetricName(`${key}.metricName`, metricName),
-                alarmArns,
-            };
-        }));
+        const instances = entries.map((entry, index) =>
+            pulumi
+                .all([
+                    entry.instanceId,
+                    entry.idleMinutes ?? idleStopDefaults.idleMinutes,
+                    entry.namespace ?? idleStopDefaults.namespace,
+                    entry.metricName ?? idleStopDefaults.metricName,
+                    pulumi.all(entry.alarmArns ?? []),
+                ])
+                .apply(([instanceId, idleMinutes, namespace, metricName, alarmArns]): DashboardInstance => {
+                    // Known only once the IdleStop outputs they come from resolve: checked here.
+                    const key = `instances[${index}]`;
+                    return {
+                        name: entry.name,
+                        instanceId,
+                        idleMinutes: checkInteger(`${key}.idleMinutes`, idleMinutes, settingRanges.idleMinutes.min, settingRanges.idleMinutes.max),
+                        namespace: checkMetricName(`${key}.namespace`, namespace),
+                        metricName: checkMetricName(`${key}.metricName`, metricName),
+                        alarmArns,
+                    };
+                }),
+        );
         const dashboard = createFleetDashboard(name, instances, { parent: this });
         this.dashboardName = dashboard.dashboard.dashboardName;
         this.consoleUrl = dashboard.consoleUrl;

@@ -30,7 +30,7 @@ export interface IdleAlarmSettings {
     readonly partition: pulumi.Input<string>;
     readonly region: pulumi.Input<string>;
     /** Extra alarm actions (e.g. an SNS topic that hears the stop). */
-    readonly notifyArns?: pulumi.Input<string>[];
+    readonly notifyArns?: Array<pulumi.Input<string>>;
     readonly tags?: Record<string, string>;
 }
 
@@ -40,7 +40,8 @@ function ec2ActionArn(partition: string, region: string, action: InstanceAction)
 }
 
 function idleAlarmArgs(settings: IdleAlarmSettings): aws.cloudwatch.MetricAlarmArgs {
-    const actionArn = pulumi.all([settings.partition, settings.region])
+    const actionArn = pulumi
+        .all([settings.partition, settings.region])
         .apply(([partition, region]) => ec2ActionArn(partition, region, settings.action));
     return {
         alarmDescription: pulumi.interpolate`idle-stop: ${settings.action} ${settings.instanceId} after ${settings.idleMinutes} minutes without an SSH session or keep-awake hold`,
@@ -67,7 +68,7 @@ interface StopWarningSettings {
     readonly idle: IdleAlarmSettings;
     /** Minutes before the stop at which the warning fires. */
     readonly warnMinutes: number;
-    readonly notifyArns: pulumi.Input<string>[];
+    readonly notifyArns: Array<pulumi.Input<string>>;
 }
 
 /**

@@ -19,7 +19,16 @@ import { alarmConsoleUrl } from "./console-urls";
 import { createIdleAlarm, IdleAlarmSettings, InstanceAction, instanceActions, stopWarningAlarmArgs } from "./idle-alarm";
 import { createSilentAgentAlarm } from "./silent-agent-alarm";
 import {
-    checkCidr, checkHttpsUrl, checkInstanceId, checkInteger, checkMetricName, checkOneOf, checkSshUser, InvalidSettingError, RangedSetting, settingRanges,
+    checkCidr,
+    checkHttpsUrl,
+    checkInstanceId,
+    checkInteger,
+    checkMetricName,
+    checkOneOf,
+    checkSshUser,
+    InvalidSettingError,
+    RangedSetting,
+    settingRanges,
 } from "./validation";
 import { adoptInstance, createInstance, NewInstance, WatchedInstance } from "./watched-instance";
 
@@ -174,33 +183,51 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
         checkInteger(label(argName), value, settingRanges[range].min, settingRanges[range].max);
     const adopted = args.instanceId !== undefined;
     if (adopted) {
-        checkInstanceId(label("instanceId"), args.instanceId!);
+        checkInstanceId(label("instanceId"), args.instanceId);
         if (args.instance !== undefined) {
-            throw new InvalidSettingError(label("instance"), "(settings for a new instance)", "no instance settings when instanceId adopts an existing instance");
+            throw new InvalidSettingError(
+                label("instance"),
+                "(settings for a new instance)",
+                "no instance settings when instanceId adopts an existing instance",
+            );
         }
     }
     if (pulumi.Output.isInstance(args.ssh)) {
         // A caller in another language whose engine pushed a nested secret up to the whole object.
         throw new InvalidSettingError(label("ssh"), "(an Output)", "a plain object; only ssh.host and ssh.privateKey may be outputs or secrets");
     }
-    if (args.ssh === undefined || args.ssh.privateKey === undefined || args.ssh.privateKey === "") {
-        throw new InvalidSettingError(label("ssh.privateKey"), undefined, "the private key that logs in to the instance (required to push the agent)");
+    if (args.ssh?.privateKey === undefined || args.ssh.privateKey === "") {
+        throw new InvalidSettingError(
+            label("ssh.privateKey"),
+            undefined,
+            "the private key that logs in to the instance (required to push the agent)",
+        );
     }
     const credentials = checkOneOf(label("credentials"), args.credentials ?? (adopted ? "iam-user" : "instance-profile"), credentialsModes);
     if (adopted && credentials === "instance-profile") {
-        throw new InvalidSettingError(label("credentials"), credentials, `"iam-user" for an adopted instance: attaching an instance profile would modify it, which idle-stop never does`);
+        throw new InvalidSettingError(
+            label("credentials"),
+            credentials,
+            `"iam-user" for an adopted instance: attaching an instance profile would modify it, which idle-stop never does`,
+        );
     }
     if (!adopted && args.instance?.keyName === undefined && args.instance?.sshPublicKey === undefined) {
-        throw new InvalidSettingError(label("instance.keyName"), undefined,
-            "an EC2 key pair name (or sshPublicKey) matching the SSH private key, so the push can log in to the new instance; or an instanceId to adopt an existing instance");
+        throw new InvalidSettingError(
+            label("instance.keyName"),
+            undefined,
+            "an EC2 key pair name (or sshPublicKey) matching the SSH private key, so the push can log in to the new instance; or an instanceId to adopt an existing instance",
+        );
     }
     for (const cidr of args.instance?.sshIngressCidrs ?? []) {
         checkCidr(label("instance.sshIngressCidrs"), cidr);
     }
     const action = checkOneOf(label("action"), args.action ?? idleStopDefaults.action, instanceActions);
     if (adopted && action === "terminate" && args.allowTerminateAdopted !== true) {
-        throw new InvalidSettingError(label("action"), action,
-            `"stop" for an adopted instance; terminating somebody's existing box loses its disks, so it needs allowTerminateAdopted: true`);
+        throw new InvalidSettingError(
+            label("action"),
+            action,
+            `"stop" for an adopted instance; terminating somebody's existing box loses its disks, so it needs allowTerminateAdopted: true`,
+        );
     }
     return {
         idleMinutes: integer("idleMinutes", args.idleMinutes ?? idleStopDefaults.idleMinutes, "idleMinutes"),
@@ -216,7 +243,11 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
         sessionIdleMinutes: integer("sessionIdleMinutes", args.sessionIdleMinutes ?? idleStopDefaults.sessionIdleMinutes, "sessionIdleMinutes"),
         busyCpuPercent: integer("busyCpuPercent", args.busyCpuPercent ?? idleStopDefaults.busyCpuPercent, "busyCpuPercent"),
         nodeDistUrl: checkHttpsUrl(label("nodeDistUrl"), args.nodeDistUrl ?? idleStopDefaults.nodeDistUrl),
-        clientAliveIntervalSeconds: integer("clientAliveIntervalSeconds", args.clientAliveIntervalSeconds ?? idleStopDefaults.clientAliveIntervalSeconds, "clientAliveInterval"),
+        clientAliveIntervalSeconds: integer(
+            "clientAliveIntervalSeconds",
+            args.clientAliveIntervalSeconds ?? idleStopDefaults.clientAliveIntervalSeconds,
+            "clientAliveInterval",
+        ),
         clientAliveCountMax: integer("clientAliveCountMax", args.clientAliveCountMax ?? idleStopDefaults.clientAliveCountMax, "clientAliveCountMax"),
     };
 }
@@ -285,9 +316,10 @@ export class IdleStop extends pulumi.ComponentResource {
         const region = aws.getRegionOutput({}, { parent: this }).region;
         const partition = aws.getPartitionOutput({}, { parent: this });
 
-        const identity: AgentIdentity = settings.credentials === "instance-profile"
-            ? createInstanceProfileIdentity(name, partition.dnsSuffix, tags, this)
-            : createIamUserIdentity(name, tags, this);
+        const identity: AgentIdentity =
+            settings.credentials === "instance-profile"
+                ? createInstanceProfileIdentity(name, partition.dnsSuffix, tags, this)
+                : createIamUserIdentity(name, tags, this);
 
         const watched: WatchedInstance = this.adopted
             ? adoptInstance(name, args.instanceId!, this)
@@ -307,52 +339,63 @@ export class IdleStop extends pulumi.ComponentResource {
             tags,
         };
         const alarm = createIdleAlarm(name, idleSettings, this);
-        const warningArgs = notifyArns.length > 0 && settings.warnMinutes > 0
-            ? stopWarningAlarmArgs({ idle: idleSettings, warnMinutes: settings.warnMinutes, notifyArns })
-            : undefined;
+        const warningArgs =
+            notifyArns.length > 0 && settings.warnMinutes > 0
+                ? stopWarningAlarmArgs({ idle: idleSettings, warnMinutes: settings.warnMinutes, notifyArns })
+                : undefined;
         if (warningArgs) {
             // Re-armed like the idle alarm: the first datapoint after a boot is >= 1.
             new aws.cloudwatch.MetricAlarm(`${name}-warning`, warningArgs, { parent: this });
         }
-        const silent = createSilentAgentAlarm(name, {
-            instanceId: watched.instanceId,
-            silentMinutes: settings.silentMinutes,
-            namespace: settings.namespace,
-            metricName: settings.metricName,
-            notifyArns,
-            tags,
-        }, this);
+        const silent = createSilentAgentAlarm(
+            name,
+            {
+                instanceId: watched.instanceId,
+                silentMinutes: settings.silentMinutes,
+                namespace: settings.namespace,
+                metricName: settings.metricName,
+                notifyArns,
+                tags,
+            },
+            this,
+        );
         // No permission on alarms: the agent re-arms them by publishing (docs/security.md).
         const policy = identity.grant(settings.namespace);
 
         const sshHost = pulumi.output(args.ssh.host ?? args.ssh.currentAddress ?? watched.address);
-        const push = pushAgent(name, {
-            ssh: { host: sshHost, user: settings.sshUser, port: settings.sshPort, privateKey: args.ssh.privateKey },
-            // alarmName is only shown by `idle-stop status`; the agent never calls the alarm API.
-            agentConfig: pulumi.all([watched.instanceId, region, alarm.name]).apply(([instanceId, regionName, alarmName]): ProgramAgentConfig => ({
-                instanceId,
-                region: regionName,
-                namespace: settings.namespace,
-                metricName: settings.metricName,
-                sampleSeconds: settings.sampleSeconds,
-                publishSeconds: idleStopDefaults.publishSeconds,
-                alarmName,
-                idleMinutes: settings.idleMinutes,
-                // On the box: the terminal warning, and which sessions count (docs/reference/agent.md, docs/reference/metric.md).
-                warnMinutes: settings.warnMinutes,
-                sessionIdleSeconds: settings.sessionIdleMinutes * 60,
-                busyCpuPercent: settings.busyCpuPercent,
-                // sshd's sockets carry the sessions' traffic: the port pushes use, and 22.
-                sshPorts: [...new Set([22, settings.sshPort])],
-            })),
-            credentialsFile: identity.credentialsFile,
-            payloadDir: ensureAgentPayload(defaultPayloadDir, payloadBuildScript),
-            nodeDistUrl: settings.nodeDistUrl,
-            clientAliveIntervalSeconds: settings.clientAliveIntervalSeconds || undefined,
-            clientAliveCountMax: settings.clientAliveIntervalSeconds ? settings.clientAliveCountMax : undefined,
-            dependsOn: watched.instance ? [watched.instance, policy] : [policy],
-            connectionOnly: args.agentConnectionOnly === true,
-        }, this);
+        const push = pushAgent(
+            name,
+            {
+                ssh: { host: sshHost, user: settings.sshUser, port: settings.sshPort, privateKey: args.ssh.privateKey },
+                // alarmName is only shown by `idle-stop status`; the agent never calls the alarm API.
+                agentConfig: pulumi
+                    .all([watched.instanceId, region, alarm.name])
+                    .apply(([instanceId, regionName, alarmName]): ProgramAgentConfig => ({
+                        instanceId,
+                        region: regionName,
+                        namespace: settings.namespace,
+                        metricName: settings.metricName,
+                        sampleSeconds: settings.sampleSeconds,
+                        publishSeconds: idleStopDefaults.publishSeconds,
+                        alarmName,
+                        idleMinutes: settings.idleMinutes,
+                        // On the box: the terminal warning, and which sessions count (docs/reference/agent.md, docs/reference/metric.md).
+                        warnMinutes: settings.warnMinutes,
+                        sessionIdleSeconds: settings.sessionIdleMinutes * 60,
+                        busyCpuPercent: settings.busyCpuPercent,
+                        // sshd's sockets carry the sessions' traffic: the port pushes use, and 22.
+                        sshPorts: [...new Set([22, settings.sshPort])],
+                    })),
+                credentialsFile: identity.credentialsFile,
+                payloadDir: ensureAgentPayload(defaultPayloadDir, payloadBuildScript),
+                nodeDistUrl: settings.nodeDistUrl,
+                clientAliveIntervalSeconds: settings.clientAliveIntervalSeconds || undefined,
+                clientAliveCountMax: settings.clientAliveIntervalSeconds ? settings.clientAliveCountMax : undefined,
+                dependsOn: watched.instance ? [watched.instance, policy] : [policy],
+                connectionOnly: args.agentConnectionOnly === true,
+            },
+            this,
+        );
 
         this.instanceId = watched.instanceId;
         this.alarmName = alarm.name;
@@ -370,10 +413,11 @@ export class IdleStop extends pulumi.ComponentResource {
         this.sshHostFixed = args.ssh.host !== undefined;
         this.agentCommandUrn = push.install.urn;
         this.payloadUrn = push.copy.urn;
-        this.sshCommand = sshHost.apply((host) =>
-            `ssh ${settings.sshPort === 22 ? "" : `-p ${settings.sshPort} `}${settings.sshUser}@${host}`);
-        const consoleUrlOf = (alarmName: pulumi.Output<string>) => pulumi.all([partition.partition, region, alarmName])
-            .apply(([partitionName, regionName, resolvedName]) => alarmConsoleUrl(partitionName, regionName, resolvedName));
+        this.sshCommand = sshHost.apply((host) => `ssh ${settings.sshPort === 22 ? "" : `-p ${settings.sshPort} `}${settings.sshUser}@${host}`);
+        const consoleUrlOf = (alarmName: pulumi.Output<string>) =>
+            pulumi
+                .all([partition.partition, region, alarmName])
+                .apply(([partitionName, regionName, resolvedName]) => alarmConsoleUrl(partitionName, regionName, resolvedName));
         this.alarmConsoleUrl = consoleUrlOf(alarm.name);
         this.silentAlarmConsoleUrl = consoleUrlOf(silent.name);
 

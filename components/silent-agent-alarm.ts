@@ -25,7 +25,7 @@ interface SilentAgentAlarmSettings {
     readonly silentMinutes: number;
     readonly namespace: string;
     readonly metricName: string;
-    readonly notifyArns: pulumi.Input<string>[];
+    readonly notifyArns: Array<pulumi.Input<string>>;
     readonly tags?: Record<string, string>;
 }
 

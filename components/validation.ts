@@ -9,7 +9,11 @@ import { NAMESPACE_PATTERN } from "../common/metric";
 import { HOST_ALIAS_ALLOWED, HOST_ALIAS_PATTERN, SSH_USER_ALLOWED, SSH_USER_PATTERN } from "../common/ssh-names";
 
 export class InvalidSettingError extends Error {
-    constructor(readonly key: string, readonly value: unknown, readonly allowed: string) {
+    constructor(
+        readonly key: string,
+        readonly value: unknown,
+        readonly allowed: string,
+    ) {
         super(`${key}: ${describeValue(value)} is not allowed; expected ${allowed}`);
         this.name = "InvalidSettingError";
     }

@@ -61,56 +61,68 @@ export function createInstance(
     tags: Record<string, string>,
     parent: pulumi.Resource,
 ): WatchedInstance {
-    const ami = args.ami ?? aws.ec2.getAmiOutput({
-        owners: [canonicalOwnerId],
-        mostRecent: true,
-        filters: [
-            { name: "name", values: ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"] },
-            { name: "virtualization-type", values: ["hvm"] },
-        ],
-    }, { parent }).id;
+    const ami =
+        args.ami ??
+        aws.ec2.getAmiOutput(
+            {
+                owners: [canonicalOwnerId],
+                mostRecent: true,
+                filters: [
+                    { name: "name", values: ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"] },
+                    { name: "virtualization-type", values: ["hvm"] },
+                ],
+            },
+            { parent },
+        ).id;
 
-    const vpcId = args.subnetId
-        ? aws.ec2.getSubnetOutput({ id: args.subnetId }, { parent }).vpcId
-        : undefined;
+    const vpcId = args.subnetId ? aws.ec2.getSubnetOutput({ id: args.subnetId }, { parent }).vpcId : undefined;
 
-    const securityGroup = new aws.ec2.SecurityGroup(`${name}-ssh`, {
-        description: "idle-stop: SSH to the watched dev box",
-        vpcId,
-        ingress: [{
-            description: "SSH",
-            protocol: "tcp",
-            fromPort: sshPort,
-            toPort: sshPort,
-            cidrBlocks: args.sshIngressCidrs ?? ["0.0.0.0/0"],
-        }],
-        egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
-        tags,
-    }, { parent });
+    const securityGroup = new aws.ec2.SecurityGroup(
+        `${name}-ssh`,
+        {
+            description: "idle-stop: SSH to the watched dev box",
+            vpcId,
+            ingress: [
+                {
+                    description: "SSH",
+                    protocol: "tcp",
+                    fromPort: sshPort,
+                    toPort: sshPort,
+                    cidrBlocks: args.sshIngressCidrs ?? ["0.0.0.0/0"],
+                },
+            ],
+            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
+            tags,
+        },
+        { parent },
+    );
 
     let keyName = args.keyName;
     if (keyName === undefined && args.sshPublicKey !== undefined) {
         keyName = new aws.ec2.KeyPair(`${name}-key`, { publicKey: args.sshPublicKey, tags }, { parent }).keyName;
     }
 
-    const instance = new aws.ec2.Instance(name, {
-        ami,
-        instanceType: args.instanceType ?? "t3.micro",
-        keyName,
-        subnetId: args.subnetId,
-        vpcSecurityGroupIds: [securityGroup.id],
-        iamInstanceProfile: instanceProfileName,
-        // IMDSv2 only: tokens defeat SSRF-style credential theft through the metadata service.
-        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-        rootBlockDevice: args.rootVolumeGb ? { volumeSize: args.rootVolumeGb, encrypted: true } : { encrypted: true },
-        userData: nodeUserData(args.nodeDistUrl ?? "https://nodejs.org/dist"),
-        tags: { Name: name, ...tags },
-    }, { parent });
+    const instance = new aws.ec2.Instance(
+        name,
+        {
+            ami,
+            instanceType: args.instanceType ?? "t3.micro",
+            keyName,
+            subnetId: args.subnetId,
+            vpcSecurityGroupIds: [securityGroup.id],
+            iamInstanceProfile: instanceProfileName,
+            // IMDSv2 only: tokens defeat SSRF-style credential theft through the metadata service.
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            rootBlockDevice: args.rootVolumeGb ? { volumeSize: args.rootVolumeGb, encrypted: true } : { encrypted: true },
+            userData: nodeUserData(args.nodeDistUrl ?? "https://nodejs.org/dist"),
+            tags: { Name: name, ...tags },
+        },
+        { parent },
+    );
 
     return {
         instanceId: instance.id,
-        address: pulumi.all([instance.publicDns, instance.publicIp, instance.privateIp])
-            .apply(([dns, ip, privateIp]) => dns || ip || privateIp),
+        address: pulumi.all([instance.publicDns, instance.publicIp, instance.privateIp]).apply(([dns, ip, privateIp]) => dns || ip || privateIp),
         instance,
     };
 }

@@ -14,7 +14,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { credentialsModes } from "../components/agent-identity";
 import { IdleStopArgs, idleStopDefaults, resolveIdleStopArgs } from "../components/idle-stop";
 import {
-    checkEmail, checkHostAlias, checkHttpsUrl, checkOneOf, InvalidSettingError, parseBoolean, parseInteger, RangedSetting, settingRanges,
+    checkEmail,
+    checkHostAlias,
+    checkHttpsUrl,
+    checkOneOf,
+    InvalidSettingError,
+    parseBoolean,
+    parseInteger,
+    RangedSetting,
+    settingRanges,
 } from "../components/validation";
 
 export const configNamespace = "idle-stop";
@@ -68,10 +76,33 @@ const topLevelReader = (source: ConfigSource): FieldReader => ({
 
 /** Keys a fleet entry may set; all but `name`, `instanceId` and `sshHost` fall back to the stack-wide key. */
 const entryKeys = [
-    "name", "instanceId", "sshHost", "sshUser", "sshPort", "sshPrivateKeyConfig", "credentials", "idleMinutes",
-    "action", "allowTerminateAdopted", "silentMinutes", "warnMinutes", "namespace", "metricName", "sampleSeconds",
-    "nodeDistUrl", "clientAliveInterval", "clientAliveCountMax", "instanceType", "ami", "keyName", "sshPublicKey",
-    "sshIngressCidrs", "subnetId", "rootVolumeGb", "sessionIdleMinutes", "busyCpuPercent",
+    "name",
+    "instanceId",
+    "sshHost",
+    "sshUser",
+    "sshPort",
+    "sshPrivateKeyConfig",
+    "credentials",
+    "idleMinutes",
+    "action",
+    "allowTerminateAdopted",
+    "silentMinutes",
+    "warnMinutes",
+    "namespace",
+    "metricName",
+    "sampleSeconds",
+    "nodeDistUrl",
+    "clientAliveInterval",
+    "clientAliveCountMax",
+    "instanceType",
+    "ami",
+    "keyName",
+    "sshPublicKey",
+    "sshIngressCidrs",
+    "subnetId",
+    "rootVolumeGb",
+    "sessionIdleMinutes",
+    "busyCpuPercent",
 ];
 const perEntryOnlyKeys = new Set(["name", "instanceId", "sshHost", "sshPrivateKeyConfig"]);
 
@@ -99,7 +130,7 @@ const configKeyOfArg: Record<string, string> = {
     "ssh.user": "sshUser",
     "ssh.port": "sshPort",
     "ssh.privateKey": "sshPrivateKey",
-    "clientAliveIntervalSeconds": "clientAliveInterval",
+    clientAliveIntervalSeconds: "clientAliveInterval",
     "instance.keyName": "keyName",
     "instance.sshIngressCidrs": "sshIngressCidrs",
 };
@@ -121,7 +152,7 @@ function optionalStringList(fields: FieldReader, key: string): string[] | undefi
     if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === "string")) {
         throw new InvalidSettingError(fields.label(key), raw, "a list of strings");
     }
-    return parsed as string[];
+    return parsed;
 }
 
 function readPrivateKey(source: ConfigSource, fields: FieldReader, isFleetEntry: boolean): pulumi.Output<string> {
@@ -129,15 +160,21 @@ function readPrivateKey(source: ConfigSource, fields: FieldReader, isFleetEntry:
     if (keyConfig !== undefined) {
         const key = source.getSecret(keyConfig);
         if (key === undefined) {
-            throw new InvalidSettingError(fields.label("sshPrivateKeyConfig"), keyConfig,
-                `the name of a secret config key holding this entry's private key: \`pulumi config set --secret ${keyConfig} < key\``);
+            throw new InvalidSettingError(
+                fields.label("sshPrivateKeyConfig"),
+                keyConfig,
+                `the name of a secret config key holding this entry's private key: \`pulumi config set --secret ${keyConfig} < key\``,
+            );
         }
         return key;
     }
     const key = source.getSecret("sshPrivateKey");
     if (key === undefined) {
-        throw new InvalidSettingError(label("sshPrivateKey"), undefined,
-            "the SSH private key that logs in to the instance, set as a secret: `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`");
+        throw new InvalidSettingError(
+            label("sshPrivateKey"),
+            undefined,
+            "the SSH private key that logs in to the instance, set as a secret: `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`",
+        );
     }
     return key;
 }
@@ -161,22 +198,27 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
     const creationKeys = ["ami", "keyName", "sshPublicKey", "subnetId"];
     const ownCreationKey = creationKeys.find((key) => fields.ownsKey(key));
     if (adopted && ownCreationKey !== undefined) {
-        throw new InvalidSettingError(fields.label(ownCreationKey), fields.get(ownCreationKey),
-            `no value: ${fields.label("instanceId")} adopts an existing instance, which idle-stop never modifies, so settings for a new instance do not apply`);
+        throw new InvalidSettingError(
+            fields.label(ownCreationKey),
+            fields.get(ownCreationKey),
+            `no value: ${fields.label("instanceId")} adopts an existing instance, which idle-stop never modifies, so settings for a new instance do not apply`,
+        );
     }
 
     const args: IdleStopArgs = {
         instanceId,
-        instance: adopted ? undefined : {
-            instanceType: fields.get("instanceType"),
-            ami: fields.get("ami"),
-            keyName: fields.get("keyName"),
-            sshPublicKey: fields.get("sshPublicKey"),
-            subnetId: fields.get("subnetId"),
-            sshIngressCidrs: optionalStringList(fields, "sshIngressCidrs"),
-            rootVolumeGb: optionalInteger(fields, "rootVolumeGb") || undefined,
-            nodeDistUrl,
-        },
+        instance: adopted
+            ? undefined
+            : {
+                  instanceType: fields.get("instanceType"),
+                  ami: fields.get("ami"),
+                  keyName: fields.get("keyName"),
+                  sshPublicKey: fields.get("sshPublicKey"),
+                  subnetId: fields.get("subnetId"),
+                  sshIngressCidrs: optionalStringList(fields, "sshIngressCidrs"),
+                  rootVolumeGb: optionalInteger(fields, "rootVolumeGb") || undefined,
+                  nodeDistUrl,
+              },
         idleMinutes: optionalInteger(fields, "idleMinutes") ?? idleStopDefaults.idleMinutes,
         ssh: {
             host: fields.get("sshHost"),
@@ -214,14 +256,17 @@ function readFleet(source: ConfigSource, raw: string, stackWide: FieldReader): W
         throw new InvalidSettingError(label("instances"), raw, "a non-empty list of entries, each an object with at least a name");
     }
     if (stackWide.get("instanceId") !== undefined) {
-        throw new InvalidSettingError(label("instanceId"), stackWide.get("instanceId"),
-            `no value when ${label("instances")} lists the fleet; give each entry its own instanceId`);
+        throw new InvalidSettingError(
+            label("instanceId"),
+            stackWide.get("instanceId"),
+            `no value when ${label("instances")} lists the fleet; give each entry its own instanceId`,
+        );
     }
     const seen = new Map<string, number>();
     return entries.map((entry: unknown, index: number) => {
         const at = `${label("instances")}[${index}]`;
         if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
-            throw new InvalidSettingError(at, entry, "an object such as {\"name\": \"alice\", \"instanceId\": \"i-...\"}");
+            throw new InvalidSettingError(at, entry, 'an object such as {"name": "alice", "instanceId": "i-..."}');
         }
         const fields = entry as Record<string, unknown>;
         if (typeof fields.name !== "string") {
@@ -234,7 +279,11 @@ function readFleet(source: ConfigSource, raw: string, stackWide: FieldReader): W
         }
         const first = seen.get(name);
         if (first !== undefined) {
-            throw new InvalidSettingError(`${at}.name`, name, `a name not already used by ${label("instances")}[${first}]: names become resource names and must be unique`);
+            throw new InvalidSettingError(
+                `${at}.name`,
+                name,
+                `a name not already used by ${label("instances")}[${first}]: names become resource names and must be unique`,
+            );
         }
         seen.set(name, index);
         return { name, args: readWatchedInstance(source, entryReader(fields, index, name, stackWide), true) };
@@ -244,14 +293,20 @@ function readFleet(source: ConfigSource, raw: string, stackWide: FieldReader): W
 export function readStackConfig(source: ConfigSource): StackSettings {
     const stackWide = topLevelReader(source);
     const fleet = stackWide.get("instances");
-    const instances = fleet !== undefined
-        ? readFleet(source, fleet, stackWide)
-        : [(() => {
-            const name = checkHostAlias(label("name"), stackWide.get("name") ?? "devbox");
-            return { name, args: readWatchedInstance(source, stackWide, false) };
-        })()];
+    const instances =
+        fleet !== undefined
+            ? readFleet(source, fleet, stackWide)
+            : [
+                  (() => {
+                      const name = checkHostAlias(label("name"), stackWide.get("name") ?? "devbox");
+                      return { name, args: readWatchedInstance(source, stackWide, false) };
+                  })(),
+              ];
 
-    const notifyEmails = (stackWide.get("notifyEmail") ?? "").split(",").map((e) => e.trim()).filter((e) => e !== "");
+    const notifyEmails = (stackWide.get("notifyEmail") ?? "")
+        .split(",")
+        .map((e) => e.trim())
+        .filter((e) => e !== "");
     notifyEmails.forEach((email) => checkEmail(label("notifyEmail"), email));
     const dashboardRaw = stackWide.get("dashboard");
     const dashboard = dashboardRaw === undefined ? true : parseBoolean(label("dashboard"), dashboardRaw);

@@ -29,7 +29,7 @@ interface PropertyRefinement {
  * `integer`, so Go, C# and Python get int types instead of floats. A listed property that is no
  * longer in the schema is an error.
  */
-export const schemaRefinements: Readonly<Record<string, Readonly<Record<string, PropertyRefinement>>>> = {
+const schemaRefinements: Readonly<Record<string, Readonly<Record<string, PropertyRefinement>>>> = {
     "idle-stop:index:IdleStop": {
         idleMinutes: { integer: true },
         silentMinutes: { integer: true },
@@ -81,7 +81,8 @@ export function refineSchema(schemaJson: string): string {
             for (const property of found) {
                 if (refinement.secret) property.secret = true;
                 if (refinement.integer) {
-                    if (property.type !== "number" && property.type !== "integer") throw new Error(`idle-stop package: ${token}.${name} is inferred as ${property.type}, not a number`);
+                    if (property.type !== "number" && property.type !== "integer")
+                        throw new Error(`idle-stop package: ${token}.${name} is inferred as ${property.type}, not a number`);
                     property.type = "integer";
                 }
             }

@@ -16,11 +16,14 @@ export function formatSchema(schemaJson: string): string {
 }
 
 if (require.main === module) {
-    new IdleStopProvider().getSchema().then((schemaJson) => {
-        fs.writeFileSync(schemaFile, formatSchema(schemaJson));
-        console.log(`wrote ${path.relative(process.cwd(), schemaFile)}`);
-    }, (err: Error) => {
-        console.error(err.message);
-        process.exit(1);
-    });
+    new IdleStopProvider().getSchema().then(
+        (schemaJson) => {
+            fs.writeFileSync(schemaFile, formatSchema(schemaJson));
+            console.log(`wrote ${path.relative(process.cwd(), schemaFile)}`);
+        },
+        (err: Error) => {
+            console.error(err.message);
+            process.exit(1);
+        },
+    );
 }

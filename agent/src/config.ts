@@ -17,8 +17,6 @@ export interface Config extends Pick<AgentConfigFile, OptionalKey>, Required<Omi
     source: string | null;
 }
 
-export const CONFIG_KEYS = AGENT_CONFIG_KEYS;
-
 type Raw = Record<string, unknown>;
 type RangedKey = keyof typeof agentConfigRanges;
 
@@ -54,9 +52,6 @@ function ports(raw: Raw, key: "sshPorts", source: string): number[] | undefined 
     return v as number[];
 }
 
-export const DEFAULT_TRAFFIC_BYTES_PER_MINUTE = agentConfigDefaults.trafficBytesPerMinute;
-export const DEFAULT_DOWNLOAD_BYTES_PER_MINUTE = agentConfigDefaults.downloadBytesPerMinute;
-
 const PRINTABLE_NAME = /^[\x20-\x7e]{1,255}$/;
 const PRINTABLE_NAME_ALLOWED = "1-255 printable ASCII characters";
 
@@ -65,7 +60,7 @@ export function parseConfig(raw: unknown, source: string): Config {
     const r = raw as Raw;
     for (const k of Object.keys(r)) {
         if (k.startsWith("_") || k === "$schema") continue; // comments
-        if (!(CONFIG_KEYS as readonly string[]).includes(k)) fail(source, `unknown key "${k}"; known keys: ${CONFIG_KEYS.join(", ")}`);
+        if (!(AGENT_CONFIG_KEYS as readonly string[]).includes(k)) fail(source, `unknown key "${k}"; known keys: ${AGENT_CONFIG_KEYS.join(", ")}`);
     }
     const d = agentConfigDefaults;
     // The rule is the shared one; the message keeps the agent's wording (the program words it for stack config).
@@ -91,8 +86,26 @@ export function parseConfig(raw: unknown, source: string): Config {
     const warnMinutes = int(r, "warnMinutes", source) ?? d.warnMinutes;
     const devRoot = str(r, "devRoot", source, absPath, "an absolute path") ?? d.devRoot;
     return {
-        instanceId, region, namespace, metricName, sampleSeconds, publishSeconds, stateDir, holdsDir, alarmName, warningAlarmName, idleMinutes, procRoot,
-        sessionIdleSeconds, trafficBytesPerMinute, downloadBytesPerMinute, sshPorts, busyCpuPercent, warnMinutes, devRoot, source,
+        instanceId,
+        region,
+        namespace,
+        metricName,
+        sampleSeconds,
+        publishSeconds,
+        stateDir,
+        holdsDir,
+        alarmName,
+        warningAlarmName,
+        idleMinutes,
+        procRoot,
+        sessionIdleSeconds,
+        trafficBytesPerMinute,
+        downloadBytesPerMinute,
+        sshPorts,
+        busyCpuPercent,
+        warnMinutes,
+        devRoot,
+        source,
     };
 }
 

@@ -2,8 +2,8 @@
 // with the AWS CLI once a minute. Run exactly as cron would: `/bin/sh -c LINE`.
 import { TEST_CREDENTIALS } from "../../tests/support/cloudwatch-endpoint";
 
-export const CRON_NAMESPACE = "EC2";
-export const CRON_METRIC = "SSH Connections";
+const CRON_NAMESPACE = "EC2";
+const CRON_METRIC = "SSH Connections";
 
 /** The blog's counting pipeline (counts `sshd: USER [priv]` monitors, i.e. non-root logins). */
 export const BLOG_COUNT = `ps -A x | grep sshd | grep "\\[priv\\]" | wc -l`;

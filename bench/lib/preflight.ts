@@ -6,7 +6,7 @@ import { delimiter, join, resolve } from "node:path";
 
 export const REPO = resolve(__dirname, "..", "..");
 export const BUNDLE = join(REPO, "agent", "dist", "idle-stop-agent.js");
-export const AWS_V2 = "/usr/bin/aws";
+const AWS_V2 = "/usr/bin/aws";
 
 export type Section = "bundle" | "footprint" | "detection" | "scale" | "program";
 export const ALL_SECTIONS: Section[] = ["bundle", "footprint", "detection", "scale", "program"];
@@ -49,12 +49,12 @@ function version(bin: string, args = ["--version"]): string | null {
 function findAwsV1(): { path: string; version: string } | null {
     const candidates = process.env.BENCH_AWS_V1 ? [process.env.BENCH_AWS_V1] : onPath("aws").filter((p) => p !== AWS_V2);
     for (let p of candidates) {
-        if (/\/shims\/aws$/.test(p)) {
+        if (p.endsWith("/shims/aws")) {
             const r = spawnSync("pyenv", ["which", "aws"], { encoding: "utf8" });
             if (r.status === 0 && r.stdout.trim()) p = r.stdout.trim();
         }
         const v = version(p);
-        if (v && /^aws-cli\/1\./.test(v)) return { path: p, version: v };
+        if (v?.startsWith("aws-cli/1.")) return { path: p, version: v };
     }
     return null;
 }
@@ -76,32 +76,49 @@ export function preflight(sections: Section[]): Tools {
         need(onPath("useradd").length > 0 && onPath("userdel").length > 0, "useradd, userdel", "apt-get install -y passwd");
     }
     if (has("detection")) {
-        need(onPath("unshare").length > 0 && onPath("nsenter").length > 0, "unshare, nsenter (one PID namespace per detection lane)", "apt-get install -y util-linux");
+        need(
+            onPath("unshare").length > 0 && onPath("nsenter").length > 0,
+            "unshare, nsenter (one PID namespace per detection lane)",
+            "apt-get install -y util-linux",
+        );
     }
     if (has("footprint") || has("detection") || has("scale")) {
-        need(onPath("ps").length > 0 && onPath("grep").length > 0 && onPath("wc").length > 0, "ps, grep, wc (the blog's counting pipeline)", "apt-get install -y procps grep coreutils");
+        need(
+            onPath("ps").length > 0 && onPath("grep").length > 0 && onPath("wc").length > 0,
+            "ps, grep, wc (the blog's counting pipeline)",
+            "apt-get install -y procps grep coreutils",
+        );
     }
     if (has("footprint")) need(existsSync("/usr/bin/time"), "/usr/bin/time (GNU time: CPU and peak RSS of each cron run)", "apt-get install -y time");
     let awsV1 = { path: "", version: "" };
     let awsV2 = { path: "", version: "" };
     if (has("footprint") || has("detection")) {
         const v1 = findAwsV1();
-        need(v1 !== null, "AWS CLI v1 (`aws` on PATH reporting aws-cli/1.x; the blog's tool)", "pip install awscli   (or set BENCH_AWS_V1=/path/to/aws)");
+        need(
+            v1 !== null,
+            "AWS CLI v1 (`aws` on PATH reporting aws-cli/1.x; the blog's tool)",
+            "pip install awscli   (or set BENCH_AWS_V1=/path/to/aws)",
+        );
         if (v1) awsV1 = v1;
     }
     if (has("footprint")) {
         const v2 = existsSync(AWS_V2) ? version(AWS_V2) : null;
-        need(v2 !== null && /^aws-cli\/2\./.test(v2), `${AWS_V2} reporting aws-cli/2.x (Debian's awscli)`, "apt-get install -y awscli");
+        need(v2?.startsWith("aws-cli/2.") === true, `${AWS_V2} reporting aws-cli/2.x (Debian's awscli)`, "apt-get install -y awscli");
         if (v2) awsV2 = { path: AWS_V2, version: v2 };
     }
     if (missing.length > 0) {
-        process.stderr.write(`bench: cannot run sections ${sections.join(",")}; missing:\n${missing.join("\n")}\n` +
-            "Nothing was skipped and nothing is installed by the harness. Install the above, or choose sections with BENCH_SECTIONS.\n");
+        process.stderr.write(
+            `bench: cannot run sections ${sections.join(",")}; missing:\n${missing.join("\n")}\n` +
+                "Nothing was skipped and nothing is installed by the harness. Install the above, or choose sections with BENCH_SECTIONS.\n",
+        );
         process.exit(2);
     }
     const ssh = spawnSync("ssh", ["-V"], { encoding: "utf8" });
     return {
-        awsV1: awsV1.path, awsV1Version: awsV1.version, awsV2: awsV2.path, awsV2Version: awsV2.version,
+        awsV1: awsV1.path,
+        awsV1Version: awsV1.version,
+        awsV2: awsV2.path,
+        awsV2Version: awsV2.version,
         sshVersion: `${ssh.stderr ?? ""}${ssh.stdout ?? ""}`.trim() || "n/a",
     };
 }

@@ -15,7 +15,7 @@ export interface OpenSession {
 }
 
 /** Client options of the fixture with the port replaced. */
-export function clientOptionsFor(fixture: SshdFixture, port: number): string[] {
+function clientOptionsFor(fixture: SshdFixture, port: number): string[] {
     const opts = fixture.clientOptions();
     const i = opts.indexOf("-p");
     if (i < 0) throw new Error("fixture client options without -p");

@@ -116,7 +116,7 @@ export function run(cmd: string, args: string[], opts: SpawnOptions & { timeoutM
 // ---- /proc ----
 
 /** USER_HZ on Linux. */
-export const TICKS_PER_SECOND = 100;
+const TICKS_PER_SECOND = 100;
 
 export interface ProcCpu {
     /** utime + stime of the process itself, seconds. */

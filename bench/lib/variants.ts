@@ -19,11 +19,31 @@ export interface Lever {
 
 export const LEVERS: Lever[] = [
     { name: "node flags", what: "node --lite-mode (no optimizing compiler), as the service starts it", swaps: [], flags: true },
-    { name: "small publisher", what: "@smithy/signature-v4 + node:https + env/file/IMDS credentials instead of @aws-sdk/client-cloudwatch", swaps: [["agent/src/publish/aws/sink.ts", "bench/variants/sdk-sink.ts"]] },
-    { name: "keep-alive", what: "one TLS connection kept between publishes instead of a handshake each minute", swaps: [["agent/src/publish/aws/connection.ts", "bench/variants/no-keepalive-connection.ts"]] },
-    { name: "cheap /proc reads", what: "open + one read into a reused buffer instead of readFileSync", swaps: [["agent/src/system/proc-read.ts", "bench/variants/readfile-procread.ts"]] },
-    { name: "known pids", what: "non-sshd pids remembered: skipped with no syscall unless the kernel may have reused the pid (fork counter, pid cursor), then one stat of /proc/PID instead of reading comm", swaps: [["agent/src/system/known-pids.ts", "bench/variants/no-knownpids.ts"]] },
-    { name: "status on change", what: "status file written when it changes / once a publish period instead of every sample", swaps: [["agent/src/daemon/status-writer.ts", "bench/variants/status-every-sample.ts"]] },
+    {
+        name: "small publisher",
+        what: "@smithy/signature-v4 + node:https + env/file/IMDS credentials instead of @aws-sdk/client-cloudwatch",
+        swaps: [["agent/src/publish/aws/sink.ts", "bench/variants/sdk-sink.ts"]],
+    },
+    {
+        name: "keep-alive",
+        what: "one TLS connection kept between publishes instead of a handshake each minute",
+        swaps: [["agent/src/publish/aws/connection.ts", "bench/variants/no-keepalive-connection.ts"]],
+    },
+    {
+        name: "cheap /proc reads",
+        what: "open + one read into a reused buffer instead of readFileSync",
+        swaps: [["agent/src/system/proc-read.ts", "bench/variants/readfile-procread.ts"]],
+    },
+    {
+        name: "known pids",
+        what: "non-sshd pids remembered: skipped with no syscall unless the kernel may have reused the pid (fork counter, pid cursor), then one stat of /proc/PID instead of reading comm",
+        swaps: [["agent/src/system/known-pids.ts", "bench/variants/no-knownpids.ts"]],
+    },
+    {
+        name: "status on change",
+        what: "status file written when it changes / once a publish period instead of every sample",
+        swaps: [["agent/src/daemon/status-writer.ts", "bench/variants/status-every-sample.ts"]],
+    },
 ];
 
 export interface AgentVariant {
@@ -35,7 +55,11 @@ export interface AgentVariant {
 }
 
 function buildWith(swaps: Array<[string, string]>, dir: string): string {
-    execFileSync(process.execPath, [join(REPO, "agent", "build.mjs"), "--outdir", dir, ...swaps.flatMap(([from, to]) => ["--swap", `${join(REPO, from)}=${join(REPO, to)}`])], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(
+        process.execPath,
+        [join(REPO, "agent", "build.mjs"), "--outdir", dir, ...swaps.flatMap(([from, to]) => ["--swap", `${join(REPO, from)}=${join(REPO, to)}`])],
+        { stdio: ["ignore", "ignore", "inherit"] },
+    );
     return join(dir, "idle-stop-agent.js");
 }
 
@@ -45,8 +69,21 @@ export function agentVariants(dir: string, withLevers: boolean): AgentVariant[] 
     const out: AgentVariant[] = [{ name: "shipped agent", lever: null, bundle: BUNDLE, nodeArgs: flags }];
     if (!withLevers) return out;
     for (const [i, l] of LEVERS.entries()) {
-        out.push({ name: `without ${l.name}`, lever: l.name, bundle: l.swaps.length ? buildWith(l.swaps, join(dir, `lever-${i}`)) : BUNDLE, nodeArgs: l.flags ? [] : flags });
+        out.push({
+            name: `without ${l.name}`,
+            lever: l.name,
+            bundle: l.swaps.length ? buildWith(l.swaps, join(dir, `lever-${i}`)) : BUNDLE,
+            nodeArgs: l.flags ? [] : flags,
+        });
     }
-    out.push({ name: "all levers undone (the agent before)", lever: "all", bundle: buildWith(LEVERS.flatMap((l) => l.swaps), join(dir, "lever-all")), nodeArgs: [] });
+    out.push({
+        name: "all levers undone (the agent before)",
+        lever: "all",
+        bundle: buildWith(
+            LEVERS.flatMap((l) => l.swaps),
+            join(dir, "lever-all"),
+        ),
+        nodeArgs: [],
+    });
     return out;
 }

@@ -38,7 +38,10 @@ function say(text: string): void {
 async function currentStates(boxes: WatchedBox[]): Promise<Map<string, InstanceView>> {
     const states = new Map<string, InstanceView>();
     for (const region of new Set(boxes.map((b) => b.region))) {
-        const found = await describeInstancesLenient(region, boxes.filter((b) => b.region === region).map((b) => b.instanceId));
+        const found = await describeInstancesLenient(
+            region,
+            boxes.filter((b) => b.region === region).map((b) => b.instanceId),
+        );
         for (const [id, view] of found) states.set(id, view);
     }
     return states;
@@ -102,10 +105,12 @@ function pulumiEnv(hosts: Record<string, string>, connectionOnly = false): NodeJ
 export async function runLifecycle(command: "deploy" | "destroy", options: { stack?: string; pulumiArgs: string[] }): Promise<number> {
     const stack = stackArgs(options.stack);
     const pulumiCommand = command === "deploy" ? "up" : "destroy";
-    const boxes = watchedBoxes(await readStackOutputs(options.stack).catch((err: unknown) => {
-        if (command === "deploy") return {}; // nothing deployed yet: nothing sleeps
-        throw err;
-    }));
+    const boxes = watchedBoxes(
+        await readStackOutputs(options.stack).catch((err: unknown) => {
+            if (command === "deploy") return {}; // nothing deployed yet: nothing sleeps
+            throw err;
+        }),
+    );
     if (boxes === undefined || boxes.length === 0) {
         if (boxes === undefined && command === "destroy") {
             say("the stack's outputs predate the laptop command: running pulumi destroy without waking boxes");
@@ -119,7 +124,7 @@ export async function runLifecycle(command: "deploy" | "destroy", options: { sta
     const hosts: Record<string, string> = {};
     for (const box of boxes) {
         const view = states.get(box.instanceId);
-        const now = view && view.state === "running" && !box.sshHostFixed ? addressOf(view, "auto") : undefined;
+        const now = view?.state === "running" && !box.sshHostFixed ? addressOf(view, "auto") : undefined;
         hosts[box.name] = now ?? box.sshHost;
     }
 
@@ -153,7 +158,8 @@ export async function runLifecycle(command: "deploy" | "destroy", options: { sta
             say(`recording the current address of ${stale.map((b) => `${b.name} (${hosts[b.name]})`).join(", ")} first`);
             const targets = stale.flatMap((b) => ["--target", b.agentCommandUrn]);
             const refresh = await runPulumi(["up", "--yes", "--skip-preview", ...stack, ...targets], { capture: false, env: pulumiEnv(hosts, true) });
-            if (refresh.code !== 0) throw new RuntimeError(`\`pulumi up --target\` (moving the agent's stored connection) failed (exit ${refresh.code})`);
+            if (refresh.code !== 0)
+                throw new RuntimeError(`\`pulumi up --target\` (moving the agent's stored connection) failed (exit ${refresh.code})`);
         }
         return (await runPulumi([pulumiCommand, ...stack, ...options.pulumiArgs], { capture: false, env: pulumiEnv(hosts) })).code;
     } finally {

@@ -2,7 +2,19 @@
 // the payload as the deployment pushes it, sftp like pulumi-command, a snapshot of everything an
 // installation may touch, forced cleanup, the running agent daemon, and a local Node.js mirror.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+    chmodSync,
+    existsSync,
+    lstatSync,
+    mkdirSync,
+    mkdtempSync,
+    readdirSync,
+    readFileSync,
+    readlinkSync,
+    rmSync,
+    statSync,
+    writeFileSync,
+} from "node:fs";
 import { createHash } from "node:crypto";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
@@ -11,7 +23,7 @@ import { join, resolve } from "node:path";
 import { CommandResult, SshdFixture } from "../support/sshd";
 
 export const REPO = resolve(__dirname, "..", "..");
-export const INSTALL_SOURCE = join(REPO, "agent", "install");
+const INSTALL_SOURCE = join(REPO, "agent", "install");
 
 const tempDirs: string[] = [];
 process.on("exit", () => {
@@ -36,7 +48,7 @@ export function buildPayload(): string {
 }
 
 /** sftp/scp take the port as -P; the fixture's ssh options use -p. */
-export function sftpOptions(fx: SshdFixture): string[] {
+function sftpOptions(fx: SshdFixture): string[] {
     const o = fx.clientOptions();
     const i = o.indexOf("-p");
     return [...o.slice(0, i), "-P", o[i + 1], ...o.slice(i + 2)];
@@ -90,7 +102,17 @@ export const INSTALL_PATHS = [
     "/etc/systemd/system/multi-user.target.wants/idle-stop-agent.service",
     "/etc/ssh/sshd_config.d/60-idle-stop.conf",
 ];
-const WATCHED_DIRS = ["/opt", "/etc", "/etc/cron.d", "/etc/profile.d", "/etc/ssh/sshd_config.d", "/etc/systemd/system", "/usr/local/bin", "/var/lib", "/var/log"];
+const WATCHED_DIRS = [
+    "/opt",
+    "/etc",
+    "/etc/cron.d",
+    "/etc/profile.d",
+    "/etc/ssh/sshd_config.d",
+    "/etc/systemd/system",
+    "/usr/local/bin",
+    "/var/lib",
+    "/var/log",
+];
 
 export function describePath(p: string): string {
     try {
@@ -107,15 +129,37 @@ export function snapshot(homeDirs: string[] = []): string[] {
     const out: string[] = [];
     for (const p of INSTALL_PATHS) out.push(describePath(p));
     for (const d of WATCHED_DIRS) {
-        const names = existsSync(d) ? readdirSync(d).filter((n) => !n.startsWith("idle-stop-sshd-")).sort() : [];
+        const names = existsSync(d)
+            ? readdirSync(d)
+                  .filter((n) => !n.startsWith("idle-stop-sshd-"))
+                  .sort()
+            : [];
         out.push(`${d}: ${names.join(" ")}`);
     }
     // Staging directories in the SSH user's home (shell history and the like are not ours).
-    for (const h of homeDirs) out.push(`${h}: ${existsSync(h) ? readdirSync(h).filter((n) => n.startsWith(".idle-stop")).sort().join(" ") : "absent"}`);
-    out.push(`tmp: ${readdirSync(tmpdir()).filter((n) => /^idle-stop-(install|node|uninstall)\./.test(n)).join(" ")}`);
+    for (const h of homeDirs)
+        out.push(
+            `${h}: ${
+                existsSync(h)
+                    ? readdirSync(h)
+                          .filter((n) => n.startsWith(".idle-stop"))
+                          .sort()
+                          .join(" ")
+                    : "absent"
+            }`,
+        );
+    out.push(
+        `tmp: ${readdirSync(tmpdir())
+            .filter((n) => /^idle-stop-(install|node|uninstall)\./.test(n))
+            .join(" ")}`,
+    );
     out.push(`passwd idle-stop: ${getent("passwd", "idle-stop") ?? "absent"}`);
     out.push(`group idle-stop: ${getent("group", "idle-stop") ?? "absent"}`);
-    out.push(`processes: ${agentProcesses().map((p) => p.pid).join(" ")}`);
+    out.push(
+        `processes: ${agentProcesses()
+            .map((p) => p.pid)
+            .join(" ")}`,
+    );
     return out;
 }
 
@@ -140,9 +184,14 @@ export function agentProcesses(): ProcInfo[] {
     for (const name of readdirSync("/proc")) {
         if (!/^\d+$/.test(name)) continue;
         try {
-            const cmdline = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").filter((s) => s !== "");
+            const cmdline = readFileSync(`/proc/${name}/cmdline`, "utf8")
+                .split("\0")
+                .filter((s) => s !== "");
             if (!cmdline.includes("/opt/idle-stop/idle-stop-agent.js")) continue;
-            const uidLine = readFileSync(`/proc/${name}/status`, "utf8").split("\n").find((l) => l.startsWith("Uid:")) ?? "";
+            const uidLine =
+                readFileSync(`/proc/${name}/status`, "utf8")
+                    .split("\n")
+                    .find((l) => l.startsWith("Uid:")) ?? "";
             out.push({ pid: Number(name), uid: Number(uidLine.split(/\s+/)[1]), cmdline });
         } catch {
             /* exited */
@@ -178,13 +227,15 @@ export function forceUninstall(): void {
 export function assertNoInstallation(): void {
     for (const p of ["/opt/idle-stop", "/etc/idle-stop", "/var/lib/idle-stop"]) {
         if (existsSync(p)) {
-            throw new Error(`${p} exists: this machine has an idle-stop installation; the install tests would replace it (remove it with sudo sh /opt/idle-stop/uninstall.sh)`);
+            throw new Error(
+                `${p} exists: this machine has an idle-stop installation; the install tests would replace it (remove it with sudo sh /opt/idle-stop/uninstall.sh)`,
+            );
         }
     }
     if (getent("passwd", "idle-stop")) throw new Error("user idle-stop exists already; the install tests need a machine without it");
 }
 
-export function nodeArch(): string {
+function nodeArch(): string {
     const m = execFileSync("uname", ["-m"], { encoding: "utf8" }).trim();
     return m === "aarch64" || m === "arm64" ? "arm64" : "x64";
 }

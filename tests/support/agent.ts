@@ -67,7 +67,10 @@ export function writeConfig(cfg: AgentConfig, dir = tempDir()): { dir: string; p
 /** What a finished agent run left: the same shape as an ssh client's result. */
 export type RunResult = CommandResult;
 
-export function runAgent(args: string[], opts: { env?: NodeJS.ProcessEnv; script?: string; timeoutMs?: number; cwd?: string; uid?: number; gid?: number } = {}): Promise<RunResult> {
+export function runAgent(
+    args: string[],
+    opts: { env?: NodeJS.ProcessEnv; script?: string; timeoutMs?: number; cwd?: string; uid?: number; gid?: number } = {},
+): Promise<RunResult> {
     const child = spawn(process.execPath, [opts.script ?? agentBundle(), ...args], {
         env: opts.env ?? process.env,
         cwd: opts.cwd,
@@ -86,7 +89,12 @@ export class Daemon {
     private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
     constructor(configPath: string, env: NodeJS.ProcessEnv, script = agentBundle(), as: { uid?: number; gid?: number } = {}) {
-        this.child = spawn(process.execPath, [script, "run", "--config", configPath], { env, uid: as.uid, gid: as.gid, stdio: ["ignore", "pipe", "pipe"] });
+        this.child = spawn(process.execPath, [script, "run", "--config", configPath], {
+            env,
+            uid: as.uid,
+            gid: as.gid,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         children.add(this.child);
         this.child.stderr?.on("data", (d: Buffer) => (this.stderr += d.toString()));
         this.child.stdout?.on("data", (d: Buffer) => (this.stderr += d.toString()));

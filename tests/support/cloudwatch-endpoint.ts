@@ -100,10 +100,14 @@ export interface FailureScope {
 /** A GetMetricData query as the SDK sends it (MetricStat form only). */
 interface MetricStatQuery {
     Id: string;
-    MetricStat: { Period: number; Stat: string; Metric: { Namespace: string; MetricName: string; Dimensions?: Array<{ Name: string; Value: string }> } };
+    MetricStat: {
+        Period: number;
+        Stat: string;
+        Metric: { Namespace: string; MetricName: string; Dimensions?: Array<{ Name: string; Value: string }> };
+    };
 }
 
-export interface ParsedCall {
+interface ParsedCall {
     operation: string;
     params: Record<string, unknown>;
 }
@@ -117,7 +121,7 @@ export interface Protocol {
     error(operation: string, f: Failure): { contentType: string; body: string };
 }
 
-export const awsJson10: Protocol = {
+const awsJson10: Protocol = {
     name: "awsJson1_0",
     matches: (req) => typeof req.headers["x-amz-target"] === "string",
     parse(req, body) {
@@ -149,7 +153,7 @@ function xmlEscape(s: string): string {
 type Nested = Record<string, unknown> | unknown[];
 
 /** Query-protocol keys (`A.member.2.B`) to nested objects/arrays (`{A: [, {B}]}`); `member.N` is 1-based. */
-export function unflattenQuery(form: URLSearchParams): Record<string, unknown> {
+function unflattenQuery(form: URLSearchParams): Record<string, unknown> {
     const root: Record<string, unknown> = {};
     for (const [key, value] of form) {
         const segs: Array<string | number> = [];
@@ -204,7 +208,7 @@ function numberify(v: unknown, key = ""): unknown {
 }
 
 /** The Query protocol (AWS CLI v2 for CloudWatch): form-encoded POST, XML answers. */
-export const awsQuery: Protocol = {
+const awsQuery: Protocol = {
     name: "awsQuery",
     matches: (req) => String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"),
     parse(_req, body) {
@@ -235,7 +239,7 @@ function randomRequestId(): string {
     return randomUUID();
 }
 
-export class ProtocolError extends Error {
+class ProtocolError extends Error {
     constructor(
         readonly status: number,
         readonly type: string,
@@ -267,10 +271,17 @@ class NodeSha256 {
     }
 }
 
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const AUTH =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 /** Recomputes the SigV4 signature of a request with the SDK's signer and the known secret. */
-export async function verifySigV4(req: http.IncomingMessage, body: Buffer, secret: string, accessKeyId: string, expectedService = "monitoring"): Promise<SignatureCheck> {
+export async function verifySigV4(
+    req: http.IncomingMessage,
+    body: Buffer,
+    secret: string,
+    accessKeyId: string,
+    expectedService = "monitoring",
+): Promise<SignatureCheck> {
     const auth = req.headers.authorization;
     if (!auth) return { valid: false, problem: "no Authorization header" };
     const m = AUTH.exec(auth);
@@ -283,7 +294,9 @@ export async function verifySigV4(req: http.IncomingMessage, body: Buffer, secre
     if (typeof amzDate !== "string" || !/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== day) {
         return { ...base, valid: false, problem: `bad X-Amz-Date ${String(amzDate)}` };
     }
-    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+    const signingDate = new Date(
+        `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+    );
     if (Math.abs(Date.now() - signingDate.getTime()) > 15 * 60 * 1000) return { ...base, valid: false, problem: "request time too skewed" };
     for (const h of ["host", "x-amz-date"]) if (!base.signedHeaders.includes(h)) return { ...base, valid: false, problem: `${h} not signed` };
     const headers: Record<string, string> = {};
@@ -427,17 +440,41 @@ export class CloudWatchEndpoint {
         // The key the request names, if this endpoint knows it (the test key, or one added with allowKey).
         const akid = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
         const secret = akid !== undefined ? this.keys.get(akid) : undefined;
-        const signature = await verifySigV4(req, raw, secret ?? this.creds.secretAccessKey, secret !== undefined && akid !== undefined ? akid : this.creds.accessKeyId);
+        const signature = await verifySigV4(
+            req,
+            raw,
+            secret ?? this.creds.secretAccessKey,
+            secret !== undefined && akid !== undefined ? akid : this.creds.accessKeyId,
+        );
         let call: ParsedCall;
         try {
             call = proto.parse(req, body);
         } catch (e) {
             const pe = e instanceof ProtocolError ? e : new ProtocolError(400, "SerializationException", String(e));
-            this.record({ at: Date.now(), protocol: proto.name, operation: "?", headers: req.headers, params: {}, rawBody: body, signature, status: pe.status, errorType: pe.type });
+            this.record({
+                at: Date.now(),
+                protocol: proto.name,
+                operation: "?",
+                headers: req.headers,
+                params: {},
+                rawBody: body,
+                signature,
+                status: pe.status,
+                errorType: pe.type,
+            });
             send(pe.status, proto.error("?", { status: pe.status, type: pe.type, message: pe.message }));
             return;
         }
-        const rec: RecordedRequest = { at: Date.now(), protocol: proto.name, operation: call.operation, headers: req.headers, params: call.params, rawBody: body, signature, status: 200 };
+        const rec: RecordedRequest = {
+            at: Date.now(),
+            protocol: proto.name,
+            operation: call.operation,
+            headers: req.headers,
+            params: call.params,
+            rawBody: body,
+            signature,
+            status: 200,
+        };
         let failure: Failure | null = null;
         if (this.enforceSignature && !signature.valid) failure = { status: 403, type: "InvalidSignatureException", message: signature.problem };
         else failure = this.takeFailure(call.operation);
@@ -509,7 +546,14 @@ export class CloudWatchEndpoint {
 
     /** Adds a datapoint as if it had been published earlier (timestamp in ms). */
     seedDatapoint(d: { namespace: string; metricName: string; instanceId: string; timestamp: number; value: number }): void {
-        this.seeded.push({ at: Date.now(), namespace: d.namespace, metricName: d.metricName, dimensions: { InstanceId: d.instanceId }, timestamp: d.timestamp, value: d.value });
+        this.seeded.push({
+            at: Date.now(),
+            namespace: d.namespace,
+            metricName: d.metricName,
+            dimensions: { InstanceId: d.instanceId },
+            timestamp: d.timestamp,
+            value: d.value,
+        });
     }
 
     /** Answers of the read operations the laptop command uses; undefined: the plain `{}`. */
@@ -518,7 +562,9 @@ export class CloudWatchEndpoint {
             case "DescribeAlarms": {
                 const names = Array.isArray(params.AlarmNames) ? (params.AlarmNames as string[]) : [...this.alarms.keys()];
                 return {
-                    MetricAlarms: names.filter((n) => this.alarms.has(n)).map((n) => ({ AlarmName: n, StateValue: this.alarms.get(n), StateReason: "test" })),
+                    MetricAlarms: names
+                        .filter((n) => this.alarms.has(n))
+                        .map((n) => ({ AlarmName: n, StateValue: this.alarms.get(n), StateReason: "test" })),
                     CompositeAlarms: [],
                 };
             }
@@ -552,7 +598,8 @@ export class CloudWatchEndpoint {
                     if (value === undefined) continue;
                     byPeriod.set(bucket, [...(byPeriod.get(bucket) ?? []), value]);
                 }
-                if (stat.Stat !== "Maximum") throw new ProtocolError(400, "InvalidParameterValue", `the test endpoint computes Maximum only, not ${String(stat.Stat)}`);
+                if (stat.Stat !== "Maximum")
+                    throw new ProtocolError(400, "InvalidParameterValue", `the test endpoint computes Maximum only, not ${String(stat.Stat)}`);
                 const buckets = [...byPeriod.keys()].sort((a, b) => (descending ? b - a : a - b));
                 return {
                     Id: q.Id,

@@ -39,13 +39,17 @@ export interface Ec2Call {
 }
 
 class Ec2Error extends Error {
-    constructor(readonly status: number, readonly code: string, message: string) {
+    constructor(
+        readonly status: number,
+        readonly code: string,
+        message: string,
+    ) {
         super(message);
     }
 }
 
 /** EC2's flavour of Query lists: `InstanceId.1=a&InstanceId.2=b`, `Filter.1.Name=...` (1-based, no "member"). */
-export function unflattenEc2Query(form: URLSearchParams): Record<string, unknown> {
+function unflattenEc2Query(form: URLSearchParams): Record<string, unknown> {
     const root: Record<string, unknown> = {};
     for (const [key, value] of form) {
         const segs = key.split(".").map((seg) => (/^\d+$/.test(seg) ? Number(seg) - 1 : seg));
@@ -118,8 +122,12 @@ export class Ec2Endpoint {
 
     /** Accepted calls of one action (optionally for one instance). */
     calls(action: string, instanceId?: string): Ec2Call[] {
-        return this.log.filter((c) => c.action === action && c.status === 200
-            && (instanceId === undefined || JSON.stringify(c.params.InstanceId ?? []).includes(instanceId)));
+        return this.log.filter(
+            (c) =>
+                c.action === action &&
+                c.status === 200 &&
+                (instanceId === undefined || JSON.stringify(c.params.InstanceId ?? []).includes(instanceId)),
+        );
     }
 
     private after(ms: number, instance: FakeInstance, next: InstanceState): void {
@@ -146,22 +154,30 @@ export class Ec2Endpoint {
             form.delete("Action");
             form.delete("Version");
             call.params = unflattenEc2Query(form);
-            if (!signature.valid) throw new Ec2Error(401, "AuthFailure", `AWS was not able to validate the provided access credentials (${signature.problem})`);
+            if (!signature.valid)
+                throw new Ec2Error(401, "AuthFailure", `AWS was not able to validate the provided access credentials (${signature.problem})`);
             if (this.denied.has(action)) {
-                throw new Ec2Error(403, "UnauthorizedOperation",
-                    `You are not authorized to perform this operation. User: arn:aws:iam::123456789012:user/dev is not authorized to perform: ec2:${action} because no identity-based policy allows the ec2:${action} action. Encoded authorization failure message: ${Buffer.from(randomUUID()).toString("base64")}`);
+                throw new Ec2Error(
+                    403,
+                    "UnauthorizedOperation",
+                    `You are not authorized to perform this operation. User: arn:aws:iam::123456789012:user/dev is not authorized to perform: ec2:${action} because no identity-based policy allows the ec2:${action} action. Encoded authorization failure message: ${Buffer.from(randomUUID()).toString("base64")}`,
+                );
             }
             const xml = this.answer(action, call.params);
             this.log.push(call);
             res.writeHead(200, { "content-type": "text/xml;charset=UTF-8" });
-            res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${NS}"><requestId>${requestId}</requestId>${xml}</${action}Response>`);
+            res.end(
+                `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${NS}"><requestId>${requestId}</requestId>${xml}</${action}Response>`,
+            );
         } catch (err) {
             const e = err instanceof Ec2Error ? err : new Ec2Error(500, "InternalError", String(err));
             call.status = e.status;
             call.errorCode = e.code;
             this.log.push(call);
             res.writeHead(e.status, { "content-type": "text/xml;charset=UTF-8" });
-            res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${esc(e.code)}</Code><Message>${esc(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`);
+            res.end(
+                `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${esc(e.code)}</Code><Message>${esc(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+            );
         }
     }
 
@@ -173,7 +189,11 @@ export class Ec2Endpoint {
         if (unknown.length > 0) {
             const malformed = unknown.find((id) => !/^i-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id));
             if (malformed) throw new Ec2Error(400, "InvalidInstanceID.Malformed", `Invalid id: "${malformed}"`);
-            throw new Ec2Error(400, "InvalidInstanceID.NotFound", `The instance ID${unknown.length > 1 ? "s" : ""} '${unknown.join(", ")}' ${unknown.length > 1 ? "do" : "does"} not exist`);
+            throw new Ec2Error(
+                400,
+                "InvalidInstanceID.NotFound",
+                `The instance ID${unknown.length > 1 ? "s" : ""} '${unknown.join(", ")}' ${unknown.length > 1 ? "do" : "does"} not exist`,
+            );
         }
         return ids.length > 0 ? ids.map((id) => this.instances.get(id)!) : [...this.instances.values()];
     }
@@ -185,15 +205,19 @@ export class Ec2Endpoint {
     private answer(action: string, params: Record<string, unknown>): string {
         switch (action) {
             case "DescribeInstances": {
-                const items = this.named(params).map((i) =>
-                    `<item><reservationId>r-${i.id.slice(2)}</reservationId><ownerId>123456789012</ownerId><groupSet/><instancesSet><item>` +
-                    `<instanceId>${i.id}</instanceId><imageId>ami-0123456789abcdef0</imageId>${this.stateXml("instanceState", i.state)}` +
-                    `<privateDnsName>ip-${i.privateIp.replace(/\./g, "-")}.ec2.internal</privateDnsName>` +
-                    `<dnsName>${i.publicIp ? `ec2-${i.publicIp.replace(/\./g, "-")}.compute-1.amazonaws.com` : ""}</dnsName>` +
-                    `<instanceType>t3.micro</instanceType><privateIpAddress>${i.privateIp}</privateIpAddress>` +
-                    (i.publicIp ? `<ipAddress>${i.publicIp}</ipAddress>` : "") +
-                    (i.name ? `<tagSet><item><key>Name</key><value>${esc(i.name)}</value></item></tagSet>` : "") +
-                    `</item></instancesSet></item>`).join("");
+                const items = this.named(params)
+                    .map(
+                        (i) =>
+                            `<item><reservationId>r-${i.id.slice(2)}</reservationId><ownerId>123456789012</ownerId><groupSet/><instancesSet><item>` +
+                            `<instanceId>${i.id}</instanceId><imageId>ami-0123456789abcdef0</imageId>${this.stateXml("instanceState", i.state)}` +
+                            `<privateDnsName>ip-${i.privateIp.replace(/\./g, "-")}.ec2.internal</privateDnsName>` +
+                            `<dnsName>${i.publicIp ? `ec2-${i.publicIp.replace(/\./g, "-")}.compute-1.amazonaws.com` : ""}</dnsName>` +
+                            `<instanceType>t3.micro</instanceType><privateIpAddress>${i.privateIp}</privateIpAddress>` +
+                            (i.publicIp ? `<ipAddress>${i.publicIp}</ipAddress>` : "") +
+                            (i.name ? `<tagSet><item><key>Name</key><value>${esc(i.name)}</value></item></tagSet>` : "") +
+                            `</item></instancesSet></item>`,
+                    )
+                    .join("");
                 return `<reservationSet>${items}</reservationSet>`;
             }
             case "StartInstances":
@@ -203,20 +227,26 @@ export class Ec2Endpoint {
                 for (const i of targets) {
                     const allowed = starting ? ["stopped", "pending", "running"] : ["running", "pending", "stopping", "stopped"];
                     if (!allowed.includes(i.state)) {
-                        throw new Ec2Error(400, "IncorrectInstanceState", `The instance '${i.id}' is not in a state from which it can be ${starting ? "started" : "stopped"}.`);
+                        throw new Ec2Error(
+                            400,
+                            "IncorrectInstanceState",
+                            `The instance '${i.id}' is not in a state from which it can be ${starting ? "started" : "stopped"}.`,
+                        );
                     }
                 }
-                const items = targets.map((i) => {
-                    const previous = i.state;
-                    if (starting && previous === "stopped") {
-                        i.state = "pending";
-                        this.after(this.pendingMs, i, "running");
-                    } else if (!starting && (previous === "running" || previous === "pending")) {
-                        i.state = "stopping";
-                        this.after(this.stoppingMs, i, "stopped");
-                    }
-                    return `<item><instanceId>${i.id}</instanceId>${this.stateXml("currentState", i.state)}${this.stateXml("previousState", previous)}</item>`;
-                }).join("");
+                const items = targets
+                    .map((i) => {
+                        const previous = i.state;
+                        if (starting && previous === "stopped") {
+                            i.state = "pending";
+                            this.after(this.pendingMs, i, "running");
+                        } else if (!starting && (previous === "running" || previous === "pending")) {
+                            i.state = "stopping";
+                            this.after(this.stoppingMs, i, "stopped");
+                        }
+                        return `<item><instanceId>${i.id}</instanceId>${this.stateXml("currentState", i.state)}${this.stateXml("previousState", previous)}</item>`;
+                    })
+                    .join("");
                 return `<instancesSet>${items}</instancesSet>`;
             }
             default:

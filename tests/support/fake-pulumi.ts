@@ -11,7 +11,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-export interface FakePulumiInvocation {
+interface FakePulumiInvocation {
     argv: string[];
     cwd: string;
     /** IDLE_STOP_SSH_HOSTS as the program would see it. */
@@ -91,7 +91,10 @@ export function installFakePulumi(initial: { outputs?: Record<string, unknown>; 
         invocations: () => {
             const log = path.join(dir, "log.jsonl");
             if (!existsSync(log)) return [];
-            return readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as FakePulumiInvocation);
+            return readFileSync(log, "utf8")
+                .split("\n")
+                .filter((l) => l !== "")
+                .map((l) => JSON.parse(l) as FakePulumiInvocation);
         },
         pathEnv: (base = process.env) => ({ ...base, PATH: `${binDir}${path.delimiter}${base.PATH ?? ""}` }),
         remove: () => rmSync(dir, { recursive: true, force: true }),
@@ -102,7 +105,19 @@ export function installFakePulumi(initial: { outputs?: Record<string, unknown>; 
 }
 
 /** One entry of the stack's `instances` output, as index.ts exports it. */
-export function boxOutput(name: string, fields: { instanceId: string; sshPort: number; adopted?: boolean; sshHost?: string; sshHostFixed?: boolean; sshUser?: string; idleMinutes?: number; region?: string }): Record<string, unknown> {
+export function boxOutput(
+    name: string,
+    fields: {
+        instanceId: string;
+        sshPort: number;
+        adopted?: boolean;
+        sshHost?: string;
+        sshHostFixed?: boolean;
+        sshUser?: string;
+        idleMinutes?: number;
+        region?: string;
+    },
+): Record<string, unknown> {
     const urnBase = `urn:pulumi:dev::idle-stop::idle-stop:index:IdleStop$command:remote`;
     return {
         instanceId: fields.instanceId,

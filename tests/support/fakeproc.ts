@@ -42,10 +42,36 @@ export class FakeProc {
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(dir, "comm"), `${p.comm.slice(0, 15)}\n`);
         writeFileSync(join(dir, "cmdline"), `${p.title}\0${"\0".repeat(p.pad ?? 0)}`);
-        const fields = [p.state ?? "S", p.ppid, p.pid, p.pid, 0, -1, 4194560, 100, 0, 0, 0, 5, 3, 0, 0, 20, 0, 1, 0, p.starttime ?? 12345, 1000000, 300];
+        const fields = [
+            p.state ?? "S",
+            p.ppid,
+            p.pid,
+            p.pid,
+            0,
+            -1,
+            4194560,
+            100,
+            0,
+            0,
+            0,
+            5,
+            3,
+            0,
+            0,
+            20,
+            0,
+            1,
+            0,
+            p.starttime ?? 12345,
+            1000000,
+            300,
+        ];
         while (fields.length < 50) fields.push(0);
         writeFileSync(join(dir, "stat"), `${p.pid} (${p.comm.slice(0, 15)}) ${fields.join(" ")}\n`);
-        writeFileSync(join(dir, "status"), `Name:\t${p.comm}\nState:\t${p.state ?? "S"}\nPid:\t${p.pid}\nPPid:\t${p.ppid}\nUid:\t${p.uid}\t${p.uid}\t${p.uid}\t${p.uid}\nGid:\t${p.uid}\t${p.uid}\t${p.uid}\t${p.uid}\n`);
+        writeFileSync(
+            join(dir, "status"),
+            `Name:\t${p.comm}\nState:\t${p.state ?? "S"}\nPid:\t${p.pid}\nPPid:\t${p.ppid}\nUid:\t${p.uid}\t${p.uid}\t${p.uid}\t${p.uid}\nGid:\t${p.uid}\t${p.uid}\t${p.uid}\t${p.uid}\n`,
+        );
         return this;
     }
 
@@ -66,13 +92,44 @@ export class FakeProc {
     }
 
     /** An authenticated session as OpenSSH shapes it: [priv] monitor (root) + user child. */
-    addSession(opts: { pid: number; user: string; uid: number; tty: string | null; listener?: number; binary?: "sshd" | "sshd-session"; starttime?: number }): this {
+    addSession(opts: {
+        pid: number;
+        user: string;
+        uid: number;
+        tty: string | null;
+        listener?: number;
+        binary?: "sshd" | "sshd-session";
+        starttime?: number;
+    }): this {
         const bin = opts.binary ?? "sshd";
         const where = opts.tty ?? "notty";
         if (opts.uid === 0) {
-            return this.add({ pid: opts.pid, comm: bin, title: `${bin}: ${opts.user}@${where}`, ppid: opts.listener ?? 100, uid: 0, starttime: opts.starttime, pad: 40 });
+            return this.add({
+                pid: opts.pid,
+                comm: bin,
+                title: `${bin}: ${opts.user}@${where}`,
+                ppid: opts.listener ?? 100,
+                uid: 0,
+                starttime: opts.starttime,
+                pad: 40,
+            });
         }
-        this.add({ pid: opts.pid - 1, comm: bin, title: `${bin}: ${opts.user} [priv]`, ppid: opts.listener ?? 100, uid: 0, starttime: opts.starttime });
-        return this.add({ pid: opts.pid, comm: bin, title: `${bin}: ${opts.user}@${where}`, ppid: opts.pid - 1, uid: opts.uid, starttime: opts.starttime, pad: 40 });
+        this.add({
+            pid: opts.pid - 1,
+            comm: bin,
+            title: `${bin}: ${opts.user} [priv]`,
+            ppid: opts.listener ?? 100,
+            uid: 0,
+            starttime: opts.starttime,
+        });
+        return this.add({
+            pid: opts.pid,
+            comm: bin,
+            title: `${bin}: ${opts.user}@${where}`,
+            ppid: opts.pid - 1,
+            uid: opts.uid,
+            starttime: opts.starttime,
+            pad: 40,
+        });
     }
 }

@@ -25,7 +25,11 @@ export interface LaptopRunOptions {
 /** Runs `idle-stop ARGS...` to completion. */
 export function runLaptop(args: string[], opts: LaptopRunOptions = {}): Promise<CommandResult> {
     buildLaptopCommand();
-    const child = spawn(process.execPath, [launcher, ...args], { env: opts.env ?? process.env, cwd: opts.cwd ?? repoRoot, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [launcher, ...args], {
+        env: opts.env ?? process.env,
+        cwd: opts.cwd ?? repoRoot,
+        stdio: ["pipe", "pipe", "pipe"],
+    });
     child.stdin.on("error", () => undefined);
     child.stdin.end(opts.input ?? "");
     return collectResult(child, opts.timeoutMs ?? 60000);

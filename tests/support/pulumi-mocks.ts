@@ -37,7 +37,7 @@ export const mockAws = {
     existingInstances: new Map<string, { publicDns: string; publicIp: string; privateIp: string }>(),
 };
 
-export function partitionOf(region: string): { partition: string; dnsSuffix: string } {
+function partitionOf(region: string): { partition: string; dnsSuffix: string } {
     if (region.startsWith("cn-")) return { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" };
     if (region.startsWith("us-gov-")) return { partition: "aws-us-gov", dnsSuffix: "amazonaws.com" };
     return { partition: "aws", dnsSuffix: "amazonaws.com" };
@@ -72,20 +72,36 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
             };
         }
         case "aws:cloudwatch/metricAlarm:MetricAlarm":
-            return { id: physicalName, state: { ...inputs, name: physicalName, arn: `${arnBase}:cloudwatch:${mockAws.region}:${mockAws.accountId}:alarm:${physicalName}` } };
+            return {
+                id: physicalName,
+                state: { ...inputs, name: physicalName, arn: `${arnBase}:cloudwatch:${mockAws.region}:${mockAws.accountId}:alarm:${physicalName}` },
+            };
         case "aws:cloudwatch/compositeAlarm:CompositeAlarm":
-            return { id: physicalName, state: { ...inputs, alarmName: inputs.alarmName ?? physicalName, arn: `${arnBase}:cloudwatch:${mockAws.region}:${mockAws.accountId}:alarm:${inputs.alarmName ?? physicalName}` } };
+            return {
+                id: physicalName,
+                state: {
+                    ...inputs,
+                    alarmName: inputs.alarmName ?? physicalName,
+                    arn: `${arnBase}:cloudwatch:${mockAws.region}:${mockAws.accountId}:alarm:${inputs.alarmName ?? physicalName}`,
+                },
+            };
         case "aws:iam/role:Role":
         case "aws:iam/user:User":
         case "aws:iam/instanceProfile:InstanceProfile":
         case "aws:iam/policy:Policy": {
             const kind = type.split(":")[2].replace(/^./, (c) => c.toLowerCase());
-            return { id: physicalName, state: { ...inputs, name: physicalName, arn: `${arnBase}:iam::${mockAws.accountId}:${kind}/${physicalName}` } };
+            return {
+                id: physicalName,
+                state: { ...inputs, name: physicalName, arn: `${arnBase}:iam::${mockAws.accountId}:${kind}/${physicalName}` },
+            };
         }
         case "aws:iam/accessKey:AccessKey":
             return { id: "AKIAMOCKMOCKMOCKMOCK", state: { ...inputs, secret: "mock-secret-access-key" } };
         case "aws:sns/topic:Topic":
-            return { id: `${arnBase}:sns:${mockAws.region}:${mockAws.accountId}:${physicalName}`, state: { ...inputs, name: physicalName, arn: `${arnBase}:sns:${mockAws.region}:${mockAws.accountId}:${physicalName}` } };
+            return {
+                id: `${arnBase}:sns:${mockAws.region}:${mockAws.accountId}:${physicalName}`,
+                state: { ...inputs, name: physicalName, arn: `${arnBase}:sns:${mockAws.region}:${mockAws.accountId}:${physicalName}` },
+            };
         case "aws:ec2/securityGroup:SecurityGroup":
             return { id: fakeId("sg-0abc"), state: { ...inputs, name: physicalName } };
         case "aws:cloudwatch/dashboard:Dashboard":
@@ -103,9 +119,18 @@ function callResult(token: string, inputs: Record<string, unknown>): Record<stri
         case "aws:index/getPartition:getPartition":
             return { id: partition, partition, dnsSuffix, reverseDnsPrefix: "com.amazonaws" };
         case "aws:index/getCallerIdentity:getCallerIdentity":
-            return { id: mockAws.accountId, accountId: mockAws.accountId, arn: `arn:${partition}:iam::${mockAws.accountId}:user/deployer`, userId: "AIDAMOCK" };
+            return {
+                id: mockAws.accountId,
+                accountId: mockAws.accountId,
+                arn: `arn:${partition}:iam::${mockAws.accountId}:user/deployer`,
+                userId: "AIDAMOCK",
+            };
         case "aws:ec2/getAmi:getAmi":
-            return { id: "ami-0123456789abcdef0", imageId: "ami-0123456789abcdef0", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261101" };
+            return {
+                id: "ami-0123456789abcdef0",
+                imageId: "ami-0123456789abcdef0",
+                name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261101",
+            };
         case "aws:ec2/getInstance:getInstance": {
             const instanceId = String(inputs.instanceId ?? "");
             const known = mockAws.existingInstances.get(instanceId);
@@ -118,8 +143,6 @@ function callResult(token: string, inputs: Record<string, unknown>): Record<stri
             return {};
     }
 }
-
-
 
 export async function installMocks(): Promise<void> {
     await pulumi.runtime.setMocks(
@@ -239,7 +262,10 @@ export async function runProgram(config: Record<string, string>, programPath = p
     for (const [key, value] of Object.entries(config)) {
         full[key.includes(":") ? key : `idle-stop:${key}`] = value;
     }
-    pulumi.runtime.setAllConfig(full, Object.keys(full).filter((k) => /sshPrivateKey|secret/i.test(k)));
+    pulumi.runtime.setAllConfig(
+        full,
+        Object.keys(full).filter((k) => /sshPrivateKey|secret/i.test(k)),
+    );
     forgetProgramModules();
     const program = (await import(programPath)) as Record<string, unknown>;
     const outputs: Record<string, unknown> = {};

@@ -11,11 +11,3 @@ export function serviceNodeFlags(): string[] {
     if (!m) throw new Error("cannot find node's arguments in agent/install/idle-stop-agent.service's ExecStart");
     return m[1].split(/\s+/).filter(Boolean);
 }
-
-/** The flags in idle-stop-daemon.sh's `exec "$prefix/node" ... "$bundle" run` line. */
-export function daemonScriptNodeFlags(): string[] {
-    const script = readFileSync(join(INSTALL_DIR, "idle-stop-daemon.sh"), "utf8");
-    const m = /^\s*exec "\$prefix\/node"\s+(.*?)\s*"\$bundle" run /m.exec(script);
-    if (!m) throw new Error("cannot find node's arguments in agent/install/idle-stop-daemon.sh");
-    return m[1].split(/\s+/).filter(Boolean);
-}

@@ -16,7 +16,7 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const SSHD_BINARY = "/usr/sbin/sshd";
+const SSHD_BINARY = "/usr/sbin/sshd";
 /** Users whose name starts with this may try password logins (which always fail: no user has a password). */
 export const PASSWORD_PROBE_PREFIX = "idlestop-pw";
 
@@ -223,7 +223,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Poll fn every `everyMs` until it returns a value other than undefined/false, or throw after timeoutMs. */
-export async function waitUntil<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15000, what = "condition", everyMs = 100): Promise<T> {
+export async function waitUntil<T>(
+    fn: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs = 15000,
+    what = "condition",
+    everyMs = 100,
+): Promise<T> {
     const end = Date.now() + timeoutMs;
     for (;;) {
         const v = await fn();
@@ -388,17 +393,28 @@ export class SshdFixture {
     /** Common client options (no user config, no agent, no host key checks). */
     clientOptions(keyPath = this.keyPath): string[] {
         return [
-            "-F", "/dev/null",
-            "-i", keyPath,
-            "-p", String(this.port),
-            "-o", "BatchMode=yes",
-            "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "GlobalKnownHostsFile=/dev/null",
-            "-o", "IdentitiesOnly=yes",
-            "-o", "IdentityAgent=none",
-            "-o", "LogLevel=ERROR",
-            "-o", "ConnectTimeout=10",
+            "-F",
+            "/dev/null",
+            "-i",
+            keyPath,
+            "-p",
+            String(this.port),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "IdentityAgent=none",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "ConnectTimeout=10",
         ];
     }
 
@@ -415,7 +431,10 @@ export class SshdFixture {
 
     /** Run any client binary (ssh, sftp, scp ...) tracked for cleanup. */
     runClient(
-        bin: string, args: string[], input?: string | Buffer, timeoutMs = 60000,
+        bin: string,
+        args: string[],
+        input?: string | Buffer,
+        timeoutMs = 60000,
         spawnOptions: { env?: NodeJS.ProcessEnv; detached?: boolean } = {},
     ): Promise<CommandResult> {
         const child = spawn(bin, args, { ...spawnOptions, stdio: ["pipe", "pipe", "pipe"] });
@@ -439,7 +458,13 @@ export class SshdFixture {
         } else {
             command = `${typed}; ${command}`;
         }
-        const full = [...args, ...(pty ? ["-tt"] : ["-T"]), ...(opts.extraArgs ?? []), `${user}@${this.host}`, ...(command === undefined ? [] : [command])];
+        const full = [
+            ...args,
+            ...(pty ? ["-tt"] : ["-T"]),
+            ...(opts.extraArgs ?? []),
+            `${user}@${this.host}`,
+            ...(command === undefined ? [] : [command]),
+        ];
         const child = spawn("ssh", full, { stdio: ["pipe", "pipe", "pipe"] });
         this.t.clients.add(child);
         let out = "";
@@ -493,9 +518,13 @@ export class SshdFixture {
     async openMultiplexed(user: string): Promise<Multiplexed> {
         const controlPath = join(this.dir, `mux-${randomSuffix()}`);
         const muxOpts = ["-o", `ControlPath=${controlPath}`];
-        const master = spawn("ssh", [...this.clientOptions(), ...muxOpts, "-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-N", `${user}@${this.host}`], {
-            stdio: ["ignore", "ignore", "pipe"],
-        });
+        const master = spawn(
+            "ssh",
+            [...this.clientOptions(), ...muxOpts, "-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-N", `${user}@${this.host}`],
+            {
+                stdio: ["ignore", "ignore", "pipe"],
+            },
+        );
         this.t.clients.add(master);
         let masterErr = "";
         master.stderr?.on("data", (d: Buffer) => (masterErr += d.toString()));
@@ -579,11 +608,28 @@ export class SshdFixture {
         const askpass = join(this.dir, `askpass-${randomSuffix()}`);
         writeFileSync(askpass, `#!/bin/sh\nsleep ${(opts.holdMs / 1000).toFixed(3)}\necho wrong-password\n`, { mode: 0o755 });
         const args = [
-            "-F", "/dev/null", "-p", String(this.port),
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null",
-            "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1",
-            "-o", "IdentityAgent=none", "-o", "LogLevel=ERROR",
-            `${user}@${this.host}`, "true",
+            "-F",
+            "/dev/null",
+            "-p",
+            String(this.port),
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "PreferredAuthentications=password",
+            "-o",
+            "NumberOfPasswordPrompts=1",
+            "-o",
+            "IdentityAgent=none",
+            "-o",
+            "LogLevel=ERROR",
+            `${user}@${this.host}`,
+            "true",
         ];
         return this.runClient("ssh", args, undefined, opts.holdMs + 30000, {
             env: { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0" },

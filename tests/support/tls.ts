@@ -15,10 +15,28 @@ export interface LocalCert {
 export function selfSignedCert(dir: string): LocalCert {
     const keyPath = join(dir, "endpoint-key.pem");
     const certPath = join(dir, "endpoint-cert.pem");
-    execFileSync("openssl", [
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", keyPath, "-out", certPath, "-days", "2", "-subj", "/CN=127.0.0.1",
-        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-    ], { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            keyPath,
+            "-out",
+            certPath,
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        { stdio: ["ignore", "ignore", "pipe"] },
+    );
     return { key: readFileSync(keyPath, "utf8"), cert: readFileSync(certPath, "utf8"), certPath };
 }

@@ -35,18 +35,26 @@ export async function forwardedTraffic(sshd: SshdFixture, user: string, opts: Fo
     const sinkPort = (sink.address() as net.AddressInfo).port;
     const localPort = await freePort();
     const args = [
-        ...sshd.clientOptions(), "-N", "-o", "ExitOnForwardFailure=yes",
-        "-o", `ServerAliveInterval=${opts.serverAliveSeconds}`,
-        "-L", `127.0.0.1:${localPort}:127.0.0.1:${sinkPort}`, `${user}@${sshd.host}`,
+        ...sshd.clientOptions(),
+        "-N",
+        "-o",
+        "ExitOnForwardFailure=yes",
+        "-o",
+        `ServerAliveInterval=${opts.serverAliveSeconds}`,
+        "-L",
+        `127.0.0.1:${localPort}:127.0.0.1:${sinkPort}`,
+        `${user}@${sshd.host}`,
     ];
     const ssh = spawn("ssh", args, { stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     ssh.stderr?.on("data", (d: Buffer) => (err += d.toString()));
     let exited = false;
-    const exit = new Promise<void>((r) => ssh.on("exit", () => {
-        exited = true;
-        r();
-    }));
+    const exit = new Promise<void>((r) =>
+        ssh.on("exit", () => {
+            exited = true;
+            r();
+        }),
+    );
     let client: net.Socket | undefined;
     let timer: NodeJS.Timeout | undefined;
     const close = async (): Promise<void> => {
@@ -62,12 +70,18 @@ export async function forwardedTraffic(sshd: SshdFixture, user: string, opts: Fo
         }
     };
     try {
-        client = await waitUntil(() => new Promise<net.Socket | false>((resolve) => {
-            if (exited) throw new Error(`ssh -L exited: ${err}`);
-            const s = net.connect({ host: "127.0.0.1", port: localPort });
-            s.once("connect", () => resolve(s));
-            s.once("error", () => resolve(false));
-        }), 20000, "the forwarded port", 200);
+        client = await waitUntil(
+            () =>
+                new Promise<net.Socket | false>((resolve) => {
+                    if (exited) throw new Error(`ssh -L exited: ${err}`);
+                    const s = net.connect({ host: "127.0.0.1", port: localPort });
+                    s.once("connect", () => resolve(s));
+                    s.once("error", () => resolve(false));
+                }),
+            20000,
+            "the forwarded port",
+            200,
+        );
         client.on("error", () => undefined);
         const payload = Buffer.alloc(opts.bytes, 0x61);
         if (opts.bytes > 0) {

@@ -6,7 +6,7 @@ import { Config } from "../config";
 import { Clock } from "../system/clock";
 
 /** An option a command accepts (beyond the common --config FILE and -h/--help). */
-export interface Option {
+interface Option {
     /** e.g. "--json". */
     flag: string;
     /** Placeholder of its value ("TEXT") for an option that takes one; absent for a switch. */

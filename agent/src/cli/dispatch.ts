@@ -29,7 +29,11 @@ export async function runCommandLine(argv: string[], clock: Clock, commands: rea
         return 0;
     }
     if (p.rest !== null && !command.takesRest) throw new UsageError(`${command.name}: unexpected "--"`);
-    expect(p, command.options.map((o) => o.flag), command.maxPositionals);
+    expect(
+        p,
+        command.options.map((o) => o.flag),
+        command.maxPositionals,
+    );
     return command.run({
         positionals: p.positionals,
         flags: p.flags,

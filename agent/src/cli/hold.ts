@@ -19,7 +19,7 @@ At most 10 holds per user count; no hold counts longer than 7d after its file wa
     run(inv) {
         const c = inv.config();
         const duration = inv.positionals[0];
-        if (duration === undefined) throw new UsageError("hold: DURATION is required, e.g. hold 2h --reason \"nightly build\"");
+        if (duration === undefined) throw new UsageError('hold: DURATION is required, e.g. hold 2h --reason "nightly build"');
         const ms = parseDuration(duration);
         const h = createHold(c.holdsDir, { durationMs: ms, reason: optionValue(inv, "--reason") }, inv.clock.wall());
         out(`hold ${h.id} until ${h.expiresAt} (${formatDuration(ms)})${h.reason ? ` "${h.reason}"` : ""}`);

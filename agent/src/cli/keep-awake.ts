@@ -29,7 +29,11 @@ keep-awake started (nohup's SIGHUP) stay ignored, for keep-awake and for CMD.
 function keepAwake(holdsDir: string, command: string[], reason: string | undefined, clock: Clock): Promise<number> {
     if (command.length === 0) throw new UsageError("keep-awake: give the command after --, e.g. keep-awake -- make build");
     const owner = selfOwner();
-    const hold = createHold(holdsDir, { owner, reason: reason ?? `keep-awake ${command.join(" ")}`.slice(0, 200), command: command.join(" ").slice(0, 200) }, clock.wall());
+    const hold = createHold(
+        holdsDir,
+        { owner, reason: reason ?? `keep-awake ${command.join(" ")}`.slice(0, 200), command: command.join(" ").slice(0, 200) },
+        clock.wall(),
+    );
     const cleanup = (): void => dropHold(holdsDir, hold.id);
     process.on("exit", cleanup);
     // Holds end MAX_HOLD_MS after their file last changed: keep ours fresh while CMD runs.

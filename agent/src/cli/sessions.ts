@@ -30,7 +30,9 @@ once), root included, pre-authentication connections and look-alike processes ex
         const now = inv.clock.wall();
         out(`${sessions.length} authenticated SSH session${sessions.length === 1 ? "" : "s"}:`);
         for (const s of sessions) {
-            out(`  ${s.user.padEnd(16)} ${(s.tty ?? "notty").padEnd(8)} pid ${String(s.pid).padEnd(7)} since ${s.since} (${ago(now - Date.parse(s.since))})`);
+            out(
+                `  ${s.user.padEnd(16)} ${(s.tty ?? "notty").padEnd(8)} pid ${String(s.pid).padEnd(7)} since ${s.since} (${ago(now - Date.parse(s.since))})`,
+            );
         }
         return 0;
     },

@@ -19,9 +19,23 @@ import { assertProcVisible, ProcHiddenError } from "../system/hidepid";
 
 export interface StatusReport {
     config: {
-        path: string | null; instanceId: string | null; region: string | null; namespace: string; metricName: string;
-        sampleSeconds: number; publishSeconds: number; stateDir: string; holdsDir: string; alarmName: string | null; idleMinutes: number | null;
-        sessionIdleSeconds: number; trafficBytesPerMinute: number; downloadBytesPerMinute: number; sshPorts: number[]; busyCpuPercent: number; warnMinutes: number;
+        path: string | null;
+        instanceId: string | null;
+        region: string | null;
+        namespace: string;
+        metricName: string;
+        sampleSeconds: number;
+        publishSeconds: number;
+        stateDir: string;
+        holdsDir: string;
+        alarmName: string | null;
+        idleMinutes: number | null;
+        sessionIdleSeconds: number;
+        trafficBytesPerMinute: number;
+        downloadBytesPerMinute: number;
+        sshPorts: number[];
+        busyCpuPercent: number;
+        warnMinutes: number;
     };
     daemon: { running: boolean; pid: number; mode: string; startedAt: string; updatedAt: string; rearm: string; rearmedAt: string | null } | null;
     /** Authenticated SSH sessions, in use or not (ConnectedSessions). */
@@ -79,11 +93,23 @@ function idleSinceFrom(st: StatusFile | null, fresh: boolean, active: number, no
 
 function configView(c: Config, st: StatusFile | null, idleMinutes: number | null): StatusReport["config"] {
     return {
-        path: c.source, instanceId: c.instanceId ?? st?.instanceId ?? null, region: c.region ?? null,
-        namespace: c.namespace, metricName: c.metricName, sampleSeconds: c.sampleSeconds, publishSeconds: c.publishSeconds,
-        stateDir: c.stateDir, holdsDir: c.holdsDir, alarmName: c.alarmName ?? null, idleMinutes,
-        sessionIdleSeconds: c.sessionIdleSeconds, trafficBytesPerMinute: c.trafficBytesPerMinute, downloadBytesPerMinute: c.downloadBytesPerMinute, sshPorts: c.sshPorts,
-        busyCpuPercent: c.busyCpuPercent, warnMinutes: c.warnMinutes,
+        path: c.source,
+        instanceId: c.instanceId ?? st?.instanceId ?? null,
+        region: c.region ?? null,
+        namespace: c.namespace,
+        metricName: c.metricName,
+        sampleSeconds: c.sampleSeconds,
+        publishSeconds: c.publishSeconds,
+        stateDir: c.stateDir,
+        holdsDir: c.holdsDir,
+        alarmName: c.alarmName ?? null,
+        idleMinutes,
+        sessionIdleSeconds: c.sessionIdleSeconds,
+        trafficBytesPerMinute: c.trafficBytesPerMinute,
+        downloadBytesPerMinute: c.downloadBytesPerMinute,
+        sshPorts: c.sshPorts,
+        busyCpuPercent: c.busyCpuPercent,
+        warnMinutes: c.warnMinutes,
     };
 }
 
@@ -107,7 +133,18 @@ export function buildStatus(c: Config, now = systemClock.wall()): StatusReport {
     const stopAt = idleSince !== null && idleMinutes !== null ? expectedStopAt(idleSince, idleMinutes) : null;
     return {
         config: configView(c, st, idleMinutes),
-        daemon: st === null ? null : { running: fresh, pid: st.pid, mode: st.mode, startedAt: st.startedAt, updatedAt: st.updatedAt, rearm: st.rearm, rearmedAt: st.rearmedAt },
+        daemon:
+            st === null
+                ? null
+                : {
+                      running: fresh,
+                      pid: st.pid,
+                      mode: st.mode,
+                      startedAt: st.startedAt,
+                      updatedAt: st.updatedAt,
+                      rearm: st.rearm,
+                      rearmedAt: st.rearmedAt,
+                  },
         connected: procHidden === null ? use.connected : (st?.sessions ?? 0),
         active,
         sessionIdleSeconds: c.sessionIdleSeconds,

@@ -28,27 +28,41 @@ session inUse and idleSeconds (null where unknown). Works for any user: reads th
 
 function statusText(r: StatusReport, now: number): string[] {
     const lines: string[] = [];
-    lines.push(`instance:     ${r.config.instanceId ?? "(not configured)"}  metric ${r.config.namespace}/${r.config.metricName}${r.config.region ? `  region ${r.config.region}` : ""}`);
+    lines.push(
+        `instance:     ${r.config.instanceId ?? "(not configured)"}  metric ${r.config.namespace}/${r.config.metricName}${r.config.region ? `  region ${r.config.region}` : ""}`,
+    );
     lines.push(daemonLine(r, now));
     lines.push(...sessionLines(r, now));
     if (r.traffic === "unavailable") lines.push("traffic:      unavailable (is `ss` installed?): sessions without a terminal count while connected");
     if (r.otherTerminals.inUse > 0) lines.push(`terminals:    ${r.otherTerminals.ttys.join(", ")} (not opened by sshd) had input: count as 1`);
     lines.push(...holdLines(r, now));
-    lines.push(`last publish: ${r.lastPublishAt ? `${r.lastPublishAt} (${ago(now - Date.parse(r.lastPublishAt))} ago)` : "never"}${r.lastError ? `; last error: ${r.lastError}` : ""}`);
-    lines.push(`backlog:      ${r.backlog === null ? "unknown" : `${r.backlog} datapoint${r.backlog === 1 ? "" : "s"}`}${r.oldestBacklog ? ` (oldest ${r.oldestBacklog})` : ""}`);
+    lines.push(
+        `last publish: ${r.lastPublishAt ? `${r.lastPublishAt} (${ago(now - Date.parse(r.lastPublishAt))} ago)` : "never"}${r.lastError ? `; last error: ${r.lastError}` : ""}`,
+    );
+    lines.push(
+        `backlog:      ${r.backlog === null ? "unknown" : `${r.backlog} datapoint${r.backlog === 1 ? "" : "s"}`}${r.oldestBacklog ? ` (oldest ${r.oldestBacklog})` : ""}`,
+    );
     lines.push(idleLine(r, now));
     return lines;
 }
 
 function daemonLine(r: StatusReport, now: number): string {
     if (r.daemon === null) return "daemon:       no status yet (is the idle-stop service running?)";
-    if (r.daemon.running) return `daemon:       running, pid ${r.daemon.pid}, since ${r.daemon.startedAt}; last sample ${ago(now - Date.parse(r.daemon.updatedAt))} ago`;
+    if (r.daemon.running)
+        return `daemon:       running, pid ${r.daemon.pid}, since ${r.daemon.startedAt}; last sample ${ago(now - Date.parse(r.daemon.updatedAt))} ago`;
     return `daemon:       NOT running (last ${r.daemon.mode} update ${r.daemon.updatedAt}, ${ago(now - Date.parse(r.daemon.updatedAt))} ago)`;
 }
 
 function sessionLines(r: StatusReport, now: number): string[] {
-    const rule = r.sessionIdleSeconds > 0 ? `a session counts while used within ${formatDuration(r.sessionIdleSeconds * 1000)}` : "every connected session counts";
-    const lines = [r.procHidden === null ? `sessions:     ${r.connected} connected, ${r.sessions.filter((s) => s.inUse).length} in use (${rule})` : `sessions:     unknown to you: ${r.procHidden}`];
+    const rule =
+        r.sessionIdleSeconds > 0
+            ? `a session counts while used within ${formatDuration(r.sessionIdleSeconds * 1000)}`
+            : "every connected session counts";
+    const lines = [
+        r.procHidden === null
+            ? `sessions:     ${r.connected} connected, ${r.sessions.filter((s) => s.inUse).length} in use (${rule})`
+            : `sessions:     unknown to you: ${r.procHidden}`,
+    ];
     for (const s of r.sessions) {
         const where = s.ttys.length > 0 ? s.ttys.join(",") : "no terminal";
         const idle = s.idleSeconds === null ? "idle unknown" : `idle ${ago(s.idleSeconds * 1000)}`;
@@ -61,7 +75,9 @@ function sessionLines(r: StatusReport, now: number): string[] {
 function holdLines(r: StatusReport, now: number): string[] {
     const lines = [`holds:        ${r.holds.length}`];
     for (const h of r.holds) {
-        const until = h.expiresAt ? `until ${h.expiresAt} (${ago(Date.parse(h.expiresAt) - now)} left)` : `while pid ${h.owner?.pid} runs${h.command ? ` (${h.command})` : ""}`;
+        const until = h.expiresAt
+            ? `until ${h.expiresAt} (${ago(Date.parse(h.expiresAt) - now)} left)`
+            : `while pid ${h.owner?.pid} runs${h.command ? ` (${h.command})` : ""}`;
         lines.push(`  ${h.id} ${h.user.padEnd(16)} ${until}${h.reason ? `  "${h.reason}"` : ""}`);
     }
     return lines;
@@ -73,7 +89,10 @@ function idleLine(r: StatusReport, now: number): string {
     let l = `idle:         ${r.idleMinutesSoFar} min (since ${r.idleSince})`;
     if (r.stopExpectedAt) {
         const left = Date.parse(r.stopExpectedAt) - now;
-        l += left > 0 ? `; the alarm would stop the instance at about ${r.stopExpectedAt} (in ${ago(left)})` : `; the alarm should be stopping the instance (due ${r.stopExpectedAt})`;
+        l +=
+            left > 0
+                ? `; the alarm would stop the instance at about ${r.stopExpectedAt} (in ${ago(left)})`
+                : `; the alarm should be stopping the instance (due ${r.stopExpectedAt})`;
     } else l += "; set idleMinutes in the agent config to see when the alarm would stop it";
     return l;
 }

@@ -12,7 +12,7 @@ import { StopWarning } from "./stop-warning";
 import { CONNECTED_SESSIONS_METRIC } from "../../../common/metric";
 
 /** Per-session view in the status file (what `status` shows for sessions it cannot judge itself). */
-export interface SessionUseRecord {
+interface SessionUseRecord {
     pid: number;
     since: string;
     inUse: boolean;
@@ -46,9 +46,15 @@ export class AgentActivity {
     private readonly warning: StopWarning;
     private lastWarning: UseStatus["lastWarning"] = null;
 
-    constructor(private readonly c: Config & { instanceId: string }, startedAt: number, seed: Seed) {
+    constructor(
+        private readonly c: Config & { instanceId: string },
+        startedAt: number,
+        seed: Seed,
+    ) {
         this.tracker = new ActivityTracker(activitySettings(c), {
-            measureTraffic: true, startedAt, seed,
+            measureTraffic: true,
+            startedAt,
+            seed,
             onTrafficError: (error) => log("warn", "traffic_unavailable", { error, effect: "sessions without a terminal count while connected" }),
         });
         this.connected = new PeriodAggregator(c.publishSeconds * 1000, { ns: c.namespace, mn: CONNECTED_SESSIONS_METRIC, iid: c.instanceId });
@@ -73,7 +79,14 @@ export class AgentActivity {
         return {
             connected: s?.use.connected ?? 0,
             sessionIdleSeconds: this.c.sessionIdleSeconds,
-            sessionUse: (s?.use.sessions ?? []).map((x) => ({ pid: x.pid, since: x.since, inUse: x.inUse, idleSeconds: x.idleSeconds, lastActivityAt: x.lastActivityAt, by: x.by })),
+            sessionUse: (s?.use.sessions ?? []).map((x) => ({
+                pid: x.pid,
+                since: x.since,
+                inUse: x.inUse,
+                idleSeconds: x.idleSeconds,
+                lastActivityAt: x.lastActivityAt,
+                by: x.by,
+            })),
             otherTerminalsInUse: s?.use.otherTerminals.inUse ?? 0,
             cpuPercent: s?.use.cpuPercent ?? null,
             traffic: this.tracker.trafficOk === null ? "not measured" : this.tracker.trafficOk ? "ok" : "unavailable",

@@ -77,7 +77,8 @@ export class AgentState {
 
     /** After the backlog was delivered completely. */
     delivered(): void {
-        if (this.boot.delivered(this.clock.wall())) log("info", "rearmed", { reason: this.boot.reason ?? undefined, how: "first period counted as in use" });
+        if (this.boot.delivered(this.clock.wall()))
+            log("info", "rearmed", { reason: this.boot.reason ?? undefined, how: "first period counted as in use" });
     }
 
     /** Start of the current idle stretch (never before the agent started), or null while in use. */

@@ -63,8 +63,14 @@ class Daemon {
     run(): Promise<number> {
         const c = this.c;
         log("info", "started", {
-            pid: process.pid, instance: c.instanceId, namespace: c.namespace, metric: c.metricName,
-            sample_s: c.sampleSeconds, publish_s: c.publishSeconds, backlog: this.agent.outbox.size, rearm: this.agent.boot.reason ?? "no",
+            pid: process.pid,
+            instance: c.instanceId,
+            namespace: c.namespace,
+            metric: c.metricName,
+            sample_s: c.sampleSeconds,
+            publish_s: c.publishSeconds,
+            backlog: this.agent.outbox.size,
+            rearm: this.agent.boot.reason ?? "no",
         });
         this.scheduler.start(); // first sample now, then aligned
         this.publish(); // backlog from a previous run
@@ -136,7 +142,13 @@ class Daemon {
         const deadline = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), SHUTDOWN_FLUSH_MS).unref());
         if (this.flushing) await Promise.race([this.flushing, deadline]);
         if (agent.outbox.size > 0) {
-            const r = await Promise.race([agent.outbox.flush(this.sink).then(() => "ok" as const, (e: unknown) => e), deadline]);
+            const r = await Promise.race([
+                agent.outbox.flush(this.sink).then(
+                    () => "ok" as const,
+                    (e: unknown) => e,
+                ),
+                deadline,
+            ]);
             if (r === "ok") agent.delivered();
             else {
                 const msg = r === "timeout" ? "timed out" : r instanceof Error ? r.message : String(r);

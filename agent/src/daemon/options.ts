@@ -5,7 +5,7 @@ import { createCloudWatchSink } from "../publish/cloudwatch";
 import { MetricSink } from "../publish/metric-sink";
 import { Clock } from "../system/clock";
 
-export type SinkFactory = (c: PublishConfig, clock: Clock) => Promise<MetricSink>;
+type SinkFactory = (c: PublishConfig, clock: Clock) => Promise<MetricSink>;
 
 const cloudWatchSink: SinkFactory = (c, clock) => createCloudWatchSink(c.region, clock);
 

@@ -22,7 +22,10 @@ export class StatusWriter {
     write(st: StatusFile, now: number, force = false): boolean {
         // idleSeconds and cpuPercent also move every sample; `status` recomputes them itself.
         const key = JSON.stringify({
-            ...st, updatedAt: null, lastActiveAt: null, cpuPercent: null,
+            ...st,
+            updatedAt: null,
+            lastActiveAt: null,
+            cpuPercent: null,
             sessionUse: st.sessionUse?.map((u) => ({ ...u, idleSeconds: null })),
         });
         if (!force && key === this.lastKey && now - this.lastWriteAt < this.heartbeatMs) return false;

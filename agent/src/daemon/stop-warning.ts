@@ -5,6 +5,7 @@
 // output: it moves terminals' modification times, never their access (input) times, so it does
 // not count as use.
 import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { formatDuration } from "../system/duration";
 import { expectedStopAt } from "./stop-time";
 
@@ -17,10 +18,11 @@ export function warningText(stopAt: number, now: number): string {
 
 export type WallRunner = (message: string) => Promise<void>;
 
-const runWall: WallRunner = (message) =>
-    new Promise((resolve, reject) => {
-        execFile("wall", [message], { timeout: 15000, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8" } }, (err) => (err ? reject(err) : resolve()));
-    });
+const execFileAsync = promisify(execFile);
+
+const runWall: WallRunner = async (message) => {
+    await execFileAsync("wall", [message], { timeout: 15000, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8" } });
+};
 
 export class StopWarning {
     /** The idle stretch (its start) already warned about. */

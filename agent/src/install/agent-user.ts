@@ -15,10 +15,23 @@ export function ensureAgentUser(manifest: Manifest): void {
         if (run("groupadd", ["--system", AGENT_USER], { stderr: "inherit" }).code !== 0) fail(`could not create group ${AGENT_USER}`);
         manifest.add(`group ${AGENT_USER}`);
     }
-    const useradd = run("useradd", [
-        "--system", "--gid", AGENT_USER, "--no-create-home", "--home-dir", "/nonexistent",
-        "--shell", noLoginShell(), "--comment", "idle-stop agent", AGENT_USER,
-    ], { stderr: "inherit" });
+    const useradd = run(
+        "useradd",
+        [
+            "--system",
+            "--gid",
+            AGENT_USER,
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            noLoginShell(),
+            "--comment",
+            "idle-stop agent",
+            AGENT_USER,
+        ],
+        { stderr: "inherit" },
+    );
     if (useradd.code !== 0) fail(`could not create user ${AGENT_USER}`);
     manifest.add(`user ${AGENT_USER}`);
     say(`created system user ${AGENT_USER}`);

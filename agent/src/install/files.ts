@@ -14,7 +14,8 @@ export function placeNode(manifest: Manifest, node: string, download: string | u
     if (download !== undefined) {
         rmSync(runtime, { recursive: true, force: true });
         // mv: /tmp is often another file system.
-        if (run("mv", [join(download, "runtime"), runtime], { stderr: "inherit" }).code !== 0) fail(`could not move the downloaded Node.js to ${runtime}`);
+        if (run("mv", [join(download, "runtime"), runtime], { stderr: "inherit" }).code !== 0)
+            fail(`could not move the downloaded Node.js to ${runtime}`);
         manifest.add(`dir ${runtime}`);
     } else if (existsSync(runtime) && !node.startsWith(`${runtime}/`)) {
         rmSync(runtime, { recursive: true, force: true });
@@ -34,13 +35,17 @@ export function installBundle(payload: string, release: string, idleMinutes: num
     copy("uninstall.sh", 0o755);
     copy("idle-stop-daemon.sh", 0o755);
     copy("idle-stop-agent.service", 0o644);
-    putFile(join(PREFIX, "README"), [
-        `idle-stop agent, release ${release}`,
-        `Stops this machine after ${idleMinutes ?? "N"} idle minutes (no SSH session, no hold).`,
-        "Commands: idle-stop status | idle-stop hold 2h | idle-stop release --all",
-        `Config: ${ETC_DIR}/agent.json; state: ${STATE_DIR}; remove: sudo sh ${PREFIX}/uninstall.sh`,
-        "",
-    ].join("\n"), 0o644);
+    putFile(
+        join(PREFIX, "README"),
+        [
+            `idle-stop agent, release ${release}`,
+            `Stops this machine after ${idleMinutes ?? "N"} idle minutes (no SSH session, no hold).`,
+            "Commands: idle-stop status | idle-stop hold 2h | idle-stop release --all",
+            `Config: ${ETC_DIR}/agent.json; state: ${STATE_DIR}; remove: sudo sh ${PREFIX}/uninstall.sh`,
+            "",
+        ].join("\n"),
+        0o644,
+    );
 }
 
 /** /etc/idle-stop: agent.json as given, the credentials (0600, the agent's) and agent.env. */
@@ -78,16 +83,20 @@ export function installLoginNotice(manifest: Manifest, idleMinutes: number | und
     manifest.claimFile(PROFILE_SCRIPT);
     const after = idleMinutes === undefined ? "a few idle minutes" : idleMinutes === 1 ? "1 idle minute" : `${idleMinutes} idle minutes`;
     const notice = `idle-stop: this machine stops after ${after} with no SSH session; 'idle-stop hold 2h' keeps it awake.`;
-    putFile(PROFILE_SCRIPT, [
-        `# ${MARKER}: one-line notice for interactive logins. Removed by ${PREFIX}/uninstall.sh.`,
-        "# Non-interactive shells (ssh host CMD, scp, sftp, scripts) print nothing.",
-        "case $- in",
-        "*i*)",
-        `    if [ -t 1 ] && [ -x ${WRAPPER} ]; then`,
-        `        printf '%s\\n' "${notice}"`,
-        "    fi",
-        "    ;;",
-        "esac",
-        "",
-    ].join("\n"), 0o644);
+    putFile(
+        PROFILE_SCRIPT,
+        [
+            `# ${MARKER}: one-line notice for interactive logins. Removed by ${PREFIX}/uninstall.sh.`,
+            "# Non-interactive shells (ssh host CMD, scp, sftp, scripts) print nothing.",
+            "case $- in",
+            "*i*)",
+            `    if [ -t 1 ] && [ -x ${WRAPPER} ]; then`,
+            `        printf '%s\\n' "${notice}"`,
+            "    fi",
+            "    ;;",
+            "esac",
+            "",
+        ].join("\n"),
+        0o644,
+    );
 }

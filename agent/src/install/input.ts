@@ -34,7 +34,9 @@ export function decodeAgentConfig(b64: string): AgentConfigInput {
     }
     // The service may write only STATE_DIR (ReadWritePaths=), which the installer creates.
     if (config.stateDir.replace(/\/+$/, "") !== STATE_DIR) {
-        fail(`--config-b64: stateDir must be ${STATE_DIR} (the installer creates it and the service may write only there), got ${JSON.stringify(config.stateDir)}`);
+        fail(
+            `--config-b64: stateDir must be ${STATE_DIR} (the installer creates it and the service may write only there), got ${JSON.stringify(config.stateDir)}`,
+        );
     }
     const holds = config.holdsDir;
     if (!new RegExp(`^${STATE_DIR}/[A-Za-z0-9._-]+/?$`).test(holds) || /\/\.\.?\/?$/.test(holds)) {

@@ -36,7 +36,12 @@ export class Manifest {
 
     remove(entry: string): void {
         if (!existsSync(this.path)) return;
-        writeFileSync(`${this.path}.tmp`, this.lines().filter((l) => l !== entry).join("\n"));
+        writeFileSync(
+            `${this.path}.tmp`,
+            this.lines()
+                .filter((l) => l !== entry)
+                .join("\n"),
+        );
         renameSync(`${this.path}.tmp`, this.path);
     }
 

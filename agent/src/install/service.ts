@@ -52,15 +52,19 @@ async function startWithSystemd(manifest: Manifest, payload: string): Promise<vo
 async function startWithCron(manifest: Manifest): Promise<void> {
     manifest.removeOwnedFile(UNIT_PATH);
     manifest.claimFile(CRON_FILE);
-    putFile(CRON_FILE, [
-        `# ${MARKER}: keeps the idle-stop agent running on this machine without systemd.`,
-        `# Removed by ${PREFIX}/uninstall.sh.`,
-        "SHELL=/bin/sh",
-        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        `@reboot ${AGENT_USER} ${DAEMON_SCRIPT} start >/dev/null 2>&1`,
-        `* * * * * ${AGENT_USER} ${DAEMON_SCRIPT} start >/dev/null 2>&1`,
-        "",
-    ].join("\n"), 0o644);
+    putFile(
+        CRON_FILE,
+        [
+            `# ${MARKER}: keeps the idle-stop agent running on this machine without systemd.`,
+            `# Removed by ${PREFIX}/uninstall.sh.`,
+            "SHELL=/bin/sh",
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            `@reboot ${AGENT_USER} ${DAEMON_SCRIPT} start >/dev/null 2>&1`,
+            `* * * * * ${AGENT_USER} ${DAEMON_SCRIPT} start >/dev/null 2>&1`,
+            "",
+        ].join("\n"),
+        0o644,
+    );
     // Restart so a new bundle or config takes effect now.
     stopDaemon();
     runAs(AGENT_USER, [DAEMON_SCRIPT, "start"], { stdout: "ignore", stderr: "ignore" });
@@ -75,6 +79,8 @@ async function startWithCron(manifest: Manifest): Promise<void> {
     if (commandPath("cron") !== null || commandPath("crond") !== null) {
         say(`agent running as ${AGENT_USER} without systemd; ${CRON_FILE} restarts it (log: ${log})`);
     } else {
-        say(`agent running as ${AGENT_USER} without systemd (log: ${log}); note: no cron daemon is installed, so nothing restarts it after a crash or reboot until cron is installed`);
+        say(
+            `agent running as ${AGENT_USER} without systemd (log: ${log}); note: no cron daemon is installed, so nothing restarts it after a crash or reboot until cron is installed`,
+        );
     }
 }

@@ -3,7 +3,20 @@
 // creates its files; the sticky bit keeps it from renaming what it does not own), and holds/ is
 // root-owned 1777, so nobody but root can swap holds/ for a symlink. An older installation's
 // agent-owned holds/ is first made root's without following links, then checked, then changed.
-import { chmodSync, chownSync, closeSync, constants, fchmodSync, fchownSync, lchownSync, lstatSync, mkdirSync, openSync, Stats, unlinkSync } from "node:fs";
+import {
+    chmodSync,
+    chownSync,
+    closeSync,
+    constants,
+    fchmodSync,
+    fchownSync,
+    lchownSync,
+    lstatSync,
+    mkdirSync,
+    openSync,
+    Stats,
+    unlinkSync,
+} from "node:fs";
 import { errnoCode } from "../../../common/errors";
 import { Manifest } from "./manifest";
 import { fail, say } from "./messages";

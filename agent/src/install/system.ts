@@ -20,7 +20,7 @@ interface RunOptions {
 /** Runs CMD ARGS to completion; a command that cannot be started exits 127, as in a shell. */
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Ran {
     const r = spawnSync(cmd, args, { encoding: "utf8", stdio: ["ignore", opts.stdout ?? "pipe", opts.stderr ?? "pipe"] });
-    const code = r.error !== undefined ? 127 : r.status ?? 128;
+    const code = r.error !== undefined ? 127 : (r.status ?? 128);
     return { code, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 

@@ -17,8 +17,10 @@ export function isDatapoint(v: unknown): v is Datapoint {
     if (typeof v !== "object" || v === null) return false;
     const o = v as Record<string, unknown>;
     return (
-        typeof o.ns === "string" && typeof o.mn === "string" && typeof o.iid === "string" &&
-        ["t", "n", "sum", "min", "max"].every((k) => typeof o[k] === "number" && Number.isFinite(o[k] as number)) &&
+        typeof o.ns === "string" &&
+        typeof o.mn === "string" &&
+        typeof o.iid === "string" &&
+        ["t", "n", "sum", "min", "max"].every((k) => typeof o[k] === "number" && Number.isFinite(o[k])) &&
         (o.n as number) > 0
     );
 }

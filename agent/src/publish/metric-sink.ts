@@ -9,9 +9,15 @@ export interface MetricSink {
 
 /** Error codes meaning "this request's content is wrong", not "try again later". */
 const REJECTED = new Set([
-    "InvalidParameterValue", "InvalidParameterValueException", "InvalidParameterCombination",
-    "InvalidParameterCombinationException", "MissingParameter", "MissingRequiredParameter",
-    "MissingRequiredParameterException", "ValidationError", "SerializationException",
+    "InvalidParameterValue",
+    "InvalidParameterValueException",
+    "InvalidParameterCombination",
+    "InvalidParameterCombinationException",
+    "MissingParameter",
+    "MissingRequiredParameter",
+    "MissingRequiredParameterException",
+    "ValidationError",
+    "SerializationException",
 ]);
 
 export interface ErrorInfo {
@@ -25,7 +31,10 @@ export interface ErrorInfo {
 
 export function classifyError(e: unknown): ErrorInfo {
     const o = (typeof e === "object" && e !== null ? e : {}) as {
-        name?: unknown; code?: unknown; message?: unknown; $metadata?: { httpStatusCode?: unknown };
+        name?: unknown;
+        code?: unknown;
+        message?: unknown;
+        $metadata?: { httpStatusCode?: unknown };
     };
     const code = typeof o.name === "string" && o.name !== "Error" ? o.name : typeof o.code === "string" ? o.code : "Error";
     const status = typeof o.$metadata?.httpStatusCode === "number" ? o.$metadata.httpStatusCode : undefined;

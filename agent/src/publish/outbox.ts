@@ -34,7 +34,8 @@ export class Outbox {
     ) {
         this.items = spool.load();
         try {
-            if (spool.repair(this.items)) log("warn", "spool_repaired", { reason: "last line torn (crash while writing)", datapoints: this.items.length });
+            if (spool.repair(this.items))
+                log("warn", "spool_repaired", { reason: "last line torn (crash while writing)", datapoints: this.items.length });
         } catch (e) {
             this.spoolFailed(e);
         }
@@ -45,7 +46,12 @@ export class Outbox {
      * must not silence the agent); logged once until a write succeeds again.
      */
     private spoolFailed(e: unknown): void {
-        if (this.spoolOk) log("warn", "spool_write_failed", { path: this.spool.path, error: errorMessage(e), effect: "backlog kept in memory only until the spool can be written again" });
+        if (this.spoolOk)
+            log("warn", "spool_write_failed", {
+                path: this.spool.path,
+                error: errorMessage(e),
+                effect: "backlog kept in memory only until the spool can be written again",
+            });
         this.spoolOk = false;
     }
 
@@ -119,7 +125,12 @@ export class Outbox {
                 }
                 if (info.rejected) {
                     this.remove(batch);
-                    log("error", "dropped_rejected", { datapoints: 1, timestamp: new Date(batch[0].t).toISOString(), code: info.code, message: info.message });
+                    log("error", "dropped_rejected", {
+                        datapoints: 1,
+                        timestamp: new Date(batch[0].t).toISOString(),
+                        code: info.code,
+                        message: info.message,
+                    });
                     continue;
                 }
                 throw new PublishError(info);

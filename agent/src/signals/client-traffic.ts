@@ -133,7 +133,8 @@ export class ClientTraffic implements Signal<SessionUse[]> {
     private busyConnections(cur: TrafficSnapshot): { busy: number; windowStart: number } {
         const first = new Map<string, { at: number; bytesReceived: number; bytesAcked: number }>();
         for (const p of this.snaps.slice(0, -1)) {
-            for (const sock of p.sockets) if (!first.has(sock.id)) first.set(sock.id, { at: p.at, bytesReceived: sock.bytesReceived, bytesAcked: sock.bytesAcked });
+            for (const sock of p.sockets)
+                if (!first.has(sock.id)) first.set(sock.id, { at: p.at, bytesReceived: sock.bytesReceived, bytesAcked: sock.bytesAcked });
         }
         let busy = 0;
         let windowStart = cur.at;

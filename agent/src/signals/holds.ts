@@ -87,7 +87,10 @@ function parseHold(text: string, fileUid: number, ctimeMs: number, id: string): 
         if (typeof ow.pid === "number" && typeof ow.start === "number") owner = { pid: ow.pid, start: ow.start };
     }
     if (expiresAt === null && owner === null) return null; // would never end: ignore
-    const createdAt = typeof o.createdAt === "string" && !Number.isNaN(Date.parse(o.createdAt)) ? new Date(Date.parse(o.createdAt)).toISOString() : new Date(ctimeMs).toISOString();
+    const createdAt =
+        typeof o.createdAt === "string" && !Number.isNaN(Date.parse(o.createdAt))
+            ? new Date(Date.parse(o.createdAt)).toISOString()
+            : new Date(ctimeMs).toISOString();
     return {
         id,
         // The file's owner is the truth; the `user` field in the file is ignored.
@@ -222,7 +225,8 @@ export function removeHold(holdsDir: string, id: string): void {
     } catch (e) {
         const code = errnoCode(e);
         if (code === "ENOENT") throw new RuntimeError(`no hold ${id}`);
-        if (code === "EPERM" || code === "EACCES") throw new RuntimeError(`hold ${id} belongs to someone else (only its owner or root can release it)`);
+        if (code === "EPERM" || code === "EACCES")
+            throw new RuntimeError(`hold ${id} belongs to someone else (only its owner or root can release it)`);
         throw new RuntimeError(`cannot release hold ${id}: ${errorMessage(e)}`);
     }
 }

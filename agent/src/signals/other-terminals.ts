@@ -43,7 +43,12 @@ export class OtherTerminals implements Signal<OtherTerminalsUse> {
         const last = others.reduce<number | null>((m, t) => (m === null || t.inputAt > m ? t.inputAt : m), null);
         return {
             active: inUse.length > 0 ? 1 : 0,
-            detail: { count: others.length, inUse: inUse.length, lastInputAt: last === null ? null : new Date(last).toISOString(), ttys: inUse.map((t) => t.tty) },
+            detail: {
+                count: others.length,
+                inUse: inUse.length,
+                lastInputAt: last === null ? null : new Date(last).toISOString(),
+                ttys: inUse.map((t) => t.tty),
+            },
         };
     }
 
@@ -63,7 +68,9 @@ export class OtherTerminals implements Signal<OtherTerminalsUse> {
     list(owned: ReadonlySet<string>, now: number): TtyInput[] {
         let pts: string[] = [];
         try {
-            pts = readdirSync(join(this.devRoot, "pts")).filter((n) => /^\d+$/.test(n)).map((n) => `pts/${n}`);
+            pts = readdirSync(join(this.devRoot, "pts"))
+                .filter((n) => /^\d+$/.test(n))
+                .map((n) => `pts/${n}`);
         } catch {
             /* no devpts */
         }

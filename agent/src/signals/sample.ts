@@ -24,8 +24,14 @@ export interface Sample {
 /** Tracker settings from the agent config. */
 export function activitySettings(c: Config): ActivitySettings {
     return {
-        sessionIdleSeconds: c.sessionIdleSeconds, trafficBytesPerMinute: c.trafficBytesPerMinute, downloadBytesPerMinute: c.downloadBytesPerMinute, sshPorts: c.sshPorts,
-        busyCpuPercent: c.busyCpuPercent, publishSeconds: c.publishSeconds, procRoot: c.procRoot, devRoot: c.devRoot,
+        sessionIdleSeconds: c.sessionIdleSeconds,
+        trafficBytesPerMinute: c.trafficBytesPerMinute,
+        downloadBytesPerMinute: c.downloadBytesPerMinute,
+        sshPorts: c.sshPorts,
+        busyCpuPercent: c.busyCpuPercent,
+        publishSeconds: c.publishSeconds,
+        procRoot: c.procRoot,
+        devRoot: c.devRoot,
     };
 }
 

@@ -31,7 +31,7 @@ const TITLE = /^(?:sshd|sshd-session): (\S+)@(pts\/\d+(?:,pts\/\d+)*|notty)$/;
 // An authenticated connection that has opened no session channel yet, or never will (`ssh -N -L`
 // tunnels): the post-auth child is titled with the bare user name. Pre-auth titles always carry a
 // bracketed suffix (`[priv]`, `[net]`, `[accepted]`) and never match.
-const BARE = /^(?:sshd|sshd-session): ([^\s@[\/]+)$/;
+const BARE = /^(?:sshd|sshd-session): ([^\s@[/]+)$/;
 
 /** Parses a session title; null for anything that is not an authenticated session title. */
 export function parseSessionTitle(title: string): { user: string; tty: string | null; ttys: string[] } | null {

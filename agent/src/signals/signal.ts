@@ -12,7 +12,7 @@ export interface SignalInput {
     sessions: readonly Session[];
 }
 
-export interface Reading<D> {
+interface Reading<D> {
     /** What this signal adds to the metric now; 0: it does not keep the box up. */
     active: number;
     /** What it saw, for `status` and the status file. */
@@ -26,7 +26,7 @@ export interface Signal<D> {
 }
 
 /** The readings of a set of signals, under the set's own keys. */
-export type Readings<S> = { [K in keyof S]: S[K] extends Signal<infer D> ? Reading<D> : never };
+type Readings<S> = { [K in keyof S]: S[K] extends Signal<infer D> ? Reading<D> : never };
 
 export interface Verdict<S> {
     /** The sum of what every signal adds: the metric's value for this sample. */

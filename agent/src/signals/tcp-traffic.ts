@@ -3,6 +3,7 @@
 // agent runs `ss -tinH state established '( sport = :22 )'` once per publish period (never per
 // sample) and compares two snapshots: the bytes a client sent between them, per minute.
 import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { systemClock } from "../system/clock";
 
 export interface SocketCounters {
@@ -52,14 +53,16 @@ export function parseSs(text: string): SocketCounters[] {
     return out;
 }
 
+const execFileAsync = promisify(execFile);
+
 /** One snapshot through `ss` (iproute2). Rejects when ss is missing or fails. */
-export function snapshotTraffic(ports: readonly number[], now: () => number = systemClock.wall): Promise<TrafficSnapshot> {
-    return new Promise((resolve, reject) => {
-        execFile("ss", ssArgs(ports), { timeout: 10000, maxBuffer: 16 * 1024 * 1024, env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" } }, (err, stdout) => {
-            if (err) reject(err);
-            else resolve({ at: now(), sockets: parseSs(stdout) });
-        });
+export async function snapshotTraffic(ports: readonly number[], now: () => number = systemClock.wall): Promise<TrafficSnapshot> {
+    const { stdout } = await execFileAsync("ss", ssArgs(ports), {
+        timeout: 10000,
+        maxBuffer: 16 * 1024 * 1024,
+        env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
     });
+    return { at: now(), sockets: parseSs(stdout) };
 }
 
 export interface SocketRate {
@@ -85,7 +88,10 @@ export interface CounterReading {
 export function socketRate(before: CounterReading, after: CounterReading): { bytesPerMinute: number; sentBytesPerMinute: number } | null {
     const ms = after.at - before.at;
     if (ms <= 0 || after.bytesReceived < before.bytesReceived || after.bytesAcked < before.bytesAcked) return null;
-    return { bytesPerMinute: ((after.bytesReceived - before.bytesReceived) * 60000) / ms, sentBytesPerMinute: ((after.bytesAcked - before.bytesAcked) * 60000) / ms };
+    return {
+        bytesPerMinute: ((after.bytesReceived - before.bytesReceived) * 60000) / ms,
+        sentBytesPerMinute: ((after.bytesAcked - before.bytesAcked) * 60000) / ms,
+    };
 }
 
 /** Rates of the sockets present in both snapshots (a connection seen once has no rate yet). */

@@ -3,11 +3,11 @@
 
 export interface Clock {
     /** Wall-clock time, ms since the epoch (what datapoints are stamped with). */
-    wall(): number;
+    wall: () => number;
     /** Monotonic time in ms (never jumps). */
-    mono(): number;
-    setTimer(fn: () => void, ms: number): unknown;
-    clearTimer(handle: unknown): void;
+    mono: () => number;
+    setTimer: (fn: () => void, ms: number) => unknown;
+    clearTimer: (handle: unknown) => void;
 }
 
 export const systemClock: Clock = {

@@ -31,11 +31,18 @@ export function procMount(procRoot: string, mountinfo = "/proc/self/mountinfo"):
         const mountPoint = left.split(" ")[4]?.replace(/\\040/g, " ");
         const [fstype, , superOpts = ""] = right.split(" ");
         if (fstype !== "proc" || mountPoint !== where) continue;
-        const opt = (k: string): string | null => superOpts.split(",").find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1) ?? null;
+        const opt = (k: string): string | null =>
+            superOpts
+                .split(",")
+                .find((o) => o.startsWith(`${k}=`))
+                ?.slice(k.length + 1) ?? null;
         const hidepid = opt("hidepid");
         const gid = opt("gid");
         // The last mount on a mount point is the visible one.
-        found = { hidepid: hidepid === null || hidepid === "0" || hidepid === "off" ? null : hidepid, gid: gid !== null && /^\d+$/.test(gid) ? Number(gid) : null };
+        found = {
+            hidepid: hidepid === null || hidepid === "0" || hidepid === "off" ? null : hidepid,
+            gid: gid !== null && /^\d+$/.test(gid) ? Number(gid) : null,
+        };
     }
     return found;
 }
@@ -77,7 +84,7 @@ export function assertProcVisible(procRoot: string, now: number): void {
     const opts = mount?.hidepid != null ? `hidepid=${mount.hidepid}${mount.gid != null ? `,gid=${mount.gid}` : ""}` : "hidepid";
     throw new ProcHiddenError(
         `${procRoot} is mounted with ${opts}: other users' processes are hidden from uid ${uid}, so SSH sessions cannot be counted ` +
-        `(nothing is published rather than a false 0). Fix: mount ${procRoot} with gid=GROUP and add this user to GROUP ` +
-        `(e.g. /etc/fstab: proc /proc proc defaults,hidepid=2,gid=GROUP 0 0), or re-run the idle-stop installer, which does this when gid= is set.`,
+            `(nothing is published rather than a false 0). Fix: mount ${procRoot} with gid=GROUP and add this user to GROUP ` +
+            `(e.g. /etc/fstab: proc /proc proc defaults,hidepid=2,gid=GROUP 0 0), or re-run the idle-stop installer, which does this when gid= is set.`,
     );
 }

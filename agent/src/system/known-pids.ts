@@ -72,7 +72,7 @@ export class KnownPids {
         this.unchanged = !full && forks !== null && forks === this.forks;
         const created = forks !== null && this.forks !== null ? forks - this.forks : null;
         const advanced = cursor !== null && this.cursor !== null ? cursor - this.cursor : null;
-        this.newFrom = !full && created !== null && advanced !== null && advanced >= created ? (this.cursor as number) : null;
+        this.newFrom = !full && created !== null && advanced !== null && advanced >= created ? this.cursor : null;
         this.newTo = cursor ?? 0;
         this.forks = forks;
         this.cursor = cursor;
@@ -85,7 +85,7 @@ export class KnownPids {
         const maybeNew = !this.unchanged && (this.newFrom === null || (pid > this.newFrom && pid <= this.newTo));
         if (maybeNew) {
             const id = this.identity(procRoot, pid);
-            if (id === null || k.ino !== id.ino || k.changed !== id.ctimeMs) {
+            if (id?.ino !== k.ino || k.changed !== id.ctimeMs) {
                 this.others.delete(pid);
                 return id === null; // gone: nothing to read either
             }
@@ -101,7 +101,7 @@ export class KnownPids {
      */
     identity(procRoot: string, pid: number): Identity | null {
         const st = statSync(`${procRoot}/${pid}`, STAT_OPTIONS);
-        return st === undefined ? null : st;
+        return st ?? null;
     }
 
     rememberOther(pid: number, identity: Identity): void {

@@ -56,7 +56,10 @@ export function parseStat(text: string): ProcStat | null {
     const close = text.lastIndexOf(")");
     if (open < 0 || close < open) return null;
     const pid = Number(text.slice(0, open).trim());
-    const rest = text.slice(close + 2).trim().split(/\s+/);
+    const rest = text
+        .slice(close + 2)
+        .trim()
+        .split(/\s+/);
     // rest[0] = field 3 (state); field N is rest[N - 3].
     if (rest.length < 20) return null;
     const num = (field: number): number => Number(rest[field - 3]);

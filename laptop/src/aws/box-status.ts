@@ -48,8 +48,9 @@ function expectedStopTime(newest: Date, run: number, idleMinutes: number): Date 
 
 async function alarmStates(cloudwatch: CloudWatchClient, names: string[], region: string): Promise<Map<string, string>> {
     const states = new Map<string, string>();
-    const out = await awsCall({ action: "cloudwatch:DescribeAlarms", target: `${names.join(", ")} in ${region}` },
-        () => cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] })));
+    const out = await awsCall({ action: "cloudwatch:DescribeAlarms", target: `${names.join(", ")} in ${region}` }, () =>
+        cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] })),
+    );
     for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
         if (alarm.AlarmName && alarm.StateValue) states.set(alarm.AlarmName, alarm.StateValue);
     }
@@ -59,21 +60,28 @@ async function alarmStates(cloudwatch: CloudWatchClient, names: string[], region
 async function lastDatapoints(cloudwatch: CloudWatchClient, boxes: WatchedBox[], region: string, now: Date): Promise<Map<string, MetricDataResult>> {
     const windowMinutes = Math.max(...boxes.map((b) => b.idleMinutes)) + 10;
     const metrics = [...new Set(boxes.map((b) => `${b.namespace}/${b.metricName}`))].join(", ");
-    const out = await awsCall({ action: "cloudwatch:GetMetricData", target: `${metrics} in ${region}` },
-        () => cloudwatch.send(new GetMetricDataCommand({
-            StartTime: new Date(now.getTime() - windowMinutes * minuteMs),
-            EndTime: now,
-            ScanBy: "TimestampDescending",
-            MetricDataQueries: boxes.map((box, index) => ({
-                Id: `m${index}`,
-                ReturnData: true,
-                MetricStat: {
-                    Metric: { Namespace: box.namespace, MetricName: box.metricName, Dimensions: [{ Name: INSTANCE_ID_DIMENSION, Value: box.instanceId }] },
-                    Period: 60,
-                    Stat: "Maximum",
-                },
-            })),
-        })));
+    const out = await awsCall({ action: "cloudwatch:GetMetricData", target: `${metrics} in ${region}` }, () =>
+        cloudwatch.send(
+            new GetMetricDataCommand({
+                StartTime: new Date(now.getTime() - windowMinutes * minuteMs),
+                EndTime: now,
+                ScanBy: "TimestampDescending",
+                MetricDataQueries: boxes.map((box, index) => ({
+                    Id: `m${index}`,
+                    ReturnData: true,
+                    MetricStat: {
+                        Metric: {
+                            Namespace: box.namespace,
+                            MetricName: box.metricName,
+                            Dimensions: [{ Name: INSTANCE_ID_DIMENSION, Value: box.instanceId }],
+                        },
+                        Period: 60,
+                        Stat: "Maximum",
+                    },
+                })),
+            }),
+        ),
+    );
     const byBox = new Map<string, MetricDataResult>();
     for (const result of out.MetricDataResults ?? []) {
         const index = Number(result.Id?.slice(1));
@@ -89,8 +97,15 @@ export async function collectStatus(boxes: WatchedBox[], now = new Date()): Prom
         const inRegion = boxes.filter((b) => b.region === region);
         const cloudwatch = new CloudWatchClient({ region });
         const [instances, alarms, data] = await Promise.all([
-            describeInstancesLenient(region, inRegion.map((b) => b.instanceId)),
-            alarmStates(cloudwatch, inRegion.flatMap((b) => [b.alarmName, b.silentAlarmName]), region),
+            describeInstancesLenient(
+                region,
+                inRegion.map((b) => b.instanceId),
+            ),
+            alarmStates(
+                cloudwatch,
+                inRegion.flatMap((b) => [b.alarmName, b.silentAlarmName]),
+                region,
+            ),
             lastDatapoints(cloudwatch, inRegion, region, now),
         ]);
         for (const box of inRegion) {

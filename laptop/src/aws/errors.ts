@@ -8,7 +8,13 @@ import { RuntimeError } from "../../../common/errors";
 /** Names of SDK errors, keyed by what the user should do about them. */
 const accessDenied = new Set(["UnauthorizedOperation", "AccessDenied", "AccessDeniedException"]);
 const expired = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"]);
-const badCredentials = new Set(["AuthFailure", "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidSignatureException"]);
+const badCredentials = new Set([
+    "AuthFailure",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "InvalidSignatureException",
+]);
 const unknownInstance = new Set(["InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"]);
 const networkCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH"]);
 

@@ -3,9 +3,7 @@
  * `running` from whatever state it is in (start a stopped box exactly once, wait out `stopping`
  * and `pending`), reporting progress as it goes.
  */
-import {
-    DescribeInstancesCommand, EC2Client, Instance, StartInstancesCommand, StopInstancesCommand,
-} from "@aws-sdk/client-ec2";
+import { DescribeInstancesCommand, EC2Client, Instance, StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
 import { RuntimeError } from "../../../common/errors";
 import { awsCall } from "./errors";
 
@@ -72,11 +70,15 @@ async function describeInstance(ec2: EC2Client, id: string): Promise<InstanceVie
 }
 
 async function startInstance(ec2: EC2Client, id: string): Promise<void> {
-    await awsCall({ action: "ec2:StartInstances", target: `${id} in ${await regionOf(ec2)}` }, () => ec2.send(new StartInstancesCommand({ InstanceIds: [id] })));
+    await awsCall({ action: "ec2:StartInstances", target: `${id} in ${await regionOf(ec2)}` }, () =>
+        ec2.send(new StartInstancesCommand({ InstanceIds: [id] })),
+    );
 }
 
 export async function stopInstance(ec2: EC2Client, id: string): Promise<void> {
-    await awsCall({ action: "ec2:StopInstances", target: `${id} in ${await regionOf(ec2)}` }, () => ec2.send(new StopInstancesCommand({ InstanceIds: [id] })));
+    await awsCall({ action: "ec2:StopInstances", target: `${id} in ${await regionOf(ec2)}` }, () =>
+        ec2.send(new StopInstancesCommand({ InstanceIds: [id] })),
+    );
 }
 
 /** DescribeInstances fails as a whole for one unknown id; ask one by one then, so the rest still show. */
@@ -85,7 +87,7 @@ export async function describeInstancesLenient(region: string, ids: string[]): P
     try {
         return await describeInstances(ec2, ids);
     } catch (err) {
-        if (!(err instanceof RuntimeError && /InvalidInstanceID/.test(err.message))) throw err;
+        if (!(err instanceof RuntimeError && err.message.includes("InvalidInstanceID"))) throw err;
         const merged = new Map<string, InstanceView>();
         if (ids.length === 1) return merged;
         for (const id of ids) for (const [k, v] of await describeInstancesLenient(region, [id])) merged.set(k, v);
@@ -161,7 +163,7 @@ export async function ensureRunning(ec2: EC2Client, id: string, options: WakeOpt
                         started = true;
                     } catch (err) {
                         // It may have moved on between the two calls; anything else is the user's to fix.
-                        if (!(err instanceof RuntimeError && /IncorrectInstanceState/.test(err.message))) throw err;
+                        if (!(err instanceof RuntimeError && err.message.includes("IncorrectInstanceState"))) throw err;
                     }
                     continue;
                 }

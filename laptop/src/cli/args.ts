@@ -21,7 +21,7 @@ export function parseCommand(command: Command, argv: string[]): ParsedCommand {
     const count = parsed.positionals.length;
     if (count < positionals.min) throw new UsageError(`${command.name}: missing argument`);
     if (count > positionals.max) throw new UsageError(`${command.name}: unexpected argument "${parsed.positionals[positionals.max]}"`);
-    return { values: parsed.values as ParsedCommand["values"], positionals: parsed.positionals };
+    return { values: parsed.values, positionals: parsed.positionals };
 }
 
 export function stringOption(parsed: ParsedCommand, name: string): string | undefined {

@@ -15,7 +15,10 @@ export class Progress {
     private current: string | undefined;
     private ticker: NodeJS.Timeout | undefined;
 
-    constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly prefix = "idle-stop: ") {}
+    constructor(
+        private readonly out: NodeJS.WriteStream = process.stderr,
+        private readonly prefix = "idle-stop: ",
+    ) {}
 
     private get live(): boolean {
         return this.out.isTTY === true;
@@ -34,6 +37,7 @@ export class Progress {
         this.endLine();
         this.current = text;
         if (this.live) {
+            // eslint-disable-next-line @typescript-eslint/no-this-alias -- the one live line, so output elsewhere can end it first
             openLine = this;
             this.render();
             this.ticker = setInterval(() => this.render(), 1000);

@@ -44,7 +44,9 @@ stream. Fails with one line and exit 1 for a terminated or unknown instance, a m
         { name: "timeout", type: "string", value: "SECONDS", description: "give up after this long (default 300)" },
         { name: "name", type: "string", value: "LABEL", description: "how progress names the box (default: its Name tag, else its id)" },
         {
-            name: "profile", type: "string", value: "NAME",
+            name: "profile",
+            type: "string",
+            value: "NAME",
             description: `AWS profile (default: AWS_PROFILE, else the default profile); ssh-config
 writes the AWS_PROFILE it ran with, since ssh started by an editor may not
 have your shell's environment`,
@@ -54,7 +56,8 @@ have your shell's environment`,
         const p = parseCommand(proxy, argv);
         const instanceId = stringOption(p, "instance-id");
         if (instanceId === undefined) throw new UsageError("proxy: --instance-id is required");
-        if (!INSTANCE_ID_PATTERN.test(instanceId)) throw new UsageError(`proxy: --instance-id ${JSON.stringify(instanceId)}: expected i- and 8 or 17 hex digits`);
+        if (!INSTANCE_ID_PATTERN.test(instanceId))
+            throw new UsageError(`proxy: --instance-id ${JSON.stringify(instanceId)}: expected i- and 8 or 17 hex digits`);
         return wakeAndRelay({
             instanceId,
             region: stringOption(p, "region"),
@@ -69,14 +72,19 @@ have your shell's environment`,
 
 async function wakeAndRelay(options: ProxyOptions): Promise<number> {
     // Loaded here, not at the top: only the EC2 client, and only once the arguments are good.
-    const [{ addressOf, boxLabel, ec2Client, ensureRunning }, { connectWhenReady, relay }] = await Promise.all([import("../aws/instances"), import("../ssh/relay")]);
+    const [{ addressOf, boxLabel, ec2Client, ensureRunning }, { connectWhenReady, relay }] = await Promise.all([
+        import("../aws/instances"),
+        import("../ssh/relay"),
+    ]);
     const deadline = Date.now() + options.timeoutSeconds * 1000;
     const progress = new Progress();
     const ec2 = ec2Client(options.region, options.profile);
     const woken = await ensureRunning(ec2, options.instanceId, { label: options.name, deadline, pollMs, observer: progress });
     const host = addressOf(woken.instance, options.address);
     if (host === undefined) {
-        throw new RuntimeError(`${boxLabel(woken.label, options.instanceId)} has no ${options.address === "auto" ? "" : `${options.address} `}address`);
+        throw new RuntimeError(
+            `${boxLabel(woken.label, options.instanceId)} has no ${options.address === "auto" ? "" : `${options.address} `}address`,
+        );
     }
     let waiting = false;
     const connected = await connectWhenReady(host, options.port, deadline, {
@@ -88,7 +96,9 @@ async function wakeAndRelay(options: ProxyOptions): Promise<number> {
             waiting = true;
         },
     }).catch((err: Error) => {
-        throw new RuntimeError(`timed out: ${boxLabel(woken.label, options.instanceId)} runs but ${host}:${options.port} does not accept connections (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+        throw new RuntimeError(
+            `timed out: ${boxLabel(woken.label, options.instanceId)} runs but ${host}:${options.port} does not accept connections (${(err as NodeJS.ErrnoException).code ?? err.message})`,
+        );
     });
     progress.done(`${woken.label} is up`);
     await relay(connected.socket, process.stdin, process.stdout, connected.greeting);

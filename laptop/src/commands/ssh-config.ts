@@ -17,7 +17,8 @@ changes at every start; the host key does not), and ProxyCommand = this command 
     options: [
         stackOption,
         {
-            name: "write", type: "boolean",
+            name: "write",
+            type: "boolean",
             description: `keep these blocks in ~/.ssh/config between "# BEGIN idle-stop" and
 "# END idle-stop" markers (one marked block per stack), leaving every other
 byte of the file as it was; the previous file is kept as ~/.ssh/config.idle-stop.bak.
@@ -27,7 +28,10 @@ Running it again with nothing changed changes nothing.`,
     async run(argv) {
         const p = parseCommand(sshConfig, argv);
         const stack = stringOption(p, "stack");
-        const [{ readWatchedBoxes }, { renderHostBlocks, writeSshConfig }] = await Promise.all([import("../stack-outputs"), import("../ssh/config-file")]);
+        const [{ readWatchedBoxes }, { renderHostBlocks, writeSshConfig }] = await Promise.all([
+            import("../stack-outputs"),
+            import("../ssh/config-file"),
+        ]);
         const boxes = await readWatchedBoxes(stack);
         const block = renderHostBlocks(boxes, stack ?? process.env.IDLE_STOP_STACK ?? "selected");
         if (p.values.write !== true) {

@@ -14,13 +14,23 @@ re-arms its idle alarm at boot, so it is stopped again after idleMinutes without
     positionals: { min: 1, max: 1 },
     async run(argv) {
         const p = parseCommand(start, argv);
-        const [{ boxNamed, readWatchedBoxes }, { addressOf, ec2Client, ensureRunning }] = await Promise.all([import("../stack-outputs"), import("../aws/instances")]);
+        const [{ boxNamed, readWatchedBoxes }, { addressOf, ec2Client, ensureRunning }] = await Promise.all([
+            import("../stack-outputs"),
+            import("../aws/instances"),
+        ]);
         const box = boxNamed(await readWatchedBoxes(stringOption(p, "stack")), p.positionals[0]);
         const progress = new Progress();
-        const woken = await ensureRunning(ec2Client(box.region), box.instanceId, { label: box.name, deadline: Date.now() + 600_000, pollMs: 2000, observer: progress });
+        const woken = await ensureRunning(ec2Client(box.region), box.instanceId, {
+            label: box.name,
+            deadline: Date.now() + 600_000,
+            pollMs: 2000,
+            observer: progress,
+        });
         progress.done(`${box.name} is running`);
         const address = addressOf(woken.instance, "auto");
-        process.stdout.write(`${box.name} (${box.instanceId}) is running${address ? ` at ${address}` : ""}${woken.started ? "" : " (it already was)"}\n`);
+        process.stdout.write(
+            `${box.name} (${box.instanceId}) is running${address ? ` at ${address}` : ""}${woken.started ? "" : " (it already was)"}\n`,
+        );
         return 0;
     },
 };

@@ -32,10 +32,16 @@ function formatStatus(statuses: BoxStatus[], now = new Date()): string {
     for (const s of statuses) {
         lines.push(`${s.name} (${s.instanceId}, ${s.region}): ${s.state}`);
         lines.push(`  idle alarm      ${s.idleAlarm.state ?? "not found"} (${s.idleAlarm.name})`);
-        lines.push(`  last datapoint  ${s.lastDatapoint ? `${clock(s.lastDatapoint.timestamp)}: ${s.lastDatapoint.value} active` : "none in the last minutes"}`);
+        lines.push(
+            `  last datapoint  ${s.lastDatapoint ? `${clock(s.lastDatapoint.timestamp)}: ${s.lastDatapoint.value} active` : "none in the last minutes"}`,
+        );
         lines.push(`  idle            ${s.minutesIdle === null ? "unknown" : `${s.minutesIdle} of ${s.idleMinutes} minutes`}`);
-        const stop = s.expectedStop === null ? (s.state === "running" ? "unknown (no recent datapoints)" : "-")
-            : `about ${clock(s.expectedStop)} (in ${Math.max(0, Math.round((Date.parse(s.expectedStop) - now.getTime()) / minuteMs))} min) if nobody connects`;
+        const stop =
+            s.expectedStop === null
+                ? s.state === "running"
+                    ? "unknown (no recent datapoints)"
+                    : "-"
+                : `about ${clock(s.expectedStop)} (in ${Math.max(0, Math.round((Date.parse(s.expectedStop) - now.getTime()) / minuteMs))} min) if nobody connects`;
         lines.push(`  expected stop   ${stop}`);
         lines.push(`  silent alarm    ${s.silentAlarm.state ?? "not found"} (${s.silentAlarm.name})`);
     }

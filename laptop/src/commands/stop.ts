@@ -12,7 +12,10 @@ export const stop: Command = {
     positionals: { min: 1, max: 1 },
     async run(argv) {
         const p = parseCommand(stop, argv);
-        const [{ boxNamed, readWatchedBoxes }, { describeInstances, ec2Client, stopInstance }] = await Promise.all([import("../stack-outputs"), import("../aws/instances")]);
+        const [{ boxNamed, readWatchedBoxes }, { describeInstances, ec2Client, stopInstance }] = await Promise.all([
+            import("../stack-outputs"),
+            import("../aws/instances"),
+        ]);
         const box = boxNamed(await readWatchedBoxes(stringOption(p, "stack")), p.positionals[0]);
         const ec2 = ec2Client(box.region);
         const state = (await describeInstances(ec2, [box.instanceId])).get(box.instanceId)?.state ?? "unknown";

@@ -2,7 +2,20 @@
  * Host blocks whose ProxyCommand is this command (what `idle-stop ssh-config` prints), and keeping
  * them in ~/.ssh/config inside one marked block, leaving every other byte of the file alone.
  */
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
+import {
+    chmodSync,
+    closeSync,
+    existsSync,
+    fsyncSync,
+    mkdirSync,
+    openSync,
+    readFileSync,
+    realpathSync,
+    renameSync,
+    statSync,
+    writeFileSync,
+    writeSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { shellQuote } from "../../../common/shell-quote";
@@ -27,9 +40,21 @@ function sshEscape(text: string): string {
 export function renderHostBlocks(boxes: WatchedBox[], stackLabel: string, prefix = proxyCommandPrefix(), profile = process.env.AWS_PROFILE): string {
     const lines = [`${beginMarker} (stack ${stackLabel}; \`npx idle-stop ssh-config --write\` rewrites this block)`];
     for (const box of boxes) {
-        const proxy = [prefix, "proxy", "--instance-id", box.instanceId, "--region", box.region, "--port", String(box.sshPort), "--name", box.name,
-            ...(profile ? ["--profile", profile] : [])]
-            .map((part, index) => (index === 0 ? part : shellQuote(part))).join(" ");
+        const proxy = [
+            prefix,
+            "proxy",
+            "--instance-id",
+            box.instanceId,
+            "--region",
+            box.region,
+            "--port",
+            String(box.sshPort),
+            "--name",
+            box.name,
+            ...(profile ? ["--profile", profile] : []),
+        ]
+            .map((part, index) => (index === 0 ? part : shellQuote(part)))
+            .join(" ");
         lines.push(
             `Host ${box.name}`,
             `    User ${box.sshUser}`,

@@ -37,7 +37,12 @@ interface Connected {
  * `awaitGreeting`: the connection counts only once the server has said something (sshd's banner):
  * on a box that is still booting, a port may accept and close again.
  */
-export async function connectWhenReady(host: string, port: number, deadline: number, options: { retryMs?: number; awaitGreeting?: boolean; onRetry?: () => void } = {}): Promise<Connected> {
+export async function connectWhenReady(
+    host: string,
+    port: number,
+    deadline: number,
+    options: { retryMs?: number; awaitGreeting?: boolean; onRetry?: () => void } = {},
+): Promise<Connected> {
     const retryMs = options.retryMs ?? 1000;
     for (;;) {
         const attemptMs = Math.max(1000, Math.min(10000, deadline - Date.now()));

@@ -27,7 +27,9 @@ function fromSharedCredentialsFile(): AwsCredentialIdentityProvider {
                 ...(p.aws_session_token ? { sessionToken: p.aws_session_token } : {}),
             };
         }
-        throw new CredentialsProviderError(`no aws_access_key_id/aws_secret_access_key for profile "${profile}" in the shared credentials file`, { tryNextLink: true });
+        throw new CredentialsProviderError(`no aws_access_key_id/aws_secret_access_key for profile "${profile}" in the shared credentials file`, {
+            tryNextLink: true,
+        });
     };
 }
 

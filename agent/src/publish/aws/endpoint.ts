@@ -5,7 +5,13 @@
 // (AWS_USE_FIPS_ENDPOINT / use_fips_endpoint, AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint).
 import { defaultEndpointResolver } from "@aws-sdk/client-cloudwatch/dist-es/endpoint/endpointResolver";
 import { commonParams } from "@aws-sdk/client-cloudwatch/dist-es/endpoint/EndpointParameters";
-import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS } from "@smithy/core/config";
+import {
+    loadConfig,
+    NODE_REGION_CONFIG_FILE_OPTIONS,
+    NODE_REGION_CONFIG_OPTIONS,
+    NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS,
+    NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS,
+} from "@smithy/core/config";
 import { getEndpointFromInstructions } from "@smithy/core/endpoints";
 
 /** CloudWatch's service id in the SDK (AWS_ENDPOINT_URL_<ID> and the config file's services section). */
@@ -28,7 +34,10 @@ export async function resolveCloudWatchEndpoint(region: string | undefined): Pro
     const clientConfig = {
         serviceId: SERVICE_ID,
         region: async () => region,
+        // The installed client still reads these (its runtimeConfig), and the agent must decide as it does.
+        // eslint-disable-next-line @typescript-eslint/no-deprecated
         useFipsEndpoint: loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS),
+        // eslint-disable-next-line @typescript-eslint/no-deprecated
         useDualstackEndpoint: loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS),
         endpointProvider: defaultEndpointResolver,
         isCustomEndpoint: false,

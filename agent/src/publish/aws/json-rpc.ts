@@ -14,7 +14,8 @@ const REQUEST_TIMEOUT_MS = 15000;
 /** The SDK corrects its clock from the server's Date header when they differ by more than this. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** Codes meaning "these credentials are not (or no longer) good": forget them and ask again. */
-const CREDENTIAL_ERRORS = /^(ExpiredToken|ExpiredTokenException|InvalidClientTokenId|UnrecognizedClientException|InvalidAccessKeyId|InvalidSignatureException|SignatureDoesNotMatch|IncompleteSignature|AuthFailure)$/;
+const CREDENTIAL_ERRORS =
+    /^(ExpiredToken|ExpiredTokenException|InvalidClientTokenId|UnrecognizedClientException|InvalidAccessKeyId|InvalidSignatureException|SignatureDoesNotMatch|IncompleteSignature|AuthFailure)$/;
 
 /** An error answer from AWS, shaped like the SDK's service exceptions (name = code, $metadata). */
 export class AwsServiceError extends Error {
@@ -75,11 +76,24 @@ export function jsonRpcClient(o: JsonRpcOptions): JsonRpcClient {
         new Promise((resolve, reject) => {
             agent ??= connectionAgent(url);
             const mod = url.protocol === "http:" ? http : https;
-            const req = mod.request({ method: "POST", hostname: url.hostname, port: url.port || undefined, path: url.pathname + url.search, headers, agent });
-            const deadline = setTimeout(() => req.destroy(new Error(`no answer from ${url.host} within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS);
+            const req = mod.request({
+                method: "POST",
+                hostname: url.hostname,
+                port: url.port || undefined,
+                path: url.pathname + url.search,
+                headers,
+                agent,
+            });
+            const deadline = setTimeout(
+                () => req.destroy(new Error(`no answer from ${url.host} within ${REQUEST_TIMEOUT_MS} ms`)),
+                REQUEST_TIMEOUT_MS,
+            );
             req.on("socket", (socket) => {
                 if (!socket.connecting) return;
-                const connectTimer = setTimeout(() => req.destroy(new Error(`cannot connect to ${url.host} within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+                const connectTimer = setTimeout(
+                    () => req.destroy(new Error(`cannot connect to ${url.host} within ${CONNECT_TIMEOUT_MS} ms`)),
+                    CONNECT_TIMEOUT_MS,
+                );
                 socket.once(url.protocol === "http:" ? "connect" : "secureConnect", () => clearTimeout(connectTimer));
                 socket.once("close", () => clearTimeout(connectTimer));
             });
@@ -88,7 +102,12 @@ export function jsonRpcClient(o: JsonRpcOptions): JsonRpcClient {
                 res.on("data", (c: Buffer) => chunks.push(c));
                 res.on("end", () => {
                     clearTimeout(deadline);
-                    resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8"), reused: req.reusedSocket });
+                    resolve({
+                        status: res.statusCode ?? 0,
+                        headers: res.headers,
+                        body: Buffer.concat(chunks).toString("utf8"),
+                        reused: req.reusedSocket,
+                    });
                 });
                 res.on("error", (e) => {
                     clearTimeout(deadline);
@@ -146,7 +165,8 @@ export function jsonRpcClient(o: JsonRpcOptions): JsonRpcClient {
                 /* not JSON: a proxy or load balancer answered */
             }
             const code = errorCode(answer.headers, parsed);
-            const message = typeof parsed.message === "string" ? parsed.message : typeof parsed.Message === "string" ? parsed.Message : `HTTP ${answer.status}`;
+            const message =
+                typeof parsed.message === "string" ? parsed.message : typeof parsed.Message === "string" ? parsed.Message : `HTTP ${answer.status}`;
             const serverDate = Date.parse(String(answer.headers.date ?? ""));
             if (Number.isFinite(serverDate) && Math.abs(serverDate - (o.now() + clockOffsetMs)) > CLOCK_SKEW_MS) clockOffsetMs = serverDate - o.now();
             if (CREDENTIAL_ERRORS.test(code)) o.credentials.invalidate();

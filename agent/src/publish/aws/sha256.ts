@@ -1,7 +1,7 @@
 // SHA-256 and HMAC-SHA256 for @smithy/signature-v4 from node:crypto (the Checksum shape the
 // signer expects), so no JavaScript hash implementation is bundled.
 import type { Checksum, SourceData } from "@smithy/types";
-import { createHash, createHmac, Hash, Hmac } from "node:crypto";
+import { createHash, createHmac, Hash } from "node:crypto";
 
 function toBuffer(d: SourceData): Buffer {
     if (typeof d === "string") return Buffer.from(d, "utf8");
@@ -10,13 +10,13 @@ function toBuffer(d: SourceData): Buffer {
 }
 
 export class NodeSha256 implements Checksum {
-    private hash: Hash | Hmac;
+    private hash: Hash | ReturnType<typeof createHmac>;
 
     constructor(private readonly secret?: SourceData) {
         this.hash = this.fresh();
     }
 
-    private fresh(): Hash | Hmac {
+    private fresh(): Hash | ReturnType<typeof createHmac> {
         return this.secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(this.secret));
     }
 
