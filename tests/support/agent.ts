@@ -1,6 +1,7 @@
 // Runs the agent as a real child process in tests. The source is bundled once per mocha process
 // with the same esbuild settings as agent/build.mjs into a temp dir (so tests always exercise the
 // current source, not a stale agent/dist), and every temp dir/process is cleaned up on exit.
+import type { AgentConfigFile } from "../../common/agent-config";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,20 +40,8 @@ export function agentBundle(): string {
     return out;
 }
 
-export interface AgentConfig {
-    instanceId?: string;
-    region?: string;
-    namespace?: string;
-    metricName?: string;
-    sampleSeconds?: number;
-    publishSeconds?: number;
-    stateDir?: string;
-    holdsDir?: string;
-    alarmName?: string;
-    idleMinutes?: number;
-    procRoot?: string;
-    [k: string]: unknown;
-}
+/** agent.json as tests write it: the real keys, plus any other (to test that the agent rejects it). */
+export type AgentConfig = AgentConfigFile & Record<string, unknown>;
 
 /** A temp state dir + config file. */
 export function writeConfig(cfg: AgentConfig, dir = tempDir()): { dir: string; path: string; stateDir: string; holdsDir: string } {
