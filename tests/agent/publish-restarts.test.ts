@@ -23,8 +23,12 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         const t0 = Date.now();
         const a = daemon(cfg.path);
         await sleep(5000);
+        // Each phase lasts until the agent has met its error at least once (retries back off with
+        // jitter, and a loaded machine starts the agent late).
+        await waitUntil(() => /event=publish_failed .*ServiceUnavailable/.test(a.stderr), 30000, "a publish failed with 503");
         cw().failWith({ status: 400, type: "ThrottlingException", message: "Rate exceeded" }, { operations: ["PutMetricData"] });
         await sleep(3500);
+        await waitUntil(() => /event=publish_failed .*ThrottlingException/.test(a.stderr), 30000, "a publish throttled");
         const s2 = Date.now();
         fake.addSession({ pid: 211, user: "root", uid: 0, tty: null });
         await sleep(3200);
