@@ -1,6 +1,6 @@
 // Use detection's pure parts: `ss` output parsing (text as iproute2 6.1 prints it on this
 // machine), traffic rates, crediting busy connections to sessions without a terminal, the
-// warning line, and the new config keys. The real-sshd behaviour is in activity-sshd.test.ts.
+// warning line, and the new config keys. The real-sshd behaviour is in activity-sshd-*.test.ts.
 import * as assert from "node:assert/strict";
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -173,7 +173,8 @@ describe("keep-awake holds", function () {
             for (const d of daemons) await d.stop("SIGKILL");
             await cw.close();
         });
-        const P = 3000;
+        // Short periods (each check waits for one full period to be published), still two samples each.
+        const P = 2000;
         function maxAt(t: number): number | undefined {
             const ps = cw.datapoints().filter((p) => p.timestamp === t && p.metricName === "ActiveSessions");
             return ps.length ? Math.max(...ps.map((p) => p.statisticValues?.Maximum ?? NaN)) : undefined;
@@ -189,7 +190,7 @@ describe("keep-awake holds", function () {
             cw.reset();
             const fake = new FakeProc().withListener(); // no SSH sessions at all
             const noTerminals = tempDir(); // and no terminals: other terminals with input would count
-            const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, devRoot: noTerminals });
+            const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: P / 1000, procRoot: fake.root, devRoot: noTerminals });
             const env = clientEnv(cw.url);
             let d = new Daemon(cfg.path, env);
             daemons.push(d);
@@ -213,8 +214,8 @@ describe("keep-awake holds", function () {
             await waitUntil(() => readdirSync(cfg.holdsDir).length === 1, 5000, "expired hold file removed by the daemon");
             await runAgent(["release", "--all", "--config", cfg.path]);
 
-            const ka = runAgent(["keep-awake", "--config", cfg.path, "--", "sleep", "8"], { timeoutMs: 30000 });
-            await sleep(500);
+            const ka = runAgent(["keep-awake", "--config", cfg.path, "--", "sleep", "5"], { timeoutMs: 30000 });
+            await waitUntil(() => readdirSync(cfg.holdsDir).some((n) => /^[0-9a-f]{8}\.json$/.test(n)), 5000, "keep-awake's hold");
             assert.equal(await fullPeriodMax(), 1, "keep-awake counts while its command runs");
             assert.equal((await ka).code, 0);
             assert.equal(await fullPeriodMax(), 0, "and stops counting when it ends");

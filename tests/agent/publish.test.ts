@@ -1,91 +1,17 @@
-// The daemon against the local CloudWatch endpoint (AWS JSON 1.0, SigV4 verified). Sessions come
-// from a synthetic procRoot so the metric is exactly what the test sets up (real-sshd counting is
-// covered in sessions-sshd.test.ts). sampleSeconds 1, publishSeconds 3 keep it fast.
+// The daemon against the local CloudWatch endpoint (AWS JSON 1.0, SigV4 verified): what one
+// datapoint per period carries, and `once`. Sessions come from a synthetic procRoot so the metric is
+// exactly what the test sets up (real-sshd counting is covered in sessions-sshd.test.ts).
+// sampleSeconds 1, publishSeconds 3 keep it fast; across outages and restarts: publish-restarts.test.ts.
 import * as assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { clientEnv, CloudWatchEndpoint, Datapoint, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
-import { Daemon, runAgent, writeConfig } from "../support/agent";
+import { runAgent, writeConfig } from "../support/agent";
+import { clientEnv } from "../support/cloudwatch-endpoint";
 import { FakeProc } from "../support/fakeproc";
+import { assertContiguous, IID, inside, P, periods, untilPeriodPhase, usePublishHarness } from "../support/publish-harness";
 import { sleep, waitUntil } from "../support/sshd";
-
-const IID = "i-0123456789abcdef0";
-const P = 3000;
-
-interface Period {
-    t: number;
-    n: number;
-    sum: number;
-    min: number;
-    max: number;
-    parts: number;
-}
-
-/** Datapoints merged per timestamp, the way CloudWatch merges statistic sets. */
-function periods(points: Datapoint[]): Period[] {
-    const m = new Map<number, Period>();
-    for (const d of points) {
-        const s = d.statisticValues;
-        assert.ok(s, "every datapoint carries StatisticValues");
-        const p = m.get(d.timestamp);
-        if (!p) m.set(d.timestamp, { t: d.timestamp, n: s.SampleCount, sum: s.Sum, min: s.Minimum, max: s.Maximum, parts: 1 });
-        else {
-            p.n += s.SampleCount;
-            p.sum += s.Sum;
-            p.min = Math.min(p.min, s.Minimum);
-            p.max = Math.max(p.max, s.Maximum);
-            p.parts++;
-        }
-    }
-    return [...m.values()].sort((a, b) => a.t - b.t);
-}
-
-/** Periods lying entirely inside [from, to]. */
-function inside(ps: Period[], from: number, to: number): Period[] {
-    return ps.filter((p) => p.t >= from && p.t + P <= to);
-}
-
-function assertContiguous(ps: Period[]): void {
-    for (let i = 1; i < ps.length; i++) {
-        assert.equal(ps[i].t - ps[i - 1].t, P, `gap between ${new Date(ps[i - 1].t).toISOString()} and ${new Date(ps[i].t).toISOString()}`);
-    }
-}
-
-async function untilPeriodPhase(offsetMs: number): Promise<void> {
-    const now = Date.now();
-    let target = Math.floor(now / P) * P + offsetMs;
-    if (target <= now) target += P;
-    await sleep(target - now);
-}
 
 describe("publishing to CloudWatch (local endpoint)", function () {
     this.timeout(120000);
-    let cw: CloudWatchEndpoint;
-    let daemons: Daemon[] = [];
-    before(async () => {
-        cw = await startCloudWatchEndpoint();
-    });
-    after(async () => {
-        await cw.close();
-    });
-    beforeEach(() => cw.reset());
-    afterEach(async () => {
-        for (const d of daemons) await d.stop("SIGKILL");
-        daemons = [];
-    });
-    // The ActiveSessions pipeline (ConnectedSessions rides along in the same requests; the synthetic
-    // sessions are judged by the original rule, sessionIdleSeconds 0: use is covered in activity-sshd.test.ts).
-    function activePoints(): Datapoint[] {
-        return cw.datapoints().filter((d) => d.metricName !== "ConnectedSessions");
-    }
-    function daemon(cfgPath: string, extraEnv: Record<string, string> = {}): Daemon {
-        const d = new Daemon(cfgPath, clientEnv(cw.url, extraEnv));
-        daemons.push(d);
-        return d;
-    }
-    async function waitPeriodsAfter(t: number, n: number): Promise<void> {
-        await waitUntil(() => activePoints().filter((d) => d.timestamp >= t).length >= n, 30000, `${n} datapoints after ${new Date(t).toISOString()}`);
-    }
+    const { cw, activePoints, daemon, waitPeriodsAfter } = usePublishHarness();
 
     it("publishes one signed datapoint per period: namespace, name, dimension, unit, period-start timestamp, statistics", async () => {
         const fake = new FakeProc().withListener();
@@ -99,8 +25,8 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         const stopped = await d.stop();
         assert.deepEqual(stopped, { code: 0, signal: null }, d.stderr);
 
-        assert.ok(cw.requests.length > 0);
-        for (const r of cw.requests) {
+        assert.ok(cw().requests.length > 0);
+        for (const r of cw().requests) {
             assert.equal(r.operation, "PutMetricData");
             assert.ok(r.signature.valid, `unsigned/badly signed request: ${r.signature.problem}`);
             assert.equal(r.signature.region, "eu-west-1");
@@ -157,115 +83,17 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         for (const p of activePoints().filter((x) => x.timestamp !== period && x.timestamp !== firstPeriod)) assert.equal(p.statisticValues?.Maximum, 0);
     });
 
-    it("loses no period through 5xx and throttling across several periods and an agent restart", async () => {
-        const fake = new FakeProc().withListener();
-        fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
-        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, sessionIdleSeconds: 0 });
-        cw.failWith({ status: 503, type: "ServiceUnavailable", message: "down for a test" }, { operations: ["PutMetricData"] });
-        const t0 = Date.now();
-        const a = daemon(cfg.path);
-        await sleep(5000);
-        cw.failWith({ status: 400, type: "ThrottlingException", message: "Rate exceeded" }, { operations: ["PutMetricData"] });
-        await sleep(3500);
-        const s2 = Date.now();
-        fake.addSession({ pid: 211, user: "root", uid: 0, tty: null });
-        await sleep(3200);
-        assert.deepEqual(await a.stop("SIGTERM"), { code: 0, signal: null }, a.stderr);
-        const spool = join(cfg.stateDir, "spool.jsonl");
-        assert.ok(existsSync(spool), "undelivered datapoints are spooled");
-        const spooled = readFileSync(spool, "utf8").trim().split("\n").length;
-        assert.ok(spooled >= 4, `spooled ${spooled}`);
-        assert.match(a.stderr, /event=publish_failed .*ServiceUnavailable \(HTTP 503\)/);
-        assert.match(a.stderr, /event=publish_failed .*ThrottlingException \(HTTP 400\)/);
-        assert.equal(cw.accepted("PutMetricData").length, 0);
-
-        const bStart = Date.now();
-        const b = daemon(cfg.path);
-        await waitUntil(() => b.events("started").length > 0, 10000, "restart");
-        assert.match(b.events("started")[0], new RegExp(`backlog=${spooled}\\b`));
-        await sleep(3000);
-        fake.remove(211);
-        const s2end = Date.now();
-        const recoveredAt = Date.now();
-        cw.recover();
-        await waitUntil(() => {
-            const st = JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as { backlog: number; lastPublishAt: string | null };
-            return st.backlog === 0 && st.lastPublishAt !== null && Date.parse(st.lastPublishAt) >= recoveredAt;
-        }, 30000, "backlog delivered");
-        await waitPeriodsAfter(Math.floor(Date.now() / P) * P, 1);
-        assert.deepEqual(await b.stop("SIGTERM"), { code: 0, signal: null }, b.stderr);
-
-        const accepted = cw.accepted("PutMetricData");
-        assert.ok(accepted.every((r) => r.at >= recoveredAt), "nothing got through during the outage");
-        assert.ok(accepted.some((r) => (r.params.MetricData as unknown[]).length > 1), "the backlog went out in batches");
-        assert.ok(cw.requests.every((r) => r.signature.valid));
-        const ps = periods(activePoints());
-        assert.ok(ps[0].t <= Math.floor(t0 / P) * P + P, `first period ${new Date(ps[0].t).toISOString()} vs start ${new Date(t0).toISOString()}`);
-        assertContiguous(ps);
-        // Each period is delivered once: one datapoint of at most 3 samples, except the restart
-        // period, which carries the stopped agent's partial datapoint and the new one's.
-        const merged = ps.filter((p) => p.parts > 1);
-        assert.ok(merged.length <= 1 && (merged[0]?.parts ?? 2) === 2, `periods delivered more than once: ${JSON.stringify(merged)}`);
-        // Each agent's first period also carries the re-arming sample of a first start (agent/src/daemon/boot-rearm.ts;
-        // nothing was delivered before the restart, so the restarted agent re-arms too).
-        // (b's first sample comes a moment after bStart, possibly in the next period.)
-        const bFirst = Math.floor(bStart / P) * P;
-        const firstOfRun = (p: Period): boolean => p === ps[0] || p.t === bFirst || p.t === bFirst + P;
-        for (const p of ps) assert.ok(p.n <= (p.parts === 1 ? 3 : 4) + (firstOfRun(p) ? 1 : 0), `period ${new Date(p.t).toISOString()} has SampleCount ${p.n}`);
-        const full = ps.slice(1, -1).filter((p) => p.parts === 1 && !firstOfRun(p));
-        assert.ok(full.filter((p) => p.n === 3).length >= full.length - 1, JSON.stringify(ps));
-        for (const p of inside(ps, s2 + 1000, s2end - 1000)) assert.equal(p.max, 2, `session added during the outage, period ${new Date(p.t).toISOString()}`);
-        for (const p of inside(ps, 0, s2 - 1000)) assert.equal(p.max, 1);
-        assert.ok(!existsSync(spool) || readFileSync(spool, "utf8").trim() === "", "spool emptied after delivery");
-    });
-
-    it("re-arms by publishing, never through the alarm API: the first period after a first start or a fresh boot counts as in use, a restart within the boot does not", async () => {
-        const fake = new FakeProc().withListener(); // nobody logged in: every real sample is 0
-        // alarmName/warningAlarmName are still accepted (older configs) but must not lead to any alarm call.
-        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, alarmName: "a-idle", warningAlarmName: "a-warning", idleMinutes: 15 });
-        const bootIdFile = join(cfg.stateDir, "boot-id");
-        const realBootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-        /** Starts a daemon, waits for its first two datapoints, stops it; returns them (oldest first). */
-        async function firstPeriods(): Promise<{ d: Daemon; pts: Datapoint[] }> {
-            const from = activePoints().length;
-            const d = daemon(cfg.path);
-            await waitUntil(() => activePoints().length >= from + 2, 30000, "two datapoints");
-            assert.deepEqual(await d.stop(), { code: 0, signal: null }, d.stderr);
-            return { d, pts: activePoints().slice(from).sort((a, b) => a.timestamp - b.timestamp) };
-        }
-
-        const first = await firstPeriods();
-        assert.equal(first.pts[0].statisticValues?.Maximum, 1, "first start: the first period counts as in use");
-        assert.equal(first.pts[0].statisticValues?.Minimum, 0, "the real samples were 0");
-        assert.equal(first.pts[1].statisticValues?.Maximum, 0, "only the first period");
-        assert.match(first.d.events("rearmed")[0] ?? "", /reason=first-start/);
-        assert.equal(readFileSync(bootIdFile, "utf8").trim(), realBootId, "the boot is recorded once the re-arming datapoint is delivered");
-        assert.equal((JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as { rearm: string }).rearm, "done");
-
-        const again = await firstPeriods();
-        assert.equal(again.pts[0].statisticValues?.Maximum, 0, "a restart within the same boot does not re-arm");
-        assert.equal(again.d.events("rearmed").length, 0);
-
-        writeFileSync(bootIdFile, "00000000-0000-0000-0000-000000000000\n"); // recorded by an earlier boot
-        const booted = await firstPeriods();
-        assert.equal(booted.pts[0].statisticValues?.Maximum, 1, "fresh boot: the first period counts as in use");
-        assert.match(booted.d.events("rearmed")[0] ?? "", /reason=fresh-boot/);
-        assert.equal(readFileSync(bootIdFile, "utf8").trim(), realBootId);
-
-        assert.deepEqual([...new Set(cw.requests.map((r) => r.operation))], ["PutMetricData"], "no SetAlarmState, no other call");
-    });
-
     it("once publishes one datapoint plus the spooled backlog, with configurable namespace and metric name", async () => {
         const fake = new FakeProc().withListener();
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
         const cfg = writeConfig({ instanceId: "i-0abc1234", region: "us-east-1", namespace: "EC2", metricName: "SSH Connections", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, sessionIdleSeconds: 0 });
-        const env = clientEnv(cw.url);
-        cw.failWith({ status: 503, type: "ServiceUnavailable" });
+        const env = clientEnv(cw().url);
+        cw().failWith({ status: 503, type: "ServiceUnavailable" });
         const f1 = await runAgent(["once", "--config", cfg.path], { env });
         assert.equal(f1.code, 1, "a failed publish is a runtime failure");
         assert.match(f1.stderr, /event=publish_failed/);
         await untilPeriodPhase(100); // next period: a second datapoint, not a merge
-        cw.recover();
+        cw().recover();
         const ok = await runAgent(["once", "--config", cfg.path], { env });
         assert.equal(ok.code, 0, ok.stderr);
         const pts = activePoints();
@@ -280,6 +108,6 @@ describe("publishing to CloudWatch (local endpoint)", function () {
             assert.equal(p.timestamp % P, 0, "period-aligned timestamp");
         }
         assert.notEqual(pts[0].timestamp, pts[1].timestamp);
-        assert.ok(cw.requests.every((r) => r.signature.valid && r.signature.region === "us-east-1"));
+        assert.ok(cw().requests.every((r) => r.signature.valid && r.signature.region === "us-east-1"));
     });
 });

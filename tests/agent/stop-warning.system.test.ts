@@ -44,7 +44,9 @@ describe("the stop warning on the box (wall)", function () {
             const cfg = writeConfig({
                 instanceId: "i-0123456789abcdef0", region: "us-east-1", sampleSeconds: 1, publishSeconds: 3,
                 procRoot: view.procRoot, devRoot: view.devRoot, sshPorts: [sshd().port],
-                sessionIdleSeconds: 10, idleMinutes: 1, warnMinutes: 2,
+                // The session stays silent (no input, so the ~8 s steps of terminal access times play no part):
+                // a short sessionIdleSeconds only brings the idle stretch sooner.
+                sessionIdleSeconds: 6, idleMinutes: 1, warnMinutes: 2,
             });
             const agentName = sshd().addUser({ noKey: true, prefix: "isw" });
             const uid = Number(readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${agentName}:`))?.split(":")[2]);
@@ -55,7 +57,7 @@ describe("the stop warning on the box (wall)", function () {
             const tty = await waitUntil(() => listSessions(view.procRoot).find((s) => s.user === user)?.tty ?? false, 10000, "the session in the agent's view");
             assert.match(tty, /^pts\/\d+$/);
             const atimeBefore = statSync(`/dev/${tty}`).atimeMs;
-            // idle after 10 s; the expected stop is within warnMinutes at once, so the warning follows
+            // idle after 6 s; the expected stop is within warnMinutes at once, so the warning follows
             await session.waitFor(/idle-stop: stops at \d\d:\d\d UTC \(in [0-9hm]+\)\. Keep it: type, or idle-stop hold 1h/, 60000)
                 .catch((e: Error) => {
                     throw new Error(`${e.message}\nagent: ${daemon?.stderr.split("\n").filter((l) => !l.includes("event=published")).join("\n")}\nstatus: ${readFileSync(join(cfg.stateDir, "status.json"), "utf8")}\nterminal: ${session.output()}`);
