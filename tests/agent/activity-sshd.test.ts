@@ -3,9 +3,10 @@
 // traffic, and publishes to the local CloudWatch endpoint. Each test's agent sees only this
 // test's sshd and terminals (tests/support/isolated-view.ts), so other SSH sessions on the
 // machine cannot disturb the counts. Terminal access times move in ~8 s steps, so terminal tests
-// use sessionIdleSeconds 15 (sessions without a terminal use the same for simplicity). The agent
-// runs as an ordinary user, as on a box (its own system user): everything it reads here, any user
-// may read.
+// use sessionIdleSeconds 15. Sessions without a terminal are judged by traffic measured every
+// publishSeconds (3 s), so those carrying traffic or a transfer use 8 (NOTTY_S); the keep-alive
+// case keeps 15, so its rate is judged over as long a window as before. The agent runs as an
+// ordinary user, as on a box (its own system user): everything it reads here, any user may read.
 import * as assert from "node:assert/strict";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, readFileSync, writeFileSync } from "node:fs";
@@ -20,6 +21,8 @@ import { forwardedTraffic } from "../support/traffic";
 
 const IID = "i-0123456789abcdef0";
 const S = 15;
+/** sessionIdleSeconds of the no-terminal cases with traffic: well over the 3 s between traffic measurements. */
+const NOTTY_S = 8;
 
 describe("in use, not just connected (real sshd, real terminals, real traffic)", function () {
     this.timeout(180000);
@@ -183,26 +186,26 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
     });
 
     it("a no-terminal session carrying real traffic through a forward is in use, and the metric says so", async () => {
-        const { stateDir } = startAgent();
+        const { stateDir } = startAgent({ sessionIdleSeconds: NOTTY_S });
         const user = sshd().addUser();
         const t = await forwardedTraffic(sshd(), user, { serverAliveSeconds: 5, bytes: 200, everyMs: 2000 });
         cleanups.push(() => t.close());
         const loginAt = Date.now();
-        await sleep((S + 5) * 1000); // past the login's own credit
+        await sleep((NOTTY_S + 5) * 1000); // past the login's own credit
         const st = await waitStatus(stateDir, (x) => useOf(x, user) !== undefined, "the session");
         const u = useOf(st, user);
         assert.equal(u?.inUse, true, JSON.stringify(u));
         assert.equal(u?.by, "traffic");
-        assert.ok(u?.lastActivityAt && Date.parse(u.lastActivityAt) > loginAt + S * 1000 - 6000, `credited recently: ${JSON.stringify(u)}`);
+        assert.ok(u?.lastActivityAt && Date.parse(u.lastActivityAt) > loginAt + NOTTY_S * 1000 - 6000, `credited recently: ${JSON.stringify(u)}`);
         assert.equal(st.active, 1);
-        const late = (): Array<[number, number]> => [...maxima("ActiveSessions").entries()].filter(([p]) => p >= loginAt + S * 1000);
+        const late = (): Array<[number, number]> => [...maxima("ActiveSessions").entries()].filter(([p]) => p >= loginAt + NOTTY_S * 1000);
         await waitUntil(() => late().length >= 1, 30000, "a datapoint for a period after the login's own credit");
         assert.ok(late().every(([, v]) => v === 1), JSON.stringify(late()));
     });
 
     /** Runs one sftp batch command rate-limited to `kbits`, and checks its session counts while it is still going. */
     async function assertSftpInUse(user: string, kbits: number, command: string, removeAfter: string): Promise<void> {
-        const { stateDir } = startAgent();
+        const { stateDir } = startAgent({ sessionIdleSeconds: NOTTY_S });
         const sftp = spawn("sftp", [...sshd().clientOptions().map((a) => (a === "-p" ? "-P" : a)), "-l", String(kbits), "-b", "-", `${user}@${sshd().host}`], { stdio: ["pipe", "pipe", "pipe"] });
         sftp.stdin.end(`${command}\n`);
         cleanups.push(() => {
@@ -210,7 +213,7 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
             execFileSync("rm", ["-f", removeAfter]);
         });
         await waitUntil(() => pidOf(user), 20000, "the sftp session");
-        await sleep((S + 5) * 1000);
+        await sleep((NOTTY_S + 5) * 1000);
         assert.equal(sftp.exitCode, null, "the transfer is still running");
         const st = await waitStatus(stateDir, (x) => useOf(x, user) !== undefined, "the sftp session");
         assert.equal(useOf(st, user)?.inUse, true, JSON.stringify(st.sessionUse));
@@ -236,6 +239,18 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
 
     it("a detached tmux running top does not count; input on a terminal sshd did not open does, as one", async () => {
         const { stateDir } = startAgent();
+        // The second terminal (`script`, typed into) starts now but joins the agent's view only after
+        // the tmux part: the agent judges a terminal by its access time alone, so the wait past the
+        // terminal's creation runs meanwhile.
+        const script: ChildProcess = spawn("script", ["-qfc", "cat", "/dev/null"], { stdio: ["pipe", "ignore", "ignore"] });
+        cleanups.push(() => {
+            script.kill("SIGKILL");
+        });
+        const cat = await waitUntil(() => descendantsOf(script.pid as number).find((p) => ttyOf(p) !== null), 10000, "script's terminal");
+        const scriptTty = ttyOf(cat) as string;
+        const scriptCreatedAt = Date.now();
+        const typer = setInterval(() => script.stdin?.write("hello\n"), 2000);
+        cleanups.push(() => clearInterval(typer));
         const sock = join(tempDir(), "tmux.sock");
         execFileSync("tmux", ["-S", sock, "new-session", "-d", "-x", "80", "-y", "24", "top -d 1"]);
         cleanups.push(() => {
@@ -253,16 +268,8 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         assert.equal(st.connected, 0);
         await holdsFor(stateDir, 6000, (x) => x.active === 0, "top's output never counts");
 
-        const script: ChildProcess = spawn("script", ["-qfc", "cat", "/dev/null"], { stdio: ["pipe", "ignore", "ignore"] });
-        cleanups.push(() => {
-            script.kill("SIGKILL");
-        });
-        const cat = await waitUntil(() => descendantsOf(script.pid as number).find((p) => ttyOf(p) !== null), 10000, "script's terminal");
-        const scriptTty = ttyOf(cat) as string;
         view.addTerminal(scriptTty);
-        const typer = setInterval(() => script.stdin?.write("hello\n"), 2000);
-        cleanups.push(() => clearInterval(typer));
-        await sleep((S + 10) * 1000); // past its creation: only the input keeps it in use now
+        await sleep(Math.max(0, scriptCreatedAt + (S + 10) * 1000 - Date.now())); // past its creation: only the input keeps it in use now
         const st2 = await waitStatus(stateDir, () => true, "status");
         assert.equal(st2.otherTerminalsInUse, 1, JSON.stringify(st2));
         assert.equal(st2.active, 1);
