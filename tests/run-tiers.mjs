@@ -1,18 +1,21 @@
 #!/usr/bin/env node
-// Runs the test suite by tier (docs/testing.md). Unit and integration files run in parallel in
-// one mocha process (each file owns its ports, temp dirs, users and, through
+// Runs the test suite by tier (docs/testing.md), the three tiers at the same time, each in its own
+// mocha process. Unit files (CPU-bound, in-process) run in parallel at a lower CPU priority, so
+// they use what the waiting tiers leave and never delay an agent's one-second samples; integration
+// files run in parallel (each file owns its ports, temp dirs, users and, through
 // tests/support/isolated-view.ts, its view of the machine's sessions, so files do not see each
 // other); the system tier, which changes the machine (a system user, /opt, /etc, /run/utmp), runs
-// serially in a second mocha process under a machine-wide lock, at the same time. The system
-// tier's report is printed after the parallel one so the two do not interleave.
+// serially under a machine-wide lock. The integration report is shown as it comes; the unit and
+// system reports follow it, so the three do not interleave.
 //
 //   node tests/run-tiers.mjs [all|unit|integration|system] [mocha options...]    (default: all)
-//   IDLE_STOP_TEST_JOBS=N   parallel mocha workers (default 6: most tests wait, few compute)
+//   IDLE_STOP_TEST_JOBS=N   parallel integration workers (default 6: they mostly wait)
 //
 // Mocha options are passed to every tier's mocha; `{tier}` in them becomes the tier's name
 // (`--reporter json --reporter-option output=/tmp/report-{tier}.json`).
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -68,13 +71,17 @@ function testFiles() {
     return all.sort((a, b) => rank(a) - rank(b));
 }
 
-const jobs = process.env.IDLE_STOP_TEST_JOBS ?? "6";
 const files = testFiles();
-const parallel = (list) => ["--parallel", "--jobs", jobs, ...list];
+const parallel = (jobs, list) => ["--parallel", "--jobs", String(jobs), ...list];
 const tiers = {
-    unit: { args: parallel(files.filter(isUnit)) },
-    integration: { args: parallel(files.filter((f) => !isUnit(f) && !isSystem(f))) },
-    "unit+integration": { args: parallel(files.filter((f) => !isSystem(f))) },
+    // One worker per CPU: they compute.
+    unit: { args: parallel(availableParallelism(), files.filter(isUnit)), nice: 10 },
+    integration: {
+        args: parallel(
+            process.env.IDLE_STOP_TEST_JOBS ?? 6,
+            files.filter((f) => !isUnit(f) && !isSystem(f)),
+        ),
+    },
     system: { args: files.filter(isSystem), lock: SYSTEM_LOCK },
 };
 
@@ -82,7 +89,8 @@ const tiers = {
 function run(name, extra, { buffered }) {
     const tier = tiers[name];
     const mocha = [`${ROOT}node_modules/.bin/mocha`, ...extra.map((a) => a.replaceAll("{tier}", name)), ...tier.args];
-    const [cmd, args] = tier.lock ? ["flock", [tier.lock, ...mocha]] : [mocha[0], mocha.slice(1)];
+    const argv = [...(tier.nice ? ["nice", "-n", String(tier.nice)] : []), ...(tier.lock ? ["flock", tier.lock] : []), ...mocha];
+    const [cmd, args] = [argv[0], argv.slice(1)];
     const started = Date.now();
     const child = spawn(cmd, args, { cwd: ROOT, stdio: buffered ? ["ignore", "pipe", "pipe"] : "inherit" });
     const chunks = [];
@@ -101,11 +109,17 @@ const [which = "all", ...extra] = process.argv.slice(2);
 let results;
 if (which === "all") {
     const system = run("system", extra, { buffered: true });
-    const rest = await run("unit+integration", extra, { buffered: false });
-    const sys = await system;
-    process.stdout.write(`\n=== system tier (serial, under ${SYSTEM_LOCK}) ===\n`);
-    process.stdout.write(sys.output);
-    results = [rest, sys];
+    const unit = run("unit", extra, { buffered: true });
+    const integration = await run("integration", extra, { buffered: false });
+    results = [integration];
+    for (const [r, how] of [
+        [await unit, "parallel, niced"],
+        [await system, `serial, under ${SYSTEM_LOCK}`],
+    ]) {
+        process.stdout.write(`\n=== ${r.name} tier (${how}) ===\n`);
+        process.stdout.write(r.output);
+        results.push(r);
+    }
 } else if (which in tiers) {
     results = [await run(which, extra, { buffered: false })];
 } else {
