@@ -1,19 +1,30 @@
 #!/usr/bin/env node
-// Runs the test suite by tier (docs/testing.md): unit and integration files in parallel in one
-// mocha process (each file owns its ports, temp dirs and users, so files do not see each other),
-// and the system tier, which changes the machine (a system user, /opt, /etc, /run/utmp), serially
-// in a second process under a machine-wide lock, at the same time. The system tier's report is
-// printed after the parallel one so the two do not interleave.
+// Runs the test suite by tier (docs/testing.md), the three tiers at the same time, each in its own
+// mocha process. Unit files (CPU-bound, in-process) run in parallel at a lower CPU priority, so
+// they use what the waiting tiers leave and never delay an agent's one-second samples; integration
+// files run in parallel (each file owns its ports, temp dirs, users and, through
+// tests/support/isolated-view.ts, its view of the machine's sessions, so files do not see each
+// other); the system tier, which changes the machine (a system user, /opt, /etc, /run/utmp), runs
+// serially under a machine-wide lock. The integration report is shown as it comes; the unit and
+// system reports follow it, so the three do not interleave.
 //
-//   node tests/run-tiers.mjs [all|unit|integration|system]     (default: all)
-//   IDLE_STOP_TEST_JOBS=N   parallel mocha workers (default 6: most tests wait, few compute)
+//   node tests/run-tiers.mjs [all|unit|integration|system] [mocha options...]    (default: all)
+//   IDLE_STOP_TEST_JOBS=N   parallel integration workers (default 6: they mostly wait)
+//
+// Mocha options are passed to every tier's mocha; `{tier}` in them becomes the tier's name
+// (`--reporter json --reporter-option output=/tmp/report-{tier}.json`).
 import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 
-/** In-process tests: Pulumi mocks, synthetic /proc trees, pure functions. */
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** In-process tests (Pulumi mocks, synthetic /proc trees, pure functions): folders and files. */
 const UNIT = [
-    "tests/components/**/*.test.ts",
-    "tests/program/**/*.test.ts",
-    "tests/package/**/*.test.ts",
+    "tests/components/",
+    "tests/program/",
+    "tests/package/",
     "tests/laptop/commands.test.ts",
     "tests/laptop/program-outputs.test.ts",
     "tests/agent/activity-units.test.ts",
@@ -21,28 +32,68 @@ const UNIT = [
     "tests/agent/scheduler.test.ts",
     "tests/agent/sessions-synthetic.test.ts",
 ];
-const SYSTEM = ["tests/**/*.system.test.ts"];
-const ALL = ["tests/**/*.test.ts"];
+/** Tests that change the machine are named *.system.test.ts. */
+const isSystem = (file) => file.endsWith(".system.test.ts");
+const isUnit = (file) => UNIT.some((u) => (u.endsWith("/") ? file.startsWith(u) : file === u));
+
+/**
+ * The longest files first, so a worker is not left starting one of them at the end (measured
+ * durations in docs/testing.md); the others follow in path order. A name missing here is harmless.
+ */
+const LONGEST_FIRST = [
+    "tests/agent/activity-sshd-sftp.test.ts",
+    "tests/agent/publish.test.ts",
+    "tests/agent/holds.test.ts",
+    "tests/agent/activity-sshd-traffic.test.ts",
+    "tests/agent/publish-restarts.test.ts",
+    "tests/agent/activity-sshd-terminal-input.test.ts",
+    "tests/laptop/proxy.test.ts",
+    "tests/agent/activity-sshd-connected-rule.test.ts",
+    "tests/agent/activity-sshd-other-terminals.test.ts",
+    "tests/agent/publisher.test.ts",
+    "tests/agent/dead-connections.test.ts",
+    "tests/laptop/lifecycle.test.ts",
+    "tests/agent/sessions-sshd.test.ts",
+];
+
 /** Serialises system tiers of concurrent runs on one machine (two checkouts, a developer and CI). */
 const SYSTEM_LOCK = "/tmp/idle-stop-system-tests.lock";
 
-const jobs = process.env.IDLE_STOP_TEST_JOBS ?? "6";
-const ignore = (globs) => globs.flatMap((g) => ["--ignore", g]);
+/** Every test file, repository-relative, longest first. */
+function testFiles() {
+    const all = readdirSync(`${ROOT}tests`, { recursive: true })
+        .map((f) => `tests/${f}`)
+        .filter((f) => f.endsWith(".test.ts"))
+        .sort();
+    const rank = (f) => {
+        const i = LONGEST_FIRST.indexOf(f);
+        return i === -1 ? LONGEST_FIRST.length : i;
+    };
+    return all.sort((a, b) => rank(a) - rank(b));
+}
 
+const files = testFiles();
+const parallel = (jobs, list) => ["--parallel", "--jobs", String(jobs), ...list];
 const tiers = {
-    unit: { args: ["--parallel", "--jobs", jobs, ...UNIT] },
-    integration: { args: ["--parallel", "--jobs", jobs, ...ALL, ...ignore(UNIT), ...ignore(SYSTEM)] },
-    parallel: { args: ["--parallel", "--jobs", jobs, ...ALL, ...ignore(SYSTEM)] },
-    system: { args: SYSTEM, lock: SYSTEM_LOCK },
+    // One worker per CPU: they compute.
+    unit: { args: parallel(availableParallelism(), files.filter(isUnit)), nice: 10 },
+    integration: {
+        args: parallel(
+            process.env.IDLE_STOP_TEST_JOBS ?? 6,
+            files.filter((f) => !isUnit(f) && !isSystem(f)),
+        ),
+    },
+    system: { args: files.filter(isSystem), lock: SYSTEM_LOCK },
 };
 
 /** Runs one tier; resolves with its exit code, wall time and (when buffered) its output. */
-function run(name, { buffered }) {
+function run(name, extra, { buffered }) {
     const tier = tiers[name];
-    const mocha = ["node_modules/.bin/mocha", ...tier.args];
-    const [cmd, args] = tier.lock ? ["flock", [tier.lock, ...mocha]] : [mocha[0], mocha.slice(1)];
+    const mocha = [`${ROOT}node_modules/.bin/mocha`, ...extra.map((a) => a.replaceAll("{tier}", name)), ...tier.args];
+    const argv = [...(tier.nice ? ["nice", "-n", String(tier.nice)] : []), ...(tier.lock ? ["flock", tier.lock] : []), ...mocha];
+    const [cmd, args] = [argv[0], argv.slice(1)];
     const started = Date.now();
-    const child = spawn(cmd, args, { stdio: buffered ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: buffered ? ["ignore", "pipe", "pipe"] : "inherit" });
     const chunks = [];
     if (buffered) {
         child.stdout.on("data", (c) => chunks.push(c));
@@ -55,19 +106,25 @@ function run(name, { buffered }) {
     });
 }
 
-const which = process.argv[2] ?? "all";
+const [which = "all", ...extra] = process.argv.slice(2);
 let results;
 if (which === "all") {
-    const system = run("system", { buffered: true });
-    const parallel = await run("parallel", { buffered: false });
-    const sys = await system;
-    process.stdout.write(`\n=== system tier (serial, ${SYSTEM_LOCK}) ===\n`);
-    process.stdout.write(sys.output);
-    results = [parallel, sys];
-} else if (which in tiers && which !== "parallel") {
-    results = [await run(which, { buffered: false })];
+    const system = run("system", extra, { buffered: true });
+    const unit = run("unit", extra, { buffered: true });
+    const integration = await run("integration", extra, { buffered: false });
+    results = [integration];
+    for (const [r, how] of [
+        [await unit, "parallel, niced"],
+        [await system, `serial, under ${SYSTEM_LOCK}`],
+    ]) {
+        process.stdout.write(`\n=== ${r.name} tier (${how}) ===\n`);
+        process.stdout.write(r.output);
+        results.push(r);
+    }
+} else if (which in tiers) {
+    results = [await run(which, extra, { buffered: false })];
 } else {
-    process.stderr.write(`usage: node tests/run-tiers.mjs [all|unit|integration|system]\n`);
+    process.stderr.write(`usage: node tests/run-tiers.mjs [all|unit|integration|system] [mocha options...]\n`);
     process.exit(2);
 }
 for (const r of results) {

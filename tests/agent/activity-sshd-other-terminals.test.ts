@@ -42,8 +42,13 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         const typer = setInterval(() => script.stdin?.write("hello\n"), 2000);
         cleanup(() => clearInterval(typer));
 
+        const paneSeenFrom = Date.now() + 500; // a status written after this comes from a sample that saw the pane
         // top redraws every second (output); a new terminal counts from its creation, then not
-        const st = await waitStatus(stateDir, (x) => x.otherTerminalsInUse === 0 && x.active === 0, "the tmux pane not in use");
+        const st = await waitStatus(
+            stateDir,
+            (x) => Date.parse(x.updatedAt) > paneSeenFrom && x.otherTerminalsInUse === 0 && x.active === 0,
+            "the tmux pane not in use",
+        );
         assert.equal(st.connected, 0);
         await holdsFor(stateDir, 6000, (x) => x.active === 0, "top's output never counts");
 

@@ -2,7 +2,7 @@
 // release's uninstall a no-op, root following links the agent's user planted (holds/, the log,
 // the pid file), an sshd drop-in that an earlier one overrides, a plain-http Node.js mirror, and
 // /proc mounted with hidepid. Runs the installer for real as root on this machine (global paths:
-// run under `flock /tmp/idle-stop-global.lock`); every test starts and ends without an install.
+// run under `the system tier's lock, /tmp/idle-stop-system-tests.lock (tests/run-tiers.mjs)`); every test starts and ends without an install.
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";

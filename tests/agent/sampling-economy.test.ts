@@ -120,6 +120,10 @@ describe("cheap sampling, same result", function () {
             await waitUntil(() => read()?.heartbeatSeconds === 8, 10000, "the first status");
             fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
             await waitUntil(() => read()?.sessions === 1, 5000, "the session in status.json");
+            // Watch from just after a publish, so no period (8 s) ends in the 4 s watched: a publish
+            // writes twice (backlog, then delivery), and a loaded machine may show both.
+            const seenAt = Date.now();
+            await waitUntil(() => Date.parse(read()?.lastPublishAt ?? "") >= seenAt, 12000, "a publish after the session appeared");
             // Several samples with nothing new: no rewrite (a publish at the period's end may add one).
             const writes = new Set<number>();
             for (let i = 0; i < 8; i++) {

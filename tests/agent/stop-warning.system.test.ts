@@ -2,7 +2,7 @@
 // logged-in terminal through util-linux `wall`, once per idle stretch, and the line (output) does
 // not count as use. Real sshd, real pty session, real utmp: this machine has no /run/utmp, so the
 // test creates it (and removes it if it made it). Touches /run/utmp: run under
-// `flock /tmp/idle-stop-global.lock`. The agent runs as an ordinary user in group tty, as the
+// `the system tier's lock, /tmp/idle-stop-system-tests.lock (tests/run-tiers.mjs)`. The agent runs as an ordinary user in group tty, as the
 // systemd unit runs it (User=idle-stop, SupplementaryGroups=tty: NoNewPrivileges cancels wall's
 // setgid, and this machine's wall is not setgid at all).
 import * as assert from "node:assert/strict";

@@ -43,13 +43,22 @@ export function agentBundle(): string {
 /** agent.json as tests write it: the real keys, plus any other (to test that the agent rejects it). */
 export type AgentConfig = AgentConfigFile & Record<string, unknown>;
 
-/** A temp state dir + config file. */
+/**
+ * A temp state dir + config file. A synthetic procRoot comes with an empty devRoot unless the test
+ * gives one: the machine's real terminals (other test files' sessions, running in parallel) must
+ * not count as other terminals in use for an agent that sees no real session.
+ */
 export function writeConfig(cfg: AgentConfig, dir = tempDir()): { dir: string; path: string; stateDir: string; holdsDir: string } {
     const stateDir = cfg.stateDir ?? join(dir, "state");
     const holdsDir = cfg.holdsDir ?? join(stateDir, "holds");
     mkdirSync(holdsDir, { recursive: true, mode: 0o1777 });
+    let devRoot = cfg.devRoot;
+    if (devRoot === undefined && cfg.procRoot !== undefined) {
+        devRoot = join(dir, "dev");
+        mkdirSync(devRoot, { mode: 0o755 });
+    }
     const path = join(dir, "agent.json");
-    writeFileSync(path, JSON.stringify({ ...cfg, stateDir, holdsDir: cfg.holdsDir }, null, 2));
+    writeFileSync(path, JSON.stringify({ ...cfg, stateDir, holdsDir: cfg.holdsDir, devRoot }, null, 2));
     return { dir, path, stateDir, holdsDir };
 }
 
