@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # idle-stop: downloads the official Node.js LTS binary and verifies it (a POSIX sh fragment).
 #
 # The one copy of the download: install.sh sources it from the payload, and the cloud-init user

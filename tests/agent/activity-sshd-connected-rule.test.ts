@@ -26,6 +26,12 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         await sleep((S + 10) * 1000);
         const st = await waitStatus(stateDir, () => true, "status");
         assert.equal(st.active, 2);
-        assert.deepEqual(st.sessionUse?.map((r) => [r.inUse, r.by]), [[true, "connected"], [true, "connected"]]);
+        assert.deepEqual(
+            st.sessionUse?.map((r) => [r.inUse, r.by]),
+            [
+                [true, "connected"],
+                [true, "connected"],
+            ],
+        );
     });
 });

@@ -26,7 +26,9 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
                 /* gone */
             }
         });
-        const tmuxTty = execFileSync("tmux", ["-S", sock, "display-message", "-p", "#{pane_tty}"], { encoding: "utf8" }).trim().replace(/^\/dev\//, "");
+        const tmuxTty = execFileSync("tmux", ["-S", sock, "display-message", "-p", "#{pane_tty}"], { encoding: "utf8" })
+            .trim()
+            .replace(/^\/dev\//, "");
         assert.match(tmuxTty, /^pts\/\d+$/);
         view().addTerminal(tmuxTty);
 
@@ -59,7 +61,9 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         const st2 = await waitStatus(stateDir, () => true, "status");
         assert.equal(st2.otherTerminalsInUse, 1, JSON.stringify(st2));
         assert.equal(st2.active, 1);
-        const cli = JSON.parse(execFileSync(process.execPath, [agentBundle(), "status", "--json", "--config", join(stateDir, "..", "agent.json")], { encoding: "utf8" })) as { otherTerminals: { ttys: string[] }; active: number };
+        const cli = JSON.parse(
+            execFileSync(process.execPath, [agentBundle(), "status", "--json", "--config", join(stateDir, "..", "agent.json")], { encoding: "utf8" }),
+        ) as { otherTerminals: { ttys: string[] }; active: number };
         assert.deepEqual(cli.otherTerminals.ttys, [scriptTty]);
         assert.ok(!cli.otherTerminals.ttys.includes(tmuxTty));
     });

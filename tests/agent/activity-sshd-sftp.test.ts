@@ -19,7 +19,20 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
     /** Runs one sftp batch command rate-limited to `kbits`, and checks its session counts while it is still going. */
     async function assertSftpInUse(user: string, kbits: number, command: string, removeAfter: string): Promise<void> {
         const { stateDir } = startAgent();
-        const sftp = spawn("sftp", [...sshd().clientOptions().map((a) => (a === "-p" ? "-P" : a)), "-l", String(kbits), "-b", "-", `${user}@${sshd().host}`], { stdio: ["pipe", "pipe", "pipe"] });
+        const sftp = spawn(
+            "sftp",
+            [
+                ...sshd()
+                    .clientOptions()
+                    .map((a) => (a === "-p" ? "-P" : a)),
+                "-l",
+                String(kbits),
+                "-b",
+                "-",
+                `${user}@${sshd().host}`,
+            ],
+            { stdio: ["pipe", "pipe", "pipe"] },
+        );
         sftp.stdin.end(`${command}\n`);
         cleanup(() => {
             sftp.kill("SIGKILL");

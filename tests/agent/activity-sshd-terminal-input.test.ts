@@ -23,7 +23,12 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
             await typing.close();
         });
         // logging in is use: both count at first
-        await waitStatus(stateDir, (st) => useOf(st, silentUser)?.inUse === true && useOf(st, typingUser)?.inUse === true, "both sessions in use after login", 15000);
+        await waitStatus(
+            stateDir,
+            (st) => useOf(st, silentUser)?.inUse === true && useOf(st, typingUser)?.inUse === true,
+            "both sessions in use after login",
+            15000,
+        );
         const st = await waitStatus(stateDir, (x) => useOf(x, silentUser)?.inUse === false, "the silent session not in use");
         const silentUse = useOf(st, silentUser);
         assert.ok((silentUse?.idleSeconds ?? 0) >= S, JSON.stringify(silentUse));
@@ -41,7 +46,11 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         assert.match(cli.text, new RegExp(`${silentUser} +pts/\\d+ +since \\S+ \\(\\S+\\) +idle \\S+ +does not count`));
         assert.match(cli.text, new RegExp(`${typingUser} +pts/\\d+ +since .* counts`));
         assert.match(cli.text, /sessions: +2 connected, 1 in use/);
-        await holdsFor(stateDir, 12000, (x) => useOf(x, typingUser)?.inUse === true && useOf(x, silentUser)?.inUse === false && x.active === 1,
-            "typing keeps its session in use, the silent one stays idle");
+        await holdsFor(
+            stateDir,
+            12000,
+            (x) => useOf(x, typingUser)?.inUse === true && useOf(x, silentUser)?.inUse === false && x.active === 1,
+            "typing keeps its session in use, the silent one stays idle",
+        );
     });
 });

@@ -25,7 +25,10 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         assert.equal(st.connected, 1);
         assert.equal(st.active, 0);
         const cli = statusCli(stateDir);
-        assert.deepEqual(cli.json.sessions.map((x) => [x.user, x.tty, x.inUse]), [[user, null, false]]);
+        assert.deepEqual(
+            cli.json.sessions.map((x) => [x.user, x.tty, x.inUse]),
+            [[user, null, false]],
+        );
         assert.equal(typeof cli.json.sessions[0].idleSeconds, "number");
         assert.match(cli.text, new RegExp(`${user} +no terminal +since .* does not count`));
         assert.ok(cli.json.idleSince !== null, "the box is idle although a session is connected");
@@ -41,10 +44,12 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
             assert.equal(active.get(p), 0, `ActiveSessions at ${new Date(p).toISOString()}`);
             assert.equal(connected.get(p), 1, `ConnectedSessions at ${new Date(p).toISOString()}`);
         }
-        const both = cw().accepted("PutMetricData").some((r) => {
-            const names = ((r.params.MetricData ?? []) as Array<{ MetricName: string }>).map((d) => d.MetricName);
-            return names.includes("ActiveSessions") && names.includes("ConnectedSessions");
-        });
+        const both = cw()
+            .accepted("PutMetricData")
+            .some((r) => {
+                const names = ((r.params.MetricData ?? []) as Array<{ MetricName: string }>).map((d) => d.MetricName);
+                return names.includes("ActiveSessions") && names.includes("ConnectedSessions");
+            });
         assert.ok(both, "ActiveSessions and ConnectedSessions travel in one PutMetricData request");
     });
 
@@ -64,6 +69,9 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         assert.equal(st.active, 1);
         const late = (): Array<[number, number]> => [...maxima("ActiveSessions").entries()].filter(([p]) => p >= loginAt + S * 1000);
         await waitUntil(() => late().length >= 1, 30000, "a datapoint for a period after the login's own credit");
-        assert.ok(late().every(([, v]) => v === 1), JSON.stringify(late()));
+        assert.ok(
+            late().every(([, v]) => v === 1),
+            JSON.stringify(late()),
+        );
     });
 });

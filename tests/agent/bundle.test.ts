@@ -23,10 +23,20 @@ describe("the bundled agent (agent/dist/idle-stop-agent.js)", function () {
         const text = readFileSync(copy, "utf8");
         assert.ok(text.startsWith("#!/usr/bin/env node\n"));
         const requires = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-        const external = requires.filter((r) => !r.startsWith("node:") && !/^(fs|path|os|crypto|http|https|http2|net|tls|stream|zlib|url|util|events|buffer|child_process|process|dns|async_hooks|perf_hooks|querystring|string_decoder|timers|worker_threads|assert|constants|v8|vm|readline|tty)(\/.*)?$/.test(r));
+        const external = requires.filter(
+            (r) =>
+                !r.startsWith("node:") &&
+                !/^(fs|path|os|crypto|http|https|http2|net|tls|stream|zlib|url|util|events|buffer|child_process|process|dns|async_hooks|perf_hooks|querystring|string_decoder|timers|worker_threads|assert|constants|v8|vm|readline|tty)(\/.*)?$/.test(
+                    r,
+                ),
+        );
         // "@aws-sdk/signature-v4-crt" only appears inside an SDK error message text, not as a real require.
         const optional = new Set(["@aws-sdk/signature-v4-crt"]);
-        assert.deepEqual([...new Set(external)].filter((r) => !optional.has(r)), [], "only node built-ins are required");
+        assert.deepEqual(
+            [...new Set(external)].filter((r) => !optional.has(r)),
+            [],
+            "only node built-ins are required",
+        );
     });
 
     it("runs sessions --json with plain node outside the repo", async () => {

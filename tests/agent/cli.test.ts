@@ -20,7 +20,16 @@ describe("agent CLI", function () {
             assert.equal(r.code, 0, c);
             assert.match(r.stdout, new RegExp(`^usage: idle-stop-agent.js ${c}\\b`), c);
         }
-        for (const args of [[], ["frobnicate"], ["sessions", "--jsno"], ["sessions", "extra"], ["hold"], ["release", "abc", "--all"], ["keep-awake"], ["status", "--config"]]) {
+        for (const args of [
+            [],
+            ["frobnicate"],
+            ["sessions", "--jsno"],
+            ["sessions", "extra"],
+            ["hold"],
+            ["release", "abc", "--all"],
+            ["keep-awake"],
+            ["status", "--config"],
+        ]) {
             const r = await runAgent(args);
             assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
             assert.ok(r.stderr.length > 0);
@@ -64,15 +73,37 @@ describe("agent CLI", function () {
         chmodSync(dir, 0o755);
         chmodSync(join(agentBundle(), ".."), 0o755);
         chmodSync(fake.root, 0o755);
-        const cfg = writeConfig({ instanceId: "i-0123456789abcdef0", region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, idleMinutes: 15, alarmName: "a1", sessionIdleSeconds: 0 }, dir);
+        const cfg = writeConfig(
+            {
+                instanceId: "i-0123456789abcdef0",
+                region: "eu-west-1",
+                sampleSeconds: 1,
+                publishSeconds: 3,
+                procRoot: fake.root,
+                idleMinutes: 15,
+                alarmName: "a1",
+                sessionIdleSeconds: 0,
+            },
+            dir,
+        );
         chmodSync(cfg.stateDir, 0o755);
         const d = new Daemon(cfg.path, clientEnv(cw.url));
         try {
             const user = users.addUser({ noKey: true });
-            const uid = Number(readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${user}:`))?.split(":")[2]);
+            const uid = Number(
+                readFileSync("/etc/passwd", "utf8")
+                    .split("\n")
+                    .find((l) => l.startsWith(`${user}:`))
+                    ?.split(":")[2],
+            );
             const as = { uid, gid: uid };
             await waitUntil(() => d.events("published").length > 0 && d.events("rearmed").length > 0, 20000, "first publish");
-            await waitUntil(() => (JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as { lastPublishAt: string | null }).lastPublishAt !== null, 5000, "status file with the publish");
+            await waitUntil(
+                () =>
+                    (JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as { lastPublishAt: string | null }).lastPublishAt !== null,
+                5000,
+                "status file with the publish",
+            );
             const st = statSync(join(cfg.stateDir, "status.json"));
             assert.equal(st.mode & 0o777, 0o644, "status file is world-readable");
             const w = await runAgent(["hold", "1h", "--config", cfg.path], as);
@@ -81,12 +112,23 @@ describe("agent CLI", function () {
             const r = await runAgent(["status", "--json", "--config", cfg.path], as);
             assert.equal(r.code, 0, r.stderr);
             const j = JSON.parse(r.stdout) as {
-                daemon: { running: boolean; rearm: string }; active: number; connected: number; sessions: Array<{ user: string; inUse: boolean; idleSeconds: number | null }>; lastPublishAt: string | null; backlog: number;
-                idle: boolean; idleMinutesSoFar: number; stopExpectedAt: string | null; config: { idleMinutes: number };
+                daemon: { running: boolean; rearm: string };
+                active: number;
+                connected: number;
+                sessions: Array<{ user: string; inUse: boolean; idleSeconds: number | null }>;
+                lastPublishAt: string | null;
+                backlog: number;
+                idle: boolean;
+                idleMinutesSoFar: number;
+                stopExpectedAt: string | null;
+                config: { idleMinutes: number };
             };
             assert.equal(j.daemon.running, true);
             assert.equal(j.daemon.rearm, "done");
-            assert.deepEqual(j.sessions.map((s) => s.user), ["alice"]);
+            assert.deepEqual(
+                j.sessions.map((s) => s.user),
+                ["alice"],
+            );
             assert.equal(j.active, 1);
             assert.equal(j.connected, 1);
             assert.equal(j.sessions[0].inUse, true, "sessionIdleSeconds 0: connected is enough");
@@ -98,7 +140,11 @@ describe("agent CLI", function () {
 
             fake.remove(201).remove(200);
             const t = Date.now();
-            await waitUntil(() => (JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as { active: number }).active === 0, 5000, "daemon sees no session");
+            await waitUntil(
+                () => (JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as { active: number }).active === 0,
+                5000,
+                "daemon sees no session",
+            );
             const r2 = await runAgent(["status", "--json", "--config", cfg.path], as);
             const j2 = JSON.parse(r2.stdout) as typeof j & { idleSince: string };
             assert.equal(j2.idle, true);

@@ -36,15 +36,25 @@ describe("a wall clock stepped back while the daemon runs", function () {
         // whatever the faked clock does to its idle time.
         const fake = new FakeProc().withListener();
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
-        const cfg = writeConfig({ instanceId: "i-0123456789abcdef0", region: "eu-west-1", sampleSeconds: 1, publishSeconds: 2, procRoot: fake.root, sessionIdleSeconds: 0 });
+        const cfg = writeConfig({
+            instanceId: "i-0123456789abcdef0",
+            region: "eu-west-1",
+            sampleSeconds: 1,
+            publishSeconds: 2,
+            procRoot: fake.root,
+            sessionIdleSeconds: 0,
+        });
         const spec = join(tempDir(), "faketime");
         writeFileSync(spec, "+0\n");
-        d = new Daemon(cfg.path, clientEnv(cw.url, {
-            LD_PRELOAD: libfaketime(),
-            FAKETIME_TIMESTAMP_FILE: spec,
-            FAKETIME_CACHE_DURATION: "1",
-            DONT_FAKE_MONOTONIC: "1",
-        }));
+        d = new Daemon(
+            cfg.path,
+            clientEnv(cw.url, {
+                LD_PRELOAD: libfaketime(),
+                FAKETIME_TIMESTAMP_FILE: spec,
+                FAKETIME_CACHE_DURATION: "1",
+                DONT_FAKE_MONOTONIC: "1",
+            }),
+        );
         // ActiveSessions only: ConnectedSessions shares each period's timestamp.
         const activePoints = () => cw.datapoints().filter((p) => p.metricName === "ActiveSessions");
         await waitUntil(() => activePoints().length >= 2, 20000, "datapoints before the step");
@@ -54,7 +64,10 @@ describe("a wall clock stepped back while the daemon runs", function () {
         await waitUntil(() => stepped() >= 3, 20000, `datapoints after the step (log:\n${d?.stderr})`);
         assert.ok(Date.now() - stepAt < 15000, "sampling did not wait out the step");
         assert.match(d.stderr, /event=clock_jump jump_ms=-3\d{6}/);
-        const after = activePoints().filter((p) => p.timestamp < stepAt - 50 * 60000).map((p) => p.timestamp).sort((a, b) => a - b);
+        const after = activePoints()
+            .filter((p) => p.timestamp < stepAt - 50 * 60000)
+            .map((p) => p.timestamp)
+            .sort((a, b) => a - b);
         for (let i = 1; i < after.length; i++) assert.equal(after[i] - after[i - 1], 2000, "one datapoint per period");
         for (const p of activePoints().slice(1)) assert.equal(p.statisticValues?.Minimum, 1, "the session seen in every sample");
         assert.deepEqual(await d.stop(), { code: 0, signal: null }, d.stderr);

@@ -40,7 +40,10 @@ describe("a full disk under the state dir", function () {
             `exec '${process.execPath}' '${agentBundle()}' run --config '${cfg.path}'`,
         ].join("\n");
         let stderr = "";
-        child = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", script], { env: clientEnv(cw.url), stdio: ["ignore", "pipe", "pipe"] });
+        child = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", script], {
+            env: clientEnv(cw.url),
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
         child.stdout?.on("data", (d: Buffer) => (stderr += d.toString()));
         const exited = new Promise<number | null>((r) => child?.on("close", (code) => r(code)));
@@ -57,7 +60,7 @@ describe("a full disk under the state dir", function () {
         cw.failWith({ status: 503, type: "ServiceUnavailable", message: "down for a test" }, { operations: ["PutMetricData"] });
         await sleep(4500);
         rmSync(join(stateInNs, "fill"));
-        await waitUntil(() => /event=spool_write_recovered/.test(stderr), 10000, `spool written again; log:\n${stderr}`);
+        await waitUntil(() => stderr.includes("event=spool_write_recovered"), 10000, `spool written again; log:\n${stderr}`);
         const spooled = readFileSync(join(stateInNs, "spool.jsonl"), "utf8").trim().split("\n").length;
         assert.ok(spooled >= 2, `the in-memory backlog reached the spool (${spooled} lines)`);
         cw.recover();
@@ -66,7 +69,8 @@ describe("a full disk under the state dir", function () {
         child.kill("SIGTERM");
         assert.equal(await exited, 0, stderr);
         const ts = [...new Set(cw.datapoints().map((p) => p.timestamp))].sort((a, b) => a - b);
-        for (let i = 1; i < ts.length; i++) assert.equal(ts[i] - ts[i - 1], 2000, `no period lost: ${ts.map((t) => new Date(t).toISOString()).join(" ")}`);
+        for (let i = 1; i < ts.length; i++)
+            assert.equal(ts[i] - ts[i - 1], 2000, `no period lost: ${ts.map((t) => new Date(t).toISOString()).join(" ")}`);
         assert.equal(stderr.match(/event=status_write_failed/g)?.length ?? 0, 1, "the status file's failure is logged once too");
     });
 });

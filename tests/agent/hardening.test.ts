@@ -15,7 +15,12 @@ import { sleep, waitUntil } from "../support/sshd";
 const NOBODY = 65534;
 
 function nobodyName(): string {
-    return readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.split(":")[2] === String(NOBODY))?.split(":")[0] ?? String(NOBODY);
+    return (
+        readFileSync("/etc/passwd", "utf8")
+            .split("\n")
+            .find((l) => l.split(":")[2] === String(NOBODY))
+            ?.split(":")[0] ?? String(NOBODY)
+    );
 }
 
 /** A hold file as anyone could write it by hand, owned by `uid`. */
@@ -34,10 +39,21 @@ describe("hardening against local users", function () {
     describe("holds", () => {
         it("a hand-written hold ending in 9999 ends MAX_HOLD_MS after its file was written", async () => {
             const cfg = writeConfig({});
-            handWrittenHold(cfg.holdsDir, "0000aaaa", NOBODY, { user: "root", expiresAt: "9999-12-31T00:00:00.000Z", createdAt: "2000-01-01T00:00:00.000Z" });
+            handWrittenHold(cfg.holdsDir, "0000aaaa", NOBODY, {
+                user: "root",
+                expiresAt: "9999-12-31T00:00:00.000Z",
+                createdAt: "2000-01-01T00:00:00.000Z",
+            });
             const now = Date.now();
-            assert.deepEqual(scanHolds(cfg.holdsDir, now).active.map((h) => h.id), ["0000aaaa"], "counts for now");
-            assert.deepEqual(scanHolds(cfg.holdsDir, now + MAX_HOLD_MS - 60000).active.map((h) => h.id), ["0000aaaa"]);
+            assert.deepEqual(
+                scanHolds(cfg.holdsDir, now).active.map((h) => h.id),
+                ["0000aaaa"],
+                "counts for now",
+            );
+            assert.deepEqual(
+                scanHolds(cfg.holdsDir, now + MAX_HOLD_MS - 60000).active.map((h) => h.id),
+                ["0000aaaa"],
+            );
             assert.deepEqual(scanHolds(cfg.holdsDir, now + MAX_HOLD_MS + 60000).active, [], "not forever");
             const r = await runAgent(["hold", "8d", "--config", cfg.path]);
             assert.equal(r.code, 2, "the CLI refuses more than the maximum too");
@@ -64,15 +80,27 @@ describe("hardening against local users", function () {
             const r = await runAgent(["status", "--json", "--config", cfg.path]);
             assert.equal(r.code, 0, r.stderr);
             const st = JSON.parse(r.stdout) as { holds: Array<{ id: string; user: string; uid: number }> };
-            assert.deepEqual(st.holds.map((h) => [h.id, h.user, h.uid]), [["0000cccc", "root", 0]]);
+            assert.deepEqual(
+                st.holds.map((h) => [h.id, h.user, h.uid]),
+                [["0000cccc", "root", 0]],
+            );
             const scan = scanHolds(cfg.holdsDir);
-            assert.deepEqual(scan.expired.map((h) => [h.id, h.user]), [["0000bbbb", nobodyName()]], "named after the file's owner");
+            assert.deepEqual(
+                scan.expired.map((h) => [h.id, h.user]),
+                [["0000bbbb", nobodyName()]],
+                "named after the file's owner",
+            );
         });
 
         it("strips control characters from what status prints", async () => {
             const cfg = writeConfig({});
             const evil = "\u001b]0;owned\u0007\u001b[2J\u001b[31mred\rover\u009b";
-            handWrittenHold(cfg.holdsDir, "0000dddd", NOBODY, { user: `x${evil}`, expiresAt: new Date(Date.now() + 3600000).toISOString(), reason: evil, command: evil });
+            handWrittenHold(cfg.holdsDir, "0000dddd", NOBODY, {
+                user: `x${evil}`,
+                expiresAt: new Date(Date.now() + 3600000).toISOString(),
+                reason: evil,
+                command: evil,
+            });
             for (const args of [["status"], ["status", "--json"]]) {
                 const r = await runAgent([...args, "--config", cfg.path]);
                 assert.equal(r.code, 0, r.stderr);
@@ -85,7 +113,8 @@ describe("hardening against local users", function () {
         it(`counts at most ${MAX_HOLDS_PER_USER} holds per user, and hold refuses more`, async () => {
             const cfg = writeConfig({});
             const until = new Date(Date.now() + 3600000).toISOString();
-            for (let i = 0; i < MAX_HOLDS_PER_USER + 5; i++) handWrittenHold(cfg.holdsDir, `1111${String(i).padStart(4, "0")}`, NOBODY, { expiresAt: until });
+            for (let i = 0; i < MAX_HOLDS_PER_USER + 5; i++)
+                handWrittenHold(cfg.holdsDir, `1111${String(i).padStart(4, "0")}`, NOBODY, { expiresAt: until });
             const scan = scanHolds(cfg.holdsDir);
             assert.equal(scan.active.length, MAX_HOLDS_PER_USER);
             assert.equal(scan.ignored.length, 5);

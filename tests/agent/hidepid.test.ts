@@ -12,7 +12,13 @@ import type { CommandResult } from "../support/sshd";
 const NOBODY = 65534;
 const GROUP = 4242; // any gid: only the mount option and the process's groups matter
 
-function runInProcNamespace(mountOpts: string, procDir: string, groups: number[], args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
+function runInProcNamespace(
+    mountOpts: string,
+    procDir: string,
+    groups: number[],
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+): Promise<CommandResult> {
     const setpriv = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, groups.length ? `--groups=${groups.join(",")}` : "--clear-groups"];
     const script = `set -eu; mount -t proc -o '${mountOpts}' proc '${procDir}'; exec ${setpriv.join(" ")} '${process.execPath}' '${agentBundle()}' ${args.map((a) => `'${a}'`).join(" ")}`;
     return new Promise((resolve, reject) => {
@@ -72,7 +78,10 @@ describe("/proc mounted with hidepid", function () {
     });
 
     it("counts normally when the mount's gid= group includes the agent's user, or without hidepid", async () => {
-        for (const [opts, groups] of [[`hidepid=2,gid=${GROUP}`, [GROUP]], ["hidepid=0", []]] as const) {
+        for (const [opts, groups] of [
+            [`hidepid=2,gid=${GROUP}`, [GROUP]],
+            ["hidepid=0", []],
+        ] as const) {
             const r = await runInProcNamespace(opts, procDir, [...groups], ["sessions", "--json", "--config", cfgPath]);
             assert.equal(r.code, 0, `${opts}: ${r.stderr}`);
             assert.match(r.stdout, /^\{"count":\d+,"sessions":\[/);

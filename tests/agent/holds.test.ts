@@ -49,7 +49,10 @@ describe("keep-awake holds", function () {
         const expiry = Date.parse(m[2]);
         assert.ok(Math.abs(expiry - (t0 + 7200000)) < 5000, m[2]);
         let st = await status(cfg.path);
-        assert.deepEqual(st.holds.map((x) => [x.id, x.reason, x.expiresAt]), [[m[1], "nightly build", m[2]]]);
+        assert.deepEqual(
+            st.holds.map((x) => [x.id, x.reason, x.expiresAt]),
+            [[m[1], "nightly build", m[2]]],
+        );
         assert.equal(st.active, st.sessions.length + 1);
 
         const bad = await runAgent(["hold", "2 hours", "--config", cfg.path]);
@@ -76,7 +79,12 @@ describe("keep-awake holds", function () {
         const users = new SshdFixture(); // user management only, no sshd
         try {
             const user = users.addUser({ noKey: true });
-            const uid = Number(readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${user}:`))?.split(":")[2]);
+            const uid = Number(
+                readFileSync("/etc/passwd", "utf8")
+                    .split("\n")
+                    .find((l) => l.startsWith(`${user}:`))
+                    ?.split(":")[2],
+            );
             const dir = tempDir();
             chmodSync(dir, 0o755);
             chmodSync(join(agentBundle(), ".."), 0o755);
@@ -92,7 +100,13 @@ describe("keep-awake holds", function () {
             const rootId = /^hold ([0-9a-f]{8})/.exec(rootHold.stdout)?.[1] as string;
 
             const st = await status(cfg.path, as);
-            assert.deepEqual(st.holds.map((x) => [x.id, x.user, x.uid]).sort(), [[id, user, uid], [rootId, "root", 0]].sort());
+            assert.deepEqual(
+                st.holds.map((x) => [x.id, x.user, x.uid]).sort(),
+                [
+                    [id, user, uid],
+                    [rootId, "root", 0],
+                ].sort(),
+            );
             const deny = await runAgent(["release", rootId, "--config", cfg.path], as);
             assert.equal(deny.code, 1);
             assert.match(deny.stderr, /belongs to someone else/);
@@ -119,12 +133,20 @@ describe("keep-awake holds", function () {
         assert.deepEqual(readdirSync(cfg.holdsDir), []);
 
         // hold visible while running; SIGTERM is forwarded and CMD's exit code comes back
-        const ka = spawn(process.execPath, [agentBundle(), "keep-awake", "--reason", "build", "--config", cfg.path, "--", "sh", "-c", 'trap "exit 7" TERM; sleep 30 & wait'], { stdio: "ignore" });
+        const ka = spawn(
+            process.execPath,
+            [agentBundle(), "keep-awake", "--reason", "build", "--config", cfg.path, "--", "sh", "-c", 'trap "exit 7" TERM; sleep 30 & wait'],
+            { stdio: "ignore" },
+        );
         try {
-            const st = await waitUntil(async () => {
-                const s = await status(cfg.path);
-                return s.holds.length === 1 ? s : false;
-            }, 10000, "keep-awake hold");
+            const st = await waitUntil(
+                async () => {
+                    const s = await status(cfg.path);
+                    return s.holds.length === 1 ? s : false;
+                },
+                10000,
+                "keep-awake hold",
+            );
             assert.equal(st.holds[0].owner?.pid, ka.pid);
             assert.equal(st.holds[0].expiresAt, null);
             assert.equal(st.holds[0].reason, "build");
@@ -141,7 +163,11 @@ describe("keep-awake holds", function () {
     it("a keep-awake killed with SIGKILL leaves no active hold", async () => {
         const cfg = writeConfig({});
         const pidFile = join(cfg.dir, "cmd.pid");
-        const ka = spawn(process.execPath, [agentBundle(), "keep-awake", "--config", cfg.path, "--", "sh", "-c", `echo $$ > ${pidFile}; exec sleep 60`], { stdio: "ignore" });
+        const ka = spawn(
+            process.execPath,
+            [agentBundle(), "keep-awake", "--config", cfg.path, "--", "sh", "-c", `echo $$ > ${pidFile}; exec sleep 60`],
+            { stdio: "ignore" },
+        );
         let cmdPid = 0;
         try {
             await waitUntil(async () => (await status(cfg.path)).holds.length === 1, 10000, "hold");
@@ -190,7 +216,14 @@ describe("keep-awake holds", function () {
             cw.reset();
             const fake = new FakeProc().withListener(); // no SSH sessions at all
             const noTerminals = tempDir(); // and no terminals: other terminals with input would count
-            const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: P / 1000, procRoot: fake.root, devRoot: noTerminals });
+            const cfg = writeConfig({
+                instanceId: IID,
+                region: "eu-west-1",
+                sampleSeconds: 1,
+                publishSeconds: P / 1000,
+                procRoot: fake.root,
+                devRoot: noTerminals,
+            });
             const env = clientEnv(cw.url);
             let d = new Daemon(cfg.path, env);
             daemons.push(d);

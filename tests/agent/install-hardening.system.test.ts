@@ -2,7 +2,7 @@
 // release's uninstall a no-op, root following links the agent's user planted (holds/, the log,
 // the pid file), an sshd drop-in that an earlier one overrides, a plain-http Node.js mirror, and
 // /proc mounted with hidepid. Runs the installer for real as root on this machine (global paths:
-// run under `the system tier's lock, /tmp/idle-stop-system-tests.lock (tests/run-tiers.mjs)`); every test starts and ends without an install.
+// run under the system tier's lock (/tmp/idle-stop-system-tests.lock, tests/run-tiers.mjs)); every test starts and ends without an install.
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -16,7 +16,14 @@ const R2 = "h2f6e5d4c3b2";
 const STATE = "/var/lib/idle-stop";
 
 function config(extra: Record<string, unknown> = {}, drop: string[] = []): string {
-    const c: Record<string, unknown> = { instanceId: "i-0123456789abcdef0", region: TEST_CREDENTIALS.region, sampleSeconds: 1, publishSeconds: 2, idleMinutes: 15, ...extra };
+    const c: Record<string, unknown> = {
+        instanceId: "i-0123456789abcdef0",
+        region: TEST_CREDENTIALS.region,
+        sampleSeconds: 1,
+        publishSeconds: 2,
+        idleMinutes: 15,
+        ...extra,
+    };
     for (const k of drop) delete c[k];
     return Buffer.from(JSON.stringify(c), "utf8").toString("base64");
 }
@@ -103,7 +110,12 @@ describe("installer hardening (install.sh / uninstall.sh as root)", function () 
         assert.equal((await install(R1)).code, 0);
         // A process of another user that merely mentions the bundle, named in the pid file.
         // (`; :` keeps sh from exec-ing sleep, which would drop the bundle from the command line.)
-        const victim: ChildProcess = spawn("sh", ["-c", "sleep 60; :", "/opt/idle-stop/idle-stop-agent.js", "run"], { uid: 65534, gid: 65534, stdio: "ignore", detached: true });
+        const victim: ChildProcess = spawn("sh", ["-c", "sleep 60; :", "/opt/idle-stop/idle-stop-agent.js", "run"], {
+            uid: 65534,
+            gid: 65534,
+            stdio: "ignore",
+            detached: true,
+        });
         cleanups.push(() => {
             try {
                 process.kill(-(victim.pid as number), "SIGKILL");
@@ -130,7 +142,10 @@ describe("installer hardening (install.sh / uninstall.sh as root)", function () 
         cleanups.push(() => rmSync(earlier, { force: true }));
         const r = await install(R1, "--client-alive-interval 30 --client-alive-count-max 4");
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stderr, /warning: \/etc\/ssh\/sshd_config\.d\/60-idle-stop\.conf has no effect: sshd uses ClientAliveInterval 999 and ClientAliveCountMax 4 .*10-idle-stop-test\.conf/);
+        assert.match(
+            r.stderr,
+            /warning: \/etc\/ssh\/sshd_config\.d\/60-idle-stop\.conf has no effect: sshd uses ClientAliveInterval 999 and ClientAliveCountMax 4 .*10-idle-stop-test\.conf/,
+        );
         rmSync(earlier);
         const clean = await install(R1, "--client-alive-interval 30 --client-alive-count-max 4");
         assert.equal(clean.code, 0, clean.stderr);
@@ -157,7 +172,10 @@ describe("installer hardening (install.sh / uninstall.sh as root)", function () 
         it("stops before changing anything and says how to fix it when the mount has no gid=", async () => {
             const r = await installUnderHidepid("hidepid=2");
             assert.equal(r.code, 1, r.stderr);
-            assert.match(r.stderr, /\/proc is mounted with hidepid=(2|invisible): the agent \(user idle-stop\) could not see other users' SSH sessions.*gid=/);
+            assert.match(
+                r.stderr,
+                /\/proc is mounted with hidepid=(2|invisible): the agent \(user idle-stop\) could not see other users' SSH sessions.*gid=/,
+            );
             assert.ok(!existsSync("/opt/idle-stop") && getent("passwd", "idle-stop") === undefined, "nothing installed");
         });
 
@@ -165,7 +183,10 @@ describe("installer hardening (install.sh / uninstall.sh as root)", function () 
             assert.equal(sh(`groupadd --system ${group}`).code, 0);
             cleanups.push(() => sh(`groupdel ${group}`));
             const gid = (getent("group", group) ?? "").split(":")[2];
-            const r = await installUnderHidepid(`hidepid=2,gid=${gid}`, "runuser -u idle-stop -- /usr/local/bin/idle-stop sessions --json; echo sessions-exit=$? >&2");
+            const r = await installUnderHidepid(
+                `hidepid=2,gid=${gid}`,
+                "runuser -u idle-stop -- /usr/local/bin/idle-stop sessions --json; echo sessions-exit=$? >&2",
+            );
             assert.equal(r.code, 0, r.stderr);
             assert.match(r.stderr, new RegExp(`added idle-stop to group ${group}`));
             assert.match(r.stderr, /sessions-exit=0/);

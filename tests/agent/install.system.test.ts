@@ -13,8 +13,23 @@ import { CloudWatchEndpoint, startCloudWatchEndpoint, TEST_CREDENTIALS } from ".
 import { serviceNodeFlags } from "../support/service-flags";
 import { Session, useSshd, waitUntil } from "../support/sshd";
 import {
-    agentProcesses, assertNoInstallation, boxTempDir, buildPayload, describePath, forceUninstall, INSTALL_PATHS, shAsync, getent, NodeMirror, sftpPutDir, sh,
-    snapshot, startNodeMirror, statOf, systemNodes, uidOf,
+    agentProcesses,
+    assertNoInstallation,
+    boxTempDir,
+    buildPayload,
+    describePath,
+    forceUninstall,
+    INSTALL_PATHS,
+    shAsync,
+    getent,
+    NodeMirror,
+    sftpPutDir,
+    sh,
+    snapshot,
+    startNodeMirror,
+    statOf,
+    systemNodes,
+    uidOf,
 } from "../rehearsal/box";
 
 const INSTANCE_ID = "i-0123456789abcdef0";
@@ -105,12 +120,34 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
             { args: `--release ${R1} --config-b64 ${cfg} --bogus`, code: 2, message: /unknown argument: --bogus/ },
             { args: `--release ${R1} --config-b64`, code: 2, message: /--config-b64 needs a value/ },
             { args: `--release 'a b' --config-b64 ${cfg}`, code: 2, message: /--release must be/ },
-            { args: `--release ${R1} --config-b64 ${cfg} --client-alive-interval soon`, code: 2, message: /--client-alive-interval must be a positive number/ },
+            {
+                args: `--release ${R1} --config-b64 ${cfg} --client-alive-interval soon`,
+                code: 2,
+                message: /--client-alive-interval must be a positive number/,
+            },
             { args: `--release ${R1} --config-b64 ${b64("[1,2]")}`, code: 1, message: /does not decode to a JSON object/ },
-            { args: `--release ${R1} --config-b64 ${b64('{"instanceId": "i-0123456789abcdef0", "stateDir": "/srv/x"}')}`, code: 1, message: /stateDir must be \/var\/lib\/idle-stop/ },
-            { args: `--release ${R1} --config-b64 ${b64('{"instanceId": "i-0123456789abcdef0", "idleMinute": 5}')}`, code: 1, message: /the agent rejects the config: .*unknown key "idleMinute"/ },
-            { args: `--release ${R1} --config-b64 ${cfg} --credentials-stdin`, input: "", code: 1, message: /--credentials-stdin was given but stdin is empty/ },
-            { args: `--release ${R1} --config-b64 ${cfg} --credentials-stdin`, input: "hello\n", code: 1, message: /not an AWS shared credentials file/ },
+            {
+                args: `--release ${R1} --config-b64 ${b64('{"instanceId": "i-0123456789abcdef0", "stateDir": "/srv/x"}')}`,
+                code: 1,
+                message: /stateDir must be \/var\/lib\/idle-stop/,
+            },
+            {
+                args: `--release ${R1} --config-b64 ${b64('{"instanceId": "i-0123456789abcdef0", "idleMinute": 5}')}`,
+                code: 1,
+                message: /the agent rejects the config: .*unknown key "idleMinute"/,
+            },
+            {
+                args: `--release ${R1} --config-b64 ${cfg} --credentials-stdin`,
+                input: "",
+                code: 1,
+                message: /--credentials-stdin was given but stdin is empty/,
+            },
+            {
+                args: `--release ${R1} --config-b64 ${cfg} --credentials-stdin`,
+                input: "hello\n",
+                code: 1,
+                message: /not an AWS shared credentials file/,
+            },
         ];
         for (const c of cases) {
             const r = sh(`sh ${installer} ${c.args}`, c.input ?? "");
@@ -160,7 +197,14 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         assert.equal(readlinkSync("/opt/idle-stop/node"), realpathSync(systemNodes()[0]));
         assert.equal(readFileSync(join(payload, "idle-stop-agent.js"), "utf8"), readFileSync("/opt/idle-stop/idle-stop-agent.js", "utf8"));
         const manifest = readFileSync("/opt/idle-stop/manifest", "utf8");
-        for (const entry of ["dir /opt/idle-stop", "dir /etc/idle-stop", "dir /var/lib/idle-stop", "user idle-stop", "file /usr/local/bin/idle-stop", "file /etc/profile.d/idle-stop.sh"]) {
+        for (const entry of [
+            "dir /opt/idle-stop",
+            "dir /etc/idle-stop",
+            "dir /var/lib/idle-stop",
+            "user idle-stop",
+            "file /usr/local/bin/idle-stop",
+            "file /etc/profile.d/idle-stop.sh",
+        ]) {
             assert.ok(manifest.split("\n").includes(entry), `manifest lacks "${entry}":\n${manifest}`);
         }
     });
@@ -172,16 +216,31 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         assert.equal(r.code, 0, `systemd-analyze verify: ${r.stderr}`);
         assert.doesNotMatch(r.stderr, /idle-stop-agent\.service/, r.stderr);
         const text = readFileSync(unit, "utf8");
-        for (const line of ["User=idle-stop", "Restart=always", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=read-only", "PrivateTmp=yes",
-            "ReadWritePaths=/var/lib/idle-stop", "WantedBy=multi-user.target", "After=network-online.target", "Wants=network-online.target",
-            "Environment=AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true", "EnvironmentFile=-/etc/idle-stop/environment", "EnvironmentFile=-/etc/idle-stop/agent.env"]) {
+        for (const line of [
+            "User=idle-stop",
+            "Restart=always",
+            "NoNewPrivileges=yes",
+            "ProtectSystem=strict",
+            "ProtectHome=read-only",
+            "PrivateTmp=yes",
+            "ReadWritePaths=/var/lib/idle-stop",
+            "WantedBy=multi-user.target",
+            "After=network-online.target",
+            "Wants=network-online.target",
+            "Environment=AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true",
+            "EnvironmentFile=-/etc/idle-stop/environment",
+            "EnvironmentFile=-/etc/idle-stop/agent.env",
+        ]) {
             assert.ok(text.split("\n").includes(line), `unit lacks ${line}`);
         }
         assert.doesNotMatch(text, /^\s*(ProtectProc|ProcSubset)=/m, "the agent must see every user's /proc entries");
     });
 
     it("runs the agent as idle-stop without systemd (cron entry + detached daemon)", async function () {
-        assert.ok(!existsSync("/run/systemd/system"), "this test needs a machine where systemd is not PID 1 (as CI); the systemd branch is covered by the simulated-systemd test");
+        assert.ok(
+            !existsSync("/run/systemd/system"),
+            "this test needs a machine where systemd is not PID 1 (as CI); the systemd branch is covered by the simulated-systemd test",
+        );
         const procs = await waitUntil(() => (agentProcesses().length === 1 ? agentProcesses() : false), 15000, "one agent daemon");
         assert.equal(procs[0].uid, uidOf("idle-stop"));
         assert.deepEqual(procs[0].cmdline.slice(-4), ["/opt/idle-stop/idle-stop-agent.js", "run", "--config", "/etc/idle-stop/agent.json"]);
@@ -193,7 +252,10 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         const r = sh("runuser -u idle-stop -- /opt/idle-stop/idle-stop-daemon.sh start");
         assert.equal(r.code, 0, r.stderr);
         await new Promise((res) => setTimeout(res, 1500));
-        assert.deepEqual(agentProcesses().map((p) => p.pid), [procs[0].pid]);
+        assert.deepEqual(
+            agentProcesses().map((p) => p.pid),
+            [procs[0].pid],
+        );
     });
 
     it("re-installing the same release is harmless, keeps the state and picks up /etc/idle-stop/environment", async () => {
@@ -224,11 +286,26 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         assert.ok(parsed.count >= 2 && parsed.sessions.filter((x) => x.user === user).length >= 2, sessions.stdout);
         // The daemon (user idle-stop, reading /proc of everyone) publishes >= 1 for this instance.
         // Minimum, not Maximum: the first period after a first start counts as in use anyway (the re-arm).
-        const dp = await waitUntil(() => cw?.datapoints().find((d) => d.dimensions.InstanceId === INSTANCE_ID && d.metricName === "ActiveSessions" && ((d.value ?? d.statisticValues?.Minimum ?? 0) >= 1)), 30000, "a datapoint >= 1 in every sample from the installed daemon");
+        const dp = await waitUntil(
+            () =>
+                cw
+                    ?.datapoints()
+                    .find(
+                        (d) =>
+                            d.dimensions.InstanceId === INSTANCE_ID &&
+                            d.metricName === "ActiveSessions" &&
+                            (d.value ?? d.statisticValues?.Minimum ?? 0) >= 1,
+                    ),
+            30000,
+            "a datapoint >= 1 in every sample from the installed daemon",
+        );
         assert.equal(dp.namespace, "IdleStop");
         assert.equal(dp.metricName, "ActiveSessions");
         const signed = cw?.accepted("PutMetricData") ?? [];
-        assert.ok(signed.length > 0 && signed.every((q) => q.signature.valid && q.signature.accessKeyId === TEST_CREDENTIALS.accessKeyId), "signed with the credentials from stdin");
+        assert.ok(
+            signed.length > 0 && signed.every((q) => q.signature.valid && q.signature.accessKeyId === TEST_CREDENTIALS.accessKeyId),
+            "signed with the credentials from stdin",
+        );
         const status = await ssh("idle-stop status --json");
         assert.equal(status.code, 0, status.stderr);
         const st = JSON.parse(status.stdout) as { daemon: unknown; sessions: Array<{ user: string }>; lastPublishAt: unknown };
@@ -278,7 +355,11 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         assert.match(dropin, /^ClientAliveCountMax 4$/m);
         assert.equal(sh("/usr/sbin/sshd -t").code, 0, "sshd accepts the drop-in");
         const procs = await waitUntil(() => (agentProcesses().length === 1 ? agentProcesses() : false), 15000, "one agent daemon");
-        assert.notDeepEqual(procs.map((p) => p.pid), pidsBefore, "the daemon restarted with the new release");
+        assert.notDeepEqual(
+            procs.map((p) => p.pid),
+            pidsBefore,
+            "the daemon restarted with the new release",
+        );
 
         // Pulumi replaces: the old resource's delete runs after the new create.
         const del = await ssh(uninstallCommand(R1));
@@ -325,7 +406,9 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
 
         function download(url: string, dest: string): ReturnType<typeof shAsync> {
             // Sourced, install.sh cannot tell its directory from $0: IDLE_STOP_INSTALL_DIR names it.
-            return shAsync(`IDLE_STOP_INSTALL_LIBRARY=1 && IDLE_STOP_INSTALL_DIR=${payload} && . ${join(payload, "install.sh")} && download_node '${url}' '${dest}'`);
+            return shAsync(
+                `IDLE_STOP_INSTALL_LIBRARY=1 && IDLE_STOP_INSTALL_DIR=${payload} && . ${join(payload, "install.sh")} && download_node '${url}' '${dest}'`,
+            );
         }
 
         it("downloads the LTS tarball for this architecture and verifies it against SHASUMS256.txt", async () => {
@@ -333,7 +416,10 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
             const r = await download(good?.url ?? "", dest);
             assert.equal(r.code, 0, r.stderr);
             assert.equal(sh(`${dest}/bin/node --version`).stdout.trim(), "v22.99.0");
-            assert.deepEqual(good?.requests.slice(0, 2).map((u) => u.replace(/node-v.*/, "node-*")), ["/dist/latest-v22.x/SHASUMS256.txt", "/dist/latest-v22.x/node-*"]);
+            assert.deepEqual(
+                good?.requests.slice(0, 2).map((u) => u.replace(/node-v.*/, "node-*")),
+                ["/dist/latest-v22.x/SHASUMS256.txt", "/dist/latest-v22.x/node-*"],
+            );
             assert.equal(statOf(`${dest}/bin/node`).uid, 0, "unpacked as root, not the tarball's owner");
         });
 
@@ -365,7 +451,11 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         function fakeNvmNode(version: string): string {
             const dir = join(home, ".nvm", "versions", "node", version, "bin");
             mkdirSync(dir, { recursive: true });
-            writeFileSync(join(dir, "node"), `#!/bin/sh\ncase \${1:-} in --version) echo ${version}; exit 0 ;; esac\nexec ${join(realNodeDir, "node")} "$@"\n`, { mode: 0o755 });
+            writeFileSync(
+                join(dir, "node"),
+                `#!/bin/sh\ncase \${1:-} in --version) echo ${version}; exit 0 ;; esac\nexec ${join(realNodeDir, "node")} "$@"\n`,
+                { mode: 0o755 },
+            );
             sh(`chown -R ${user}: ${join(home, ".nvm")}`);
             return join(dir, "node");
         }
@@ -403,7 +493,11 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
             const st = statOf("/opt/idle-stop/runtime/bin/node");
             assert.equal(st.uid, 0);
             assert.equal(st.mode & 0o022, 0, "runtime not group/world writable");
-            const procs = await waitUntil(() => (agentProcesses().length === 1 ? agentProcesses() : false), 15000, "the daemon on the downloaded runtime");
+            const procs = await waitUntil(
+                () => (agentProcesses().length === 1 ? agentProcesses() : false),
+                15000,
+                "the daemon on the downloaded runtime",
+            );
             assert.equal(procs[0].uid, uidOf("idle-stop"));
             const del = sh("sh /opt/idle-stop/uninstall.sh --release " + R1);
             assert.equal(del.code, 0, del.stderr);
@@ -429,7 +523,11 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
             // systemctl: logs its arguments; every unit is active. cloud-init: logs whether the
             // installer had changed anything yet when it waited.
             writeFileSync(join(fake, "bin", "systemctl"), `#!/bin/sh\necho "$*" >>${fake}/systemctl.log\nexit 0\n`, { mode: 0o755 });
-            writeFileSync(join(fake, "bin", "cloud-init"), `#!/bin/sh\nif [ -e /opt/idle-stop ]; then s=present; else s=absent; fi\necho "$* opt=$s" >>${fake}/cloud-init.log\n`, { mode: 0o755 });
+            writeFileSync(
+                join(fake, "bin", "cloud-init"),
+                `#!/bin/sh\nif [ -e /opt/idle-stop ]; then s=present; else s=absent; fi\necho "$* opt=$s" >>${fake}/cloud-init.log\n`,
+                { mode: 0o755 },
+            );
         });
         after(() => forceUninstall());
 
@@ -452,9 +550,10 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
             const v = sh(`systemd-analyze verify ${unit}`);
             if (sh("command -v systemd-analyze").code === 0) assert.equal(v.code, 0, v.stderr);
             let log = readFileSync(join(fake, "systemctl.log"), "utf8").trim().split("\n");
-            assert.deepEqual(log.filter((l) => /idle-stop-agent|daemon-reload/.test(l)), [
-                "daemon-reload", "enable idle-stop-agent.service", "restart idle-stop-agent.service", "is-active --quiet idle-stop-agent.service",
-            ]);
+            assert.deepEqual(
+                log.filter((l) => /idle-stop-agent|daemon-reload/.test(l)),
+                ["daemon-reload", "enable idle-stop-agent.service", "restart idle-stop-agent.service", "is-active --quiet idle-stop-agent.service"],
+            );
             assert.ok(log.includes("reload ssh.service"), `sshd reloaded through systemd: ${log.join("; ")}`);
 
             writeFileSync(join(fake, "systemctl.log"), "");

@@ -15,10 +15,10 @@ const dp = (t: number, max = 0): Datapoint => ({ ...key, t, n: 6, sum: max, min:
 function captureStderr<T>(fn: () => Promise<T>): Promise<{ value: T; err: string }> {
     const orig = process.stderr.write.bind(process.stderr);
     let err = "";
-    process.stderr.write = ((chunk: string | Uint8Array): boolean => {
+    process.stderr.write = (chunk: string | Uint8Array): boolean => {
         err += chunk.toString();
         return true;
-    }) as typeof process.stderr.write;
+    };
     return fn().then(
         (value) => {
             process.stderr.write = orig;
@@ -38,7 +38,9 @@ class FakeSink implements MetricSink {
         this.calls.push(points);
         this.behave(points);
     }
-    close(): void {}
+    close(): void {
+        // nothing to close: the sink keeps its calls in memory
+    }
 }
 
 function awsError(name: string, status: number): Error {
@@ -85,7 +87,10 @@ describe("aggregation, backoff and the backlog", () => {
         const { value } = await captureStderr(() => again.flush(up));
         assert.equal(value, 5);
         assert.equal(up.calls.length, 1, "one batch");
-        assert.deepEqual(up.calls[0].map((p) => p.max), [0, 1, 2, 3, 4]);
+        assert.deepEqual(
+            up.calls[0].map((p) => p.max),
+            [0, 1, 2, 3, 4],
+        );
         assert.equal(new Outbox(spool).size, 0);
     });
 
@@ -99,14 +104,21 @@ describe("aggregation, backoff and the backlog", () => {
         assert.equal(box.size, 2);
         assert.match(err, /event=spool_repaired /);
         box.push(dp(now, 4));
-        assert.deepEqual(new Spool(spool.path).load().map((p) => p.max), [1, 2, 4], "the new datapoint survives a reload");
+        assert.deepEqual(
+            new Spool(spool.path).load().map((p) => p.max),
+            [1, 2, 4],
+            "the new datapoint survives a reload",
+        );
         assert.ok(readFileSync(spool.path, "utf8").endsWith("\n"));
 
         // A complete last datapoint that only lacks its newline is kept.
         writeFileSync(spool.path, `${JSON.stringify(dp(now - 60000, 5))}\n${JSON.stringify(dp(now, 6))}`);
         const again = await captureStderr(async () => new Outbox(new Spool(spool.path)));
         again.value.push(dp(now + 60000, 7));
-        assert.deepEqual(new Spool(spool.path).load().map((p) => p.max), [5, 6, 7]);
+        assert.deepEqual(
+            new Spool(spool.path).load().map((p) => p.max),
+            [5, 6, 7],
+        );
     });
 
     it("keeps publishing from memory when the spool cannot be written, logs that once, and catches the spool up later", async () => {
@@ -133,7 +145,10 @@ describe("aggregation, backoff and the backlog", () => {
         assert.deepEqual(readdirSync(dir), ["spool.jsonl"], "no temp files left behind");
         assert.equal(new Spool(path).load().length, 5);
         await captureStderr(() => box.flush(sink));
-        assert.deepEqual(sink.calls.flat().map((p) => p.max), [0, 1, 2, 3, 4]);
+        assert.deepEqual(
+            sink.calls.flat().map((p) => p.max),
+            [0, 1, 2, 3, 4],
+        );
     });
 
     it("drops only datapoints older than CloudWatch accepts, and logs it", async () => {
@@ -146,7 +161,10 @@ describe("aggregation, backoff and the backlog", () => {
         box.push(dp(now - 60000));
         const sink = new FakeSink();
         const { err } = await captureStderr(() => box.flush(sink));
-        assert.deepEqual(sink.calls.flat().map((p) => p.t), [now - MAX_AGE_MS + 3600000, now - 60000]);
+        assert.deepEqual(
+            sink.calls.flat().map((p) => p.t),
+            [now - MAX_AGE_MS + 3600000, now - 60000],
+        );
         assert.match(err, /level=warn event=dropped_expired datapoints=2 /);
     });
 

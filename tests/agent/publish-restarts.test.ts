@@ -18,7 +18,14 @@ describe("publishing to CloudWatch (local endpoint)", function () {
     it("loses no period through 5xx and throttling across several periods and an agent restart", async () => {
         const fake = new FakeProc().withListener();
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
-        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, sessionIdleSeconds: 0 });
+        const cfg = writeConfig({
+            instanceId: IID,
+            region: "eu-west-1",
+            sampleSeconds: 1,
+            publishSeconds: 3,
+            procRoot: fake.root,
+            sessionIdleSeconds: 0,
+        });
         cw().failWith({ status: 503, type: "ServiceUnavailable", message: "down for a test" }, { operations: ["PutMetricData"] });
         const t0 = Date.now();
         const a = daemon(cfg.path);
@@ -50,16 +57,26 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         const s2end = Date.now();
         const recoveredAt = Date.now();
         cw().recover();
-        await waitUntil(() => {
-            const st = JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as { backlog: number; lastPublishAt: string | null };
-            return st.backlog === 0 && st.lastPublishAt !== null && Date.parse(st.lastPublishAt) >= recoveredAt;
-        }, 30000, "backlog delivered");
+        await waitUntil(
+            () => {
+                const st = JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as { backlog: number; lastPublishAt: string | null };
+                return st.backlog === 0 && st.lastPublishAt !== null && Date.parse(st.lastPublishAt) >= recoveredAt;
+            },
+            30000,
+            "backlog delivered",
+        );
         await waitPeriodsAfter(Math.floor(Date.now() / P) * P, 1);
         assert.deepEqual(await b.stop("SIGTERM"), { code: 0, signal: null }, b.stderr);
 
         const accepted = cw().accepted("PutMetricData");
-        assert.ok(accepted.every((r) => r.at >= recoveredAt), "nothing got through during the outage");
-        assert.ok(accepted.some((r) => (r.params.MetricData as unknown[]).length > 1), "the backlog went out in batches");
+        assert.ok(
+            accepted.every((r) => r.at >= recoveredAt),
+            "nothing got through during the outage",
+        );
+        assert.ok(
+            accepted.some((r) => (r.params.MetricData as unknown[]).length > 1),
+            "the backlog went out in batches",
+        );
         assert.ok(cw().requests.every((r) => r.signature.valid));
         const ps = periods(activePoints());
         assert.ok(ps[0].t <= Math.floor(t0 / P) * P + P, `first period ${new Date(ps[0].t).toISOString()} vs start ${new Date(t0).toISOString()}`);
@@ -73,10 +90,12 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         // (b's first sample comes a moment after bStart, possibly in the next period.)
         const bFirst = Math.floor(bStart / P) * P;
         const firstOfRun = (p: Period): boolean => p === ps[0] || p.t === bFirst || p.t === bFirst + P;
-        for (const p of ps) assert.ok(p.n <= (p.parts === 1 ? 3 : 4) + (firstOfRun(p) ? 1 : 0), `period ${new Date(p.t).toISOString()} has SampleCount ${p.n}`);
+        for (const p of ps)
+            assert.ok(p.n <= (p.parts === 1 ? 3 : 4) + (firstOfRun(p) ? 1 : 0), `period ${new Date(p.t).toISOString()} has SampleCount ${p.n}`);
         const full = ps.slice(1, -1).filter((p) => p.parts === 1 && !firstOfRun(p));
         assert.ok(full.filter((p) => p.n === 3).length >= full.length - 1, JSON.stringify(ps));
-        for (const p of inside(ps, s2 + 1000, s2end - 1000)) assert.equal(p.max, 2, `session added during the outage, period ${new Date(p.t).toISOString()}`);
+        for (const p of inside(ps, s2 + 1000, s2end - 1000))
+            assert.equal(p.max, 2, `session added during the outage, period ${new Date(p.t).toISOString()}`);
         for (const p of inside(ps, 0, s2 - 1000)) assert.equal(p.max, 1);
         assert.ok(!existsSync(spool) || readFileSync(spool, "utf8").trim() === "", "spool emptied after delivery");
     });
@@ -85,7 +104,17 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         const fake = new FakeProc().withListener(); // nobody logged in: every real sample is 0
         const noTerminals = tempDir(); // and no terminals: the machine's own, typed on by tests running alongside, would count
         // alarmName/warningAlarmName are still accepted (older configs) but must not lead to any alarm call.
-        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, devRoot: noTerminals, alarmName: "a-idle", warningAlarmName: "a-warning", idleMinutes: 15 });
+        const cfg = writeConfig({
+            instanceId: IID,
+            region: "eu-west-1",
+            sampleSeconds: 1,
+            publishSeconds: 3,
+            procRoot: fake.root,
+            devRoot: noTerminals,
+            alarmName: "a-idle",
+            warningAlarmName: "a-warning",
+            idleMinutes: 15,
+        });
         const bootIdFile = join(cfg.stateDir, "boot-id");
         const realBootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
         /** Starts a daemon, waits for its first two datapoints, stops it; returns them (oldest first). */
@@ -94,7 +123,12 @@ describe("publishing to CloudWatch (local endpoint)", function () {
             const d = daemon(cfg.path);
             await waitUntil(() => activePoints().length >= from + 2, 30000, "two datapoints");
             assert.deepEqual(await d.stop(), { code: 0, signal: null }, d.stderr);
-            return { d, pts: activePoints().slice(from).sort((a, b) => a.timestamp - b.timestamp) };
+            return {
+                d,
+                pts: activePoints()
+                    .slice(from)
+                    .sort((a, b) => a.timestamp - b.timestamp),
+            };
         }
 
         const first = await firstPeriods();

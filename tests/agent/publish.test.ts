@@ -16,7 +16,14 @@ describe("publishing to CloudWatch (local endpoint)", function () {
     it("publishes one signed datapoint per period: namespace, name, dimension, unit, period-start timestamp, statistics", async () => {
         const fake = new FakeProc().withListener();
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
-        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, sessionIdleSeconds: 0 });
+        const cfg = writeConfig({
+            instanceId: IID,
+            region: "eu-west-1",
+            sampleSeconds: 1,
+            publishSeconds: 3,
+            procRoot: fake.root,
+            sessionIdleSeconds: 0,
+        });
         const d = daemon(cfg.path);
         await waitPeriodsAfter(0, 3);
         const change = Date.now();
@@ -57,7 +64,14 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         // the 15-seconds-in-a-minute case, scaled: 1.6 s inside a 6 s period sampled every 1 s
         const P6 = 6000;
         const fake = new FakeProc().withListener();
-        const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 6, procRoot: fake.root, sessionIdleSeconds: 0 });
+        const cfg = writeConfig({
+            instanceId: IID,
+            region: "eu-west-1",
+            sampleSeconds: 1,
+            publishSeconds: 6,
+            procRoot: fake.root,
+            sessionIdleSeconds: 0,
+        });
         const d = daemon(cfg.path);
         await sleep(500);
         const now = Date.now();
@@ -80,13 +94,23 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         assert.ok(s.Sum >= 1 && s.Sum <= 2, JSON.stringify(s));
         // The agent's first period counts as in use (the re-arm after a first start): skip it.
         const firstPeriod = Math.min(...activePoints().map((p) => p.timestamp));
-        for (const p of activePoints().filter((x) => x.timestamp !== period && x.timestamp !== firstPeriod)) assert.equal(p.statisticValues?.Maximum, 0);
+        for (const p of activePoints().filter((x) => x.timestamp !== period && x.timestamp !== firstPeriod))
+            assert.equal(p.statisticValues?.Maximum, 0);
     });
 
     it("once publishes one datapoint plus the spooled backlog, with configurable namespace and metric name", async () => {
         const fake = new FakeProc().withListener();
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
-        const cfg = writeConfig({ instanceId: "i-0abc1234", region: "us-east-1", namespace: "EC2", metricName: "SSH Connections", sampleSeconds: 1, publishSeconds: 3, procRoot: fake.root, sessionIdleSeconds: 0 });
+        const cfg = writeConfig({
+            instanceId: "i-0abc1234",
+            region: "us-east-1",
+            namespace: "EC2",
+            metricName: "SSH Connections",
+            sampleSeconds: 1,
+            publishSeconds: 3,
+            procRoot: fake.root,
+            sessionIdleSeconds: 0,
+        });
         const env = clientEnv(cw().url);
         cw().failWith({ status: 503, type: "ServiceUnavailable" });
         const f1 = await runAgent(["once", "--config", cfg.path], { env });
@@ -104,7 +128,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
             assert.deepEqual(p.dimensions, { InstanceId: "i-0abc1234" });
             // One session; on a first start the sample of 1 that re-arms the alarm joins it (agent/src/daemon/boot-rearm.ts).
             const sv = p.statisticValues;
-            assert.ok(sv && sv.Minimum === 1 && sv.Maximum === 1 && sv.Sum === sv.SampleCount, JSON.stringify(sv));
+            assert.ok(sv?.Minimum === 1 && sv.Maximum === 1 && sv.Sum === sv.SampleCount, JSON.stringify(sv));
             assert.equal(p.timestamp % P, 0, "period-aligned timestamp");
         }
         assert.notEqual(pts[0].timestamp, pts[1].timestamp);

@@ -24,11 +24,23 @@ const IID = "i-0123456789abcdef0";
 function endpointProbe(): (region: string, env?: Record<string, string>) => string {
     const dir = tempDir("idle-stop-endpoint-probe-");
     const out = join(dir, "probe.js");
-    buildSync({ entryPoints: [join(REPO, "tests", "support", "endpoint-probe.ts")], outfile: out, bundle: true, platform: "node", target: "node20", format: "cjs", mainFields: ["module", "main"], logLevel: "warning" });
+    buildSync({
+        entryPoints: [join(REPO, "tests", "support", "endpoint-probe.ts")],
+        outfile: out,
+        bundle: true,
+        platform: "node",
+        target: "node20",
+        format: "cjs",
+        mainFields: ["module", "main"],
+        logLevel: "warning",
+    });
     return (region, env = {}) => {
         const clean: NodeJS.ProcessEnv = {};
         for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_")) clean[k] = v;
-        return execFileSync(process.execPath, [out, region], { env: { ...clean, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", ...env }, encoding: "utf8" }).trim();
+        return execFileSync(process.execPath, [out, region], {
+            env: { ...clean, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", ...env },
+            encoding: "utf8",
+        }).trim();
     };
 }
 
@@ -69,7 +81,10 @@ describe("the agent's CloudWatch publisher", function () {
         }
         // An endpoint URL from the environment wins; the service-specific one over the general one.
         assert.equal(probe("eu-west-1", { AWS_ENDPOINT_URL: "https://vpce.example:8443" }), "https://vpce.example:8443/");
-        assert.equal(probe("eu-west-1", { AWS_ENDPOINT_URL: "https://general.example", AWS_ENDPOINT_URL_CLOUDWATCH: "https://cw.example" }), "https://cw.example/");
+        assert.equal(
+            probe("eu-west-1", { AWS_ENDPOINT_URL: "https://general.example", AWS_ENDPOINT_URL_CLOUDWATCH: "https://cw.example" }),
+            "https://cw.example/",
+        );
         // ... and so does the shared config file's endpoint_url.
         const cfgFile = join(tempDir(), "config");
         writeFileSync(cfgFile, "[default]\nendpoint_url = https://from-config.example\n");
@@ -77,12 +92,21 @@ describe("the agent's CloudWatch publisher", function () {
     });
 
     it("reads AWS errors as the SDK does and classifies them (rejected / throttled / retryable)", () => {
-        assert.equal(errorCode({ "x-amzn-query-error": "InvalidParameterValue;Sender" }, { __type: "com.amazonaws.cloudwatch#InvalidParameterValueException" }), "InvalidParameterValue");
+        assert.equal(
+            errorCode(
+                { "x-amzn-query-error": "InvalidParameterValue;Sender" },
+                { __type: "com.amazonaws.cloudwatch#InvalidParameterValueException" },
+            ),
+            "InvalidParameterValue",
+        );
         assert.equal(errorCode({}, { __type: "com.amazonaws.cloudwatch#InvalidParameterValueException" }), "InvalidParameterValueException");
         assert.equal(errorCode({}, { __type: "ThrottlingException:http://internal.amazon.com/" }), "ThrottlingException");
         assert.equal(errorCode({ "x-amzn-errortype": "InternalServiceError" }, {}), "InternalServiceError");
         const rejected = classifyError(new AwsServiceError("InvalidParameterValueException", "bad", 400));
-        assert.deepEqual([rejected.code, rejected.status, rejected.rejected, rejected.throttled], ["InvalidParameterValueException", 400, true, false]);
+        assert.deepEqual(
+            [rejected.code, rejected.status, rejected.rejected, rejected.throttled],
+            ["InvalidParameterValueException", 400, true, false],
+        );
         const throttled = classifyError(new AwsServiceError("Throttling", "slow down", 400));
         assert.deepEqual([throttled.rejected, throttled.throttled], [false, true]);
         const unavailable = classifyError(new AwsServiceError("ServiceUnavailable", "later", 503));
@@ -112,7 +136,9 @@ describe("the agent's CloudWatch publisher", function () {
             cw.allowKey("AKIAFILEKEY000000001", "secret-from-the-file");
             const dir = tempDir();
             const file = join(dir, "credentials");
-            writeFileSync(file, "[default]\naws_access_key_id = AKIAFILEKEY000000001\naws_secret_access_key = secret-from-the-file\n", { mode: 0o600 });
+            writeFileSync(file, "[default]\naws_access_key_id = AKIAFILEKEY000000001\naws_secret_access_key = secret-from-the-file\n", {
+                mode: 0o600,
+            });
             const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", procRoot: new FakeProc().withListener().root }, dir);
             const env = clientEnv(cw.url, { AWS_SHARED_CREDENTIALS_FILE: file });
             delete env.AWS_ACCESS_KEY_ID;
@@ -138,7 +164,13 @@ describe("the agent's CloudWatch publisher", function () {
             cw.allowKey(second.accessKeyId, second.secretAccessKey);
             // Valid for 5 min + 6 s: usable now, inside the 5-minute refresh window 6 s from now.
             imds.issue({ ...first, expiresInMs: 5 * 60 * 1000 + 6000 });
-            const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 1, procRoot: new FakeProc().withListener().root });
+            const cfg = writeConfig({
+                instanceId: IID,
+                region: "eu-west-1",
+                sampleSeconds: 1,
+                publishSeconds: 1,
+                procRoot: new FakeProc().withListener().root,
+            });
             const env = clientEnv(cw.url, { AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url, AWS_SHARED_CREDENTIALS_FILE: "/dev/null" });
             for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED"]) delete env[k];
             const d = new Daemon(cfg.path, env);
@@ -146,8 +178,15 @@ describe("the agent's CloudWatch publisher", function () {
             await waitUntil(() => cw.accepted("PutMetricData").length >= 3, 20000, "three publishes with the first role credentials");
             imds.issue({ ...second, expiresInMs: 6 * 3600 * 1000 });
             const fetchesBefore = imds.credentialFetches();
-            assert.ok(fetchesBefore <= 2, `cached, not fetched per publish: ${fetchesBefore} fetches for ${cw.accepted("PutMetricData").length} publishes`);
-            await waitUntil(() => cw.accepted("PutMetricData").some((r) => r.signature.accessKeyId === second.accessKeyId), 20000, "a publish with the refreshed credentials");
+            assert.ok(
+                fetchesBefore <= 2,
+                `cached, not fetched per publish: ${fetchesBefore} fetches for ${cw.accepted("PutMetricData").length} publishes`,
+            );
+            await waitUntil(
+                () => cw.accepted("PutMetricData").some((r) => r.signature.accessKeyId === second.accessKeyId),
+                20000,
+                "a publish with the refreshed credentials",
+            );
             await waitUntil(() => cw.accepted("PutMetricData").length >= 12, 20000, "more publishes");
             assert.equal((await d.stop()).code, 0, d.stderr);
 
@@ -159,8 +198,14 @@ describe("the agent's CloudWatch publisher", function () {
                 assert.equal(r.headers["x-amz-security-token"], key.token);
             }
             const firstSecond = puts.findIndex((r) => r.signature.accessKeyId === second.accessKeyId);
-            assert.ok(puts.slice(firstSecond).every((r) => r.signature.accessKeyId === second.accessKeyId), "never back to the old key");
-            assert.ok(imds.credentialFetches() <= fetchesBefore + 2, `the long-lived second credentials are cached: ${imds.credentialFetches()} fetches`);
+            assert.ok(
+                puts.slice(firstSecond).every((r) => r.signature.accessKeyId === second.accessKeyId),
+                "never back to the old key",
+            );
+            assert.ok(
+                imds.credentialFetches() <= fetchesBefore + 2,
+                `the long-lived second credentials are cached: ${imds.credentialFetches()} fetches`,
+            );
             // IMDSv2: every metadata GET carried a token that a PUT handed out first; none was refused.
             assert.equal(imds.requests[0].method, "PUT");
             for (const r of imds.requests.filter((x) => x.method === "GET")) {
@@ -181,7 +226,10 @@ describe("the agent's CloudWatch publisher", function () {
         cw.keepAliveTimeoutMs = 60000;
         const daemons: Daemon[] = [];
         try {
-            const cfg = writeConfig({ instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 1, procRoot: new FakeProc().withListener().root }, dir);
+            const cfg = writeConfig(
+                { instanceId: IID, region: "eu-west-1", sampleSeconds: 1, publishSeconds: 1, procRoot: new FakeProc().withListener().root },
+                dir,
+            );
             const d = new Daemon(cfg.path, clientEnv(cw.url, { NODE_EXTRA_CA_CERTS: cert.certPath }));
             daemons.push(d);
             await waitUntil(() => cw.accepted("PutMetricData").length >= 4, 20000, "four publishes");

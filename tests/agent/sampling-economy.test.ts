@@ -38,25 +38,43 @@ describe("cheap sampling, same result", function () {
         p.add({ pid: 500, comm: "bash", title: "-bash", ppid: 1, uid: 1000 });
         p.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
         const known = new KnownPids();
-        assert.deepEqual(listSessions(p.root, known).map((s) => s.pid), [201]);
+        assert.deepEqual(
+            listSessions(p.root, known).map((s) => s.pid),
+            [201],
+        );
         // The same process (same /proc/500 directory) is not read again: a title written into it
         // in place is not even looked at. (A real process cannot become a session this way.)
         writeFileSync(join(p.root, "500", "comm"), "sshd\n");
-        assert.deepEqual(listSessions(p.root, known).map((s) => s.pid), [201]);
+        assert.deepEqual(
+            listSessions(p.root, known).map((s) => s.pid),
+            [201],
+        );
         // A new process behind pid 500 (a new /proc/500, as the kernel makes for a reused pid) is
         // read and counted at once: the bash exited and the pid went to an SSH session.
         p.remove(500);
         p.add({ pid: 500, comm: "sshd", title: "sshd: bob@pts/1", ppid: 499, uid: 1001 });
         p.add({ pid: 499, comm: "sshd", title: "sshd: bob [priv]", ppid: 100, uid: 0 });
-        assert.deepEqual(listSessions(p.root, known).map((s) => s.pid), [201, 500]);
+        assert.deepEqual(
+            listSessions(p.root, known).map((s) => s.pid),
+            [201, 500],
+        );
         // Without the memory, every scan reads everything: the same answers.
-        assert.deepEqual(listSessions(p.root).map((s) => s.pid), [201, 500]);
+        assert.deepEqual(
+            listSessions(p.root).map((s) => s.pid),
+            [201, 500],
+        );
         // sshd processes are never remembered: a pre-auth process that authenticates keeps its pid.
         p.add({ pid: 601, comm: "sshd", title: "sshd: carol [priv]", ppid: 100, uid: 0 });
         p.add({ pid: 602, comm: "sshd", title: "sshd: [accepted]", ppid: 601, uid: 0 });
-        assert.deepEqual(listSessions(p.root, known).map((s) => s.pid), [201, 500]);
+        assert.deepEqual(
+            listSessions(p.root, known).map((s) => s.pid),
+            [201, 500],
+        );
         writeFileSync(join(p.root, "602", "cmdline"), "sshd: carol@pts/2\0");
-        assert.deepEqual(listSessions(p.root, known).map((s) => s.pid), [201, 500, 602]);
+        assert.deepEqual(
+            listSessions(p.root, known).map((s) => s.pid),
+            [201, 500, 602],
+        );
     });
 
     it("on the real /proc: a remembered pid costs a stat, and an exited process is forgotten", async () => {
@@ -106,7 +124,15 @@ describe("cheap sampling, same result", function () {
     it("a running daemon rewrites status.json only on change; status stays 'running' between heartbeats and sees the activity", async () => {
         const cw = await startCloudWatchEndpoint();
         const fake = new FakeProc().withListener();
-        const cfg = writeConfig({ instanceId: "i-0123456789abcdef0", region: "eu-west-1", sampleSeconds: 1, publishSeconds: 8, idleMinutes: 15, procRoot: fake.root, sessionIdleSeconds: 0 });
+        const cfg = writeConfig({
+            instanceId: "i-0123456789abcdef0",
+            region: "eu-west-1",
+            sampleSeconds: 1,
+            publishSeconds: 8,
+            idleMinutes: 15,
+            procRoot: fake.root,
+            sessionIdleSeconds: 0,
+        });
         const d = new Daemon(cfg.path, clientEnv(cw.url));
         try {
             const file = statusPath(cfg.stateDir);
@@ -139,7 +165,10 @@ describe("cheap sampling, same result", function () {
             fake.remove(200);
             const idle = buildStatus(c);
             assert.equal(idle.active, 0);
-            assert.ok(idle.idleSince !== null && Date.now() - Date.parse(idle.idleSince) <= 1500, `idle since the daemon's last active sample: ${idle.idleSince}`);
+            assert.ok(
+                idle.idleSince !== null && Date.now() - Date.parse(idle.idleSince) <= 1500,
+                `idle since the daemon's last active sample: ${idle.idleSince}`,
+            );
         } finally {
             await d.stop();
             await cw.close();

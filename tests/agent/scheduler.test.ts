@@ -45,7 +45,12 @@ describe("sample scheduler (monotonic timing, wall-clock alignment)", () => {
         const clock = new TestClock();
         const ticks: number[] = [];
         const jumps: ClockJump[] = [];
-        const s = new SampleScheduler(P, (at) => ticks.push(at), (j) => jumps.push(j), clock);
+        const s = new SampleScheduler(
+            P,
+            (at) => ticks.push(at),
+            (j) => jumps.push(j),
+            clock,
+        );
         return { clock, ticks, jumps, s };
     }
 
@@ -72,7 +77,10 @@ describe("sample scheduler (monotonic timing, wall-clock alignment)", () => {
         assert.equal(after.length, 3, `sampling goes on (ticks after the step: ${after.length})`);
         assert.equal(jumps.length, 1);
         assert.ok(jumps[0].jumpMs <= -3599_000 && jumps[0].jumpMs >= -3601_000, String(jumps[0].jumpMs));
-        assert.ok(after.every((t) => Math.abs(t - clock.wall()) <= 3 * P), "stamped with the new wall clock");
+        assert.ok(
+            after.every((t) => Math.abs(t - clock.wall()) <= 3 * P),
+            "stamped with the new wall clock",
+        );
         assert.equal(after[1] % P, 0, "aligned to the interval again");
         assert.equal(after[2] - after[1], P);
     });

@@ -26,10 +26,14 @@ describe("session counting against a real sshd", function () {
         });
     }
     async function expectCount(n: number, what: string): Promise<Session[]> {
-        return waitUntil(() => {
-            const s = ours();
-            return s.length === n ? s : false;
-        }, 15000, `${n} session(s) ${what}; have ${JSON.stringify(ours())}`);
+        return waitUntil(
+            () => {
+                const s = ours();
+                return s.length === n ? s : false;
+            },
+            15000,
+            `${n} session(s) ${what}; have ${JSON.stringify(ours())}`,
+        );
     }
 
     it("counts a non-root pty session with user, tty, pid and start time, and drops it on close", async () => {
@@ -55,7 +59,10 @@ describe("session counting against a real sshd", function () {
         const b = await sshd().openSession("root", { pty: false });
         try {
             const s = await expectCount(2, "for two root logins");
-            assert.deepEqual(s.map((x) => x.user), ["root", "root"]);
+            assert.deepEqual(
+                s.map((x) => x.user),
+                ["root", "root"],
+            );
             assert.deepEqual(s.map((x) => (x.tty === null ? "notty" : "pts")).sort(), ["notty", "pts"]);
             assert.ok(!titles().some((t) => t.startsWith("sshd: root [priv]")));
         } finally {
@@ -81,7 +88,9 @@ describe("session counting against a real sshd", function () {
     it("counts an `ssh -N -L` tunnel (authenticated, no session channel) as a session without a terminal", async () => {
         const user = sshd().addUser();
         const port = await freePort();
-        const tunnel = spawn("ssh", [...sshd().clientOptions(), "-N", "-L", `127.0.0.1:${port}:127.0.0.1:9`, `${user}@${sshd().host}`], { stdio: "ignore" });
+        const tunnel = spawn("ssh", [...sshd().clientOptions(), "-N", "-L", `127.0.0.1:${port}:127.0.0.1:9`, `${user}@${sshd().host}`], {
+            stdio: "ignore",
+        });
         try {
             const [x] = await expectCount(1, "for a tunnel");
             assert.equal(x.user, user);
@@ -172,17 +181,23 @@ describe("session counting against a real sshd", function () {
         try {
             // the impostors are detached (reparented away from sshd): look at every process
             const everywhere = (): string[] =>
-                readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map((d) => {
-                    try {
-                        return `${readFileSync(`/proc/${d}/comm`, "utf8").trim()}|${readFileSync(`/proc/${d}/cmdline`, "utf8").replace(/\0+$/, "").replace(/\0/g, " ")}`;
-                    } catch {
-                        return "";
-                    }
-                });
-            await waitUntil(() => {
-                const all = everywhere();
-                return all.includes(`cat|sshd: ${user}@pts/9`) && all.includes(`sshd|sshd: ${user}@notty`);
-            }, 10000, "impostor processes");
+                readdirSync("/proc")
+                    .filter((d) => /^\d+$/.test(d))
+                    .map((d) => {
+                        try {
+                            return `${readFileSync(`/proc/${d}/comm`, "utf8").trim()}|${readFileSync(`/proc/${d}/cmdline`, "utf8").replace(/\0+$/, "").replace(/\0/g, " ")}`;
+                        } catch {
+                            return "";
+                        }
+                    });
+            await waitUntil(
+                () => {
+                    const all = everywhere();
+                    return all.includes(`cat|sshd: ${user}@pts/9`) && all.includes(`sshd|sshd: ${user}@notty`);
+                },
+                10000,
+                "impostor processes",
+            );
             await sleep(300);
             const s = ours();
             assert.equal(s.length, 1, JSON.stringify(s));

@@ -17,10 +17,26 @@ describe("session counting on synthetic /proc trees", () => {
         assert.deepEqual(parseSessionTitle("sshd: dave"), { user: "dave", tty: null, ttys: [] });
         assert.deepEqual(parseSessionTitle("sshd-session: dave"), { user: "dave", tty: null, ttys: [] });
         for (const t of [
-            "sshd: [accepted]", "sshd: unknown [priv]", "sshd: unknown [net]", "sshd: alice [priv]", "sshd: alice [net]",
-            "sshd-session: alice [priv]", "sshd-auth: alice [net]", "sshd-auth: [accepted]",
-            "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups", "sshd: alice@pts/0 extra", "sshd: alice@pts/x", "sshd: alice@pts/0,", "sshd: alice@pts/0,notty",
-            "sshd:alice@pts/0", "sshd: @pts/0", "sshd: [accepted]x", "sshd: alice extra", "sshd: /usr/sbin/sshd", "bash", "",
+            "sshd: [accepted]",
+            "sshd: unknown [priv]",
+            "sshd: unknown [net]",
+            "sshd: alice [priv]",
+            "sshd: alice [net]",
+            "sshd-session: alice [priv]",
+            "sshd-auth: alice [net]",
+            "sshd-auth: [accepted]",
+            "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups",
+            "sshd: alice@pts/0 extra",
+            "sshd: alice@pts/x",
+            "sshd: alice@pts/0,",
+            "sshd: alice@pts/0,notty",
+            "sshd:alice@pts/0",
+            "sshd: @pts/0",
+            "sshd: [accepted]x",
+            "sshd: alice extra",
+            "sshd: /usr/sbin/sshd",
+            "bash",
+            "",
         ]) {
             assert.equal(parseSessionTitle(t), null, t);
         }
@@ -41,7 +57,14 @@ describe("session counting on synthetic /proc trees", () => {
         p.addSession({ pid: 211, user: "alice", uid: 1000, tty: null });
         p.addSession({ pid: 220, user: "root", uid: 0, tty: "pts/1" });
         const s = listSessions(p.root);
-        assert.deepEqual(s.map((x) => [x.pid, x.user, x.tty]), [[201, "alice", "pts/0"], [211, "alice", null], [220, "root", "pts/1"]]);
+        assert.deepEqual(
+            s.map((x) => [x.pid, x.user, x.tty]),
+            [
+                [201, "alice", "pts/0"],
+                [211, "alice", null],
+                [220, "root", "pts/1"],
+            ],
+        );
         assert.equal(s[0].since, new Date((1_700_000_000 + 500) * 1000).toISOString());
         assert.equal(s[0].uid, 1000);
         assert.equal(s[2].ppid, 100);
@@ -59,7 +82,13 @@ describe("session counting on synthetic /proc trees", () => {
         p.add({ pid: 331, comm: "sshd-auth", title: "sshd-auth: dave [net]", ppid: 330, uid: 101 });
         p.add({ pid: 332, comm: "sshd-auth", title: "sshd-auth: dave@notty", ppid: 330, uid: 101 });
         const s = listSessions(p.root);
-        assert.deepEqual(s.map((x) => [x.user, x.tty, x.comm]), [["carol", "pts/4", "sshd-session"], ["root", null, "sshd-session"]]);
+        assert.deepEqual(
+            s.map((x) => [x.user, x.tty, x.comm]),
+            [
+                ["carol", "pts/4", "sshd-session"],
+                ["root", null, "sshd-session"],
+            ],
+        );
     });
 
     it("rejects impostors: argv[0] look-alikes, user-owned fake sshd binaries, zombies", () => {
@@ -81,7 +110,10 @@ describe("session counting on synthetic /proc trees", () => {
         p.add({ pid: 409, comm: "sshd", title: "sshd: erin@pts/10", ppid: 100, uid: 0, state: "Z" });
         p.add({ pid: 410, comm: "sshd", title: "sshd: erin@pts/11", ppid: 99999, uid: 1002 });
         const s = listSessions(p.root);
-        assert.deepEqual(s.map((x) => x.pid), [401]);
+        assert.deepEqual(
+            s.map((x) => x.pid),
+            [401],
+        );
     });
 
     it("the CLI prints the documented sessions --json shape from a procRoot", async () => {
@@ -93,6 +125,12 @@ describe("session counting on synthetic /proc trees", () => {
         assert.equal(r.code, 0, r.stderr);
         const j = JSON.parse(r.stdout) as { count: number; sessions: Array<{ pid: number; user: string; tty: string | null }> };
         assert.equal(j.count, 2);
-        assert.deepEqual(j.sessions.map((x) => [x.pid, x.user, x.tty]), [[501, "frank", "pts/2"], [510, "root", null]]);
+        assert.deepEqual(
+            j.sessions.map((x) => [x.pid, x.user, x.tty]),
+            [
+                [501, "frank", "pts/2"],
+                [510, "root", null],
+            ],
+        );
     });
 });

@@ -2,7 +2,7 @@
 // logged-in terminal through util-linux `wall`, once per idle stretch, and the line (output) does
 // not count as use. Real sshd, real pty session, real utmp: this machine has no /run/utmp, so the
 // test creates it (and removes it if it made it). Touches /run/utmp: run under
-// `the system tier's lock, /tmp/idle-stop-system-tests.lock (tests/run-tiers.mjs)`. The agent runs as an ordinary user in group tty, as the
+// the system tier's lock (/tmp/idle-stop-system-tests.lock, tests/run-tiers.mjs). The agent runs as an ordinary user in group tty, as the
 // systemd unit runs it (User=idle-stop, SupplementaryGroups=tty: NoNewPrivileges cancels wall's
 // setgid, and this machine's wall is not setgid at all).
 import * as assert from "node:assert/strict";
@@ -42,25 +42,52 @@ describe("the stop warning on the box (wall)", function () {
             // sshd recorded the login in utmp: that is how wall finds the terminal
             await waitUntil(() => execFileSync("who", { encoding: "utf8" }).includes(user), 10000, `${user} in who`);
             const cfg = writeConfig({
-                instanceId: "i-0123456789abcdef0", region: "us-east-1", sampleSeconds: 1, publishSeconds: 3,
-                procRoot: view.procRoot, devRoot: view.devRoot, sshPorts: [sshd().port],
+                instanceId: "i-0123456789abcdef0",
+                region: "us-east-1",
+                sampleSeconds: 1,
+                publishSeconds: 3,
+                procRoot: view.procRoot,
+                devRoot: view.devRoot,
+                sshPorts: [sshd().port],
                 // The session stays silent (no input, so the ~8 s steps of terminal access times play no part):
                 // a short sessionIdleSeconds only brings the idle stretch sooner.
-                sessionIdleSeconds: 6, idleMinutes: 1, warnMinutes: 2,
+                sessionIdleSeconds: 6,
+                idleMinutes: 1,
+                warnMinutes: 2,
             });
             const agentName = sshd().addUser({ noKey: true, prefix: "isw" });
-            const uid = Number(readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${agentName}:`))?.split(":")[2]);
-            const ttyGid = Number(readFileSync("/etc/group", "utf8").split("\n").find((l) => l.startsWith("tty:"))?.split(":")[2]);
+            const uid = Number(
+                readFileSync("/etc/passwd", "utf8")
+                    .split("\n")
+                    .find((l) => l.startsWith(`${agentName}:`))
+                    ?.split(":")[2],
+            );
+            const ttyGid = Number(
+                readFileSync("/etc/group", "utf8")
+                    .split("\n")
+                    .find((l) => l.startsWith("tty:"))
+                    ?.split(":")[2],
+            );
             for (const d of [view.procRoot, view.devRoot, cfg.dir, join(agentBundle(), "..")]) chmodSync(d, 0o755);
             chownSync(cfg.stateDir, uid, ttyGid);
             daemon = new Daemon(cfg.path, clientEnv(cw.url), agentBundle(), { uid, gid: ttyGid });
-            const tty = await waitUntil(() => listSessions(view.procRoot).find((s) => s.user === user)?.tty ?? false, 10000, "the session in the agent's view");
+            const tty = await waitUntil(
+                () => listSessions(view.procRoot).find((s) => s.user === user)?.tty ?? false,
+                10000,
+                "the session in the agent's view",
+            );
             assert.match(tty, /^pts\/\d+$/);
             const atimeBefore = statSync(`/dev/${tty}`).atimeMs;
             // idle after 6 s; the expected stop is within warnMinutes at once, so the warning follows
-            await session.waitFor(/idle-stop: stops at \d\d:\d\d UTC \(in [0-9hm]+\)\. Keep it: type, or idle-stop hold 1h/, 60000)
+            await session
+                .waitFor(/idle-stop: stops at \d\d:\d\d UTC \(in [0-9hm]+\)\. Keep it: type, or idle-stop hold 1h/, 60000)
                 .catch((e: Error) => {
-                    throw new Error(`${e.message}\nagent: ${daemon?.stderr.split("\n").filter((l) => !l.includes("event=published")).join("\n")}\nstatus: ${readFileSync(join(cfg.stateDir, "status.json"), "utf8")}\nterminal: ${session.output()}`);
+                    throw new Error(
+                        `${e.message}\nagent: ${daemon?.stderr
+                            .split("\n")
+                            .filter((l) => !l.includes("event=published"))
+                            .join("\n")}\nstatus: ${readFileSync(join(cfg.stateDir, "status.json"), "utf8")}\nterminal: ${session.output()}`,
+                    );
                 });
             const status = (): StatusFile => JSON.parse(readFileSync(join(cfg.stateDir, "status.json"), "utf8")) as StatusFile;
             const at = status();
@@ -74,7 +101,7 @@ describe("the stop warning on the box (wall)", function () {
             assert.equal(statSync(`/dev/${tty}`).atimeMs, atimeBefore, "the terminal's input time did not move");
             assert.ok(statSync(`/dev/${tty}`).mtimeMs > atimeBefore, "the warning was written (output time moved)");
             assert.equal(daemon.events("warned_terminals").length, 1, daemon.stderr);
-            assert.ok(later.lastWarning && later.lastWarning.error === null, JSON.stringify(later.lastWarning));
+            assert.ok(later.lastWarning?.error === null, JSON.stringify(later.lastWarning));
             assert.equal((session.output().match(/idle-stop: stops at/g) ?? []).length, 1, "once per idle stretch");
         } finally {
             await daemon?.stop("SIGKILL");

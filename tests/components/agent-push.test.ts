@@ -43,7 +43,10 @@ describe("agent push over SSH", () => {
             assert.ok(bound <= 120, `the uninstall gives up within 2 minutes (${bound} s)`);
             assert.equal(bound, COMMAND_DIAL_BOUND_SECONDS);
             const copy = single(run.resources, "command:remote:CopyToRemote").inputs.connection as Record<string, unknown>;
-            assert.ok(dialBoundSeconds({ dialErrorLimit: Number(copy.dialErrorLimit), perDialTimeout: Number(copy.perDialTimeout) }) >= 300, "the copy waits minutes for a new instance's sshd");
+            assert.ok(
+                dialBoundSeconds({ dialErrorLimit: Number(copy.dialErrorLimit), perDialTimeout: Number(copy.perDialTimeout) }) >= 300,
+                "the copy waits minutes for a new instance's sshd",
+            );
         }
         // README states the bound users can rely on.
         const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
@@ -52,8 +55,14 @@ describe("agent push over SSH", () => {
 
     it("requires https for nodeDistUrl (plain http only on the box's loopback)", () => {
         const base = { instanceId: adoptedInstanceId, ssh: { privateKey: testPrivateKey } };
-        assert.throws(() => resolveIdleStopArgs({ ...base, nodeDistUrl: "http://mirror.example.com/dist" }), /nodeDistUrl: "http:\/\/mirror\.example\.com\/dist" is not allowed; expected an https URL/);
-        assert.equal(resolveIdleStopArgs({ ...base, nodeDistUrl: "https://mirror.example.com/dist/" }).nodeDistUrl, "https://mirror.example.com/dist");
+        assert.throws(
+            () => resolveIdleStopArgs({ ...base, nodeDistUrl: "http://mirror.example.com/dist" }),
+            /nodeDistUrl: "http:\/\/mirror\.example\.com\/dist" is not allowed; expected an https URL/,
+        );
+        assert.equal(
+            resolveIdleStopArgs({ ...base, nodeDistUrl: "https://mirror.example.com/dist/" }).nodeDistUrl,
+            "https://mirror.example.com/dist",
+        );
         assert.equal(resolveIdleStopArgs({ ...base, nodeDistUrl: "http://127.0.0.1:8080/dist" }).nodeDistUrl, "http://127.0.0.1:8080/dist");
     });
 
@@ -75,7 +84,9 @@ describe("agent push over SSH", () => {
     });
 
     it("copies the built payload and installs it with the agent config; delete uninstalls that release", async () => {
-        const run = await runProgram(adoptedConfig({ idleMinutes: "30", sampleSeconds: "5", sessionIdleMinutes: "45", busyCpuPercent: "80", sshPort: "2222" }));
+        const run = await runProgram(
+            adoptedConfig({ idleMinutes: "30", sampleSeconds: "5", sessionIdleMinutes: "45", busyCpuPercent: "80", sshPort: "2222" }),
+        );
         const copy = single(run.resources, "command:remote:CopyToRemote").inputs;
         const install = single(run.resources, "command:remote:Command").inputs;
         const release = String((install.triggers as unknown[])[0]);
@@ -107,7 +118,7 @@ describe("agent push over SSH", () => {
     });
 
     it("writes an agent config the agent itself accepts, with and without a warning alarm", async () => {
-        for (const extra of [{}, { notifyEmail: "dev@example.com" }] as Record<string, string>[]) {
+        for (const extra of [{}, { notifyEmail: "dev@example.com" }] as Array<Record<string, string>>) {
             const run = await runProgram(adoptedConfig(extra));
             const create = String(single(run.resources, "command:remote:Command").inputs.create);
             const json = Buffer.from(/--config-b64 (\S+)/.exec(create)![1], "base64").toString("utf8");
@@ -146,7 +157,12 @@ describe("agent push over SSH", () => {
     it("builds shell-safe install and uninstall commands", () => {
         assert.equal(shellQuote("plain-value_1.2"), "plain-value_1.2");
         assert.equal(shellQuote("it's $HOME"), `'it'"'"'s $HOME'`);
-        const command = installCommand({ release: "abc", agentConfigJson: "{}", credentialsOnStdin: false, nodeDistUrl: "https://mirror.example/node dist" });
+        const command = installCommand({
+            release: "abc",
+            agentConfigJson: "{}",
+            credentialsOnStdin: false,
+            nodeDistUrl: "https://mirror.example/node dist",
+        });
         assert.ok(command.endsWith(`--node-dist-url 'https://mirror.example/node dist'`));
         assert.ok(!command.includes("--credentials-stdin"));
         assert.ok(!command.includes("--client-alive"));

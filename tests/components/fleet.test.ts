@@ -19,7 +19,10 @@ function fleetConfig(entries: object[], extra: Record<string, string> = {}): Rec
 /** URNs of everything that belongs to one entry (its component and the component's children). */
 function entryUrns(resources: RecordedResource[], entry: string): string[] {
     const component = named(resources, "idle-stop:index:IdleStop", entry);
-    return resources.filter((r) => r === component || r.parentUrn === component.urn).map((r) => r.urn).sort();
+    return resources
+        .filter((r) => r === component || r.parentUrn === component.urn)
+        .map((r) => r.urn)
+        .sort();
 }
 
 describe("fleets", () => {
@@ -29,9 +32,17 @@ describe("fleets", () => {
 
     it("builds one watcher per entry, adopted and created, with per-entry overrides", async () => {
         const run = await runProgram(fleetConfig([alice, bob, scratch]));
-        assert.deepEqual(ofType(run.resources, "idle-stop:index:IdleStop").map((c) => c.name).sort(), ["alice", "bob", "scratch"]);
+        assert.deepEqual(
+            ofType(run.resources, "idle-stop:index:IdleStop")
+                .map((c) => c.name)
+                .sort(),
+            ["alice", "bob", "scratch"],
+        );
         assert.equal(ofType(run.resources, "aws:ec2/instance:Instance").length, 1, "only the created entry declares an instance");
-        assert.equal(named(run.resources, "aws:ec2/instance:Instance", "scratch").parentUrn, named(run.resources, "idle-stop:index:IdleStop", "scratch").urn);
+        assert.equal(
+            named(run.resources, "aws:ec2/instance:Instance", "scratch").parentUrn,
+            named(run.resources, "idle-stop:index:IdleStop", "scratch").urn,
+        );
         assert.equal(ofType(run.resources, "aws:iam/user:User").length, 3, "adopted entries get IAM users; scratch asked for one");
         assert.equal(ofType(run.resources, "command:remote:Command").length, 3);
         assert.equal(ofType(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm").length, 6, "an idle and a silent alarm each");
@@ -44,7 +55,8 @@ describe("fleets", () => {
         assert.deepEqual(idle("alice").alarmActions, ["arn:aws:automate:us-east-1:ec2:stop"]);
         assert.deepEqual(idle("bob").dimensions, { InstanceId: bob.instanceId });
 
-        const connection = (entry: string) => named(run.resources, "command:remote:Command", `${entry}-agent`).inputs.connection as Record<string, unknown>;
+        const connection = (entry: string) =>
+            named(run.resources, "command:remote:Command", `${entry}-agent`).inputs.connection as Record<string, unknown>;
         assert.equal(connection("alice").user, "ec2-user");
         assert.equal(connection("bob").user, "ubuntu");
         assert.equal(connection("bob").port, 2222);
@@ -81,35 +93,48 @@ describe("fleets", () => {
         const run = await runProgram(fleetConfig([alice, bob, scratch]));
         const dashboard = single(run.resources, "aws:cloudwatch/dashboard:Dashboard").inputs;
         assert.equal(dashboard.dashboardName, "idle-stop-test");
-        const body = JSON.parse(String(dashboard.dashboardBody)) as { widgets: { type: string; properties: Record<string, unknown> }[] };
+        const body = JSON.parse(String(dashboard.dashboardBody)) as { widgets: Array<{ type: string; properties: Record<string, unknown> }> };
         const sessions = body.widgets.find((w) => w.type === "metric" && String(w.properties.title).startsWith("Active sessions"))!;
         const lines = sessions.properties.metrics as unknown[][];
-        const scratchId = (named(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm", "scratch-idle").inputs.dimensions as Record<string, string>).InstanceId;
+        const scratchId = (named(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm", "scratch-idle").inputs.dimensions as Record<string, string>)
+            .InstanceId;
         assert.match(scratchId, /^i-/);
-        assert.deepEqual(lines.map((l) => l.slice(0, 4)), [
-            ["IdleStop", "ActiveSessions", "InstanceId", alice.instanceId],
-            ["IdleStop", "ActiveSessions", "InstanceId", bob.instanceId],
-            ["IdleStop", "ActiveSessions", "InstanceId", scratchId],
-            ["IdleStop", "ConnectedSessions", "InstanceId", alice.instanceId],
-            ["IdleStop", "ConnectedSessions", "InstanceId", bob.instanceId],
-            ["IdleStop", "ConnectedSessions", "InstanceId", scratchId],
-        ]);
-        assert.deepEqual(lines.map((l) => (l[4] as Record<string, unknown>).label), ["alice", "bob", "scratch", "alice connected", "bob connected", "scratch connected"]);
+        assert.deepEqual(
+            lines.map((l) => l.slice(0, 4)),
+            [
+                ["IdleStop", "ActiveSessions", "InstanceId", alice.instanceId],
+                ["IdleStop", "ActiveSessions", "InstanceId", bob.instanceId],
+                ["IdleStop", "ActiveSessions", "InstanceId", scratchId],
+                ["IdleStop", "ConnectedSessions", "InstanceId", alice.instanceId],
+                ["IdleStop", "ConnectedSessions", "InstanceId", bob.instanceId],
+                ["IdleStop", "ConnectedSessions", "InstanceId", scratchId],
+            ],
+        );
+        assert.deepEqual(
+            lines.map((l) => (l[4] as Record<string, unknown>).label),
+            ["alice", "bob", "scratch", "alice connected", "bob connected", "scratch connected"],
+        );
         assert.equal(sessions.properties.region, "us-east-1");
-        const threshold = (sessions.properties.annotations as { horizontal: { value: number }[] }).horizontal;
+        const threshold = (sessions.properties.annotations as { horizontal: Array<{ value: number }> }).horizontal;
         assert.equal(threshold[0].value, 0);
 
         const alarms = body.widgets.find((w) => w.type === "alarm")!.properties.alarms as string[];
         assert.equal(alarms.length, 6);
         for (const alarm of ofType(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm")) {
-            assert.ok(alarms.some((arn) => arn.includes(`:alarm:${alarm.name}`)), `dashboard shows ${alarm.name}`);
+            assert.ok(
+                alarms.some((arn) => arn.includes(`:alarm:${alarm.name}`)),
+                `dashboard shows ${alarm.name}`,
+            );
         }
         const runningWidget = body.widgets.find((w) => String(w.properties.title).startsWith("Instance running"))!;
-        assert.deepEqual((runningWidget.properties.metrics as unknown[][]).map((l) => l.slice(0, 4)), [
-            ["AWS/EC2", "CPUUtilization", "InstanceId", alice.instanceId],
-            ["AWS/EC2", "CPUUtilization", "InstanceId", bob.instanceId],
-            ["AWS/EC2", "CPUUtilization", "InstanceId", scratchId],
-        ]);
+        assert.deepEqual(
+            (runningWidget.properties.metrics as unknown[][]).map((l) => l.slice(0, 4)),
+            [
+                ["AWS/EC2", "CPUUtilization", "InstanceId", alice.instanceId],
+                ["AWS/EC2", "CPUUtilization", "InstanceId", bob.instanceId],
+                ["AWS/EC2", "CPUUtilization", "InstanceId", scratchId],
+            ],
+        );
     });
 
     it("gives per-instance stack outputs and the dashboard URL", async () => {
@@ -120,7 +145,10 @@ describe("fleets", () => {
         assert.equal(instances.bob.sshCommand, "ssh -p 2222 ubuntu@ec2-203-0-113-10.compute-1.amazonaws.com");
         assert.match(instances.alice.alarmName, /^alice-idle/);
         assert.match(instances.alice.alarmConsoleUrl, /#alarmsV2:alarm\/alice-idle/);
-        assert.equal(run.outputs.dashboardUrl, "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/idle-stop-test");
+        assert.equal(
+            run.outputs.dashboardUrl,
+            "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/idle-stop-test",
+        );
         assert.equal(instances.alice.dashboardUrl, run.outputs.dashboardUrl);
         assert.equal(run.outputs.sshCommand, undefined, "top-level single-instance outputs only for one instance");
     });
@@ -132,18 +160,33 @@ describe("fleets", () => {
     });
 
     describe("rejects bad fleets, naming the entry", () => {
-        const cases: [string, object | string, Record<string, string>, RegExp][] = [
-            ["duplicate names", [alice, { ...bob, name: "alice" }], {}, /idle-stop:instances\[1\]\.name: "alice" is not allowed; expected a name not already used by idle-stop:instances\[0\]/],
+        const cases: Array<[string, object | string, Record<string, string>, RegExp]> = [
+            [
+                "duplicate names",
+                [alice, { ...bob, name: "alice" }],
+                {},
+                /idle-stop:instances\[1\]\.name: "alice" is not allowed; expected a name not already used by idle-stop:instances\[0\]/,
+            ],
             ["an invalid name", [{ ...alice, name: "Alice's box" }], {}, /idle-stop:instances\[0\]\.name: "Alice's box" .*lowercase letters/],
             ["a missing name", [{ instanceId: alice.instanceId }], {}, /idle-stop:instances\[0\]\.name: no value .*a name for the entry/],
             ["an unknown key (typo)", [{ ...alice, idleMinute: 5 }], {}, /idle-stop:instances\[0\] "alice"\.idleMinute: 5 .*one of the entry keys/],
             ["a bad override", [alice, { ...bob, idleMinutes: 0 }], {}, /idle-stop:instances\[1\] "bob"\.idleMinutes: "0" .*1 to 1440/],
             ["a malformed instance id", [{ name: "x", instanceId: "i-nothex" }], {}, /idle-stop:instances\[0\] "x"\.instanceId: "i-nothex"/],
-            ["terminate on an adopted entry", [{ ...alice, action: "terminate" }], {}, /idle-stop:instances\[0\] "alice"\.action: "terminate" .*allowTerminateAdopted/],
+            [
+                "terminate on an adopted entry",
+                [{ ...alice, action: "terminate" }],
+                {},
+                /idle-stop:instances\[0\] "alice"\.action: "terminate" .*allowTerminateAdopted/,
+            ],
             ["an entry that is not an object", ["alice"], {}, /idle-stop:instances\[0\]: "alice" .*an object/],
             ["an empty list", [], {}, /idle-stop:instances: "\[\]" .*non-empty list/],
             ["a top-level instanceId too", [alice], { instanceId: bob.instanceId }, /idle-stop:instanceId: .*give each entry its own instanceId/],
-            ["a missing per-entry key config", [{ ...alice, sshPrivateKeyConfig: "aliceKey" }], {}, /idle-stop:instances\[0\] "alice"\.sshPrivateKeyConfig: "aliceKey" .*secret config key/],
+            [
+                "a missing per-entry key config",
+                [{ ...alice, sshPrivateKeyConfig: "aliceKey" }],
+                {},
+                /idle-stop:instances\[0\] "alice"\.sshPrivateKeyConfig: "aliceKey" .*secret config key/,
+            ],
         ];
         for (const [what, entries, extra, message] of cases) {
             it(what, async () => {
@@ -154,8 +197,11 @@ describe("fleets", () => {
     });
 
     it("uses a per-entry private key from another secret config key", async () => {
-        const run = await runProgram(fleetConfig([{ ...alice, sshPrivateKeyConfig: "aliceSshPrivateKey" }, bob], { aliceSshPrivateKey: "alice-secret-key" }));
-        const connection = (entry: string) => named(run.resources, "command:remote:Command", `${entry}-agent`).inputs.connection as Record<string, unknown>;
+        const run = await runProgram(
+            fleetConfig([{ ...alice, sshPrivateKeyConfig: "aliceSshPrivateKey" }, bob], { aliceSshPrivateKey: "alice-secret-key" }),
+        );
+        const connection = (entry: string) =>
+            named(run.resources, "command:remote:Command", `${entry}-agent`).inputs.connection as Record<string, unknown>;
         assert.equal(connection("alice").privateKey, "alice-secret-key");
         assert.equal(connection("bob").privateKey, testPrivateKey);
     });
@@ -173,7 +219,12 @@ describe("fleets", () => {
         registerAdoptedInstance("i-0aaaaaaaaaaaaaaa1");
         registerAdoptedInstance("i-0bbbbbbbbbbbbbbb2");
         const run = await runProgram(config);
-        assert.deepEqual(ofType(run.resources, "idle-stop:index:IdleStop").map((c) => c.name).sort(), ["alice", "bob", "scratch"]);
+        assert.deepEqual(
+            ofType(run.resources, "idle-stop:index:IdleStop")
+                .map((c) => c.name)
+                .sort(),
+            ["alice", "bob", "scratch"],
+        );
         single(run.resources, "aws:sns/topic:Topic");
     });
 });

@@ -88,8 +88,10 @@ describe("IdleStop program: what gets deployed", () => {
         assert.match(String(run.outputs.alarmName), new RegExp(`^${alarm.name}`));
         assert.equal(run.outputs.alarmArn, `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${run.outputs.alarmName}`);
         assert.equal(run.outputs.sshCommand, "ssh -p 2200 ec2-user@ec2-203-0-113-10.compute-1.amazonaws.com");
-        assert.equal(run.outputs.alarmConsoleUrl,
-            `https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/${run.outputs.alarmName}`);
+        assert.equal(
+            run.outputs.alarmConsoleUrl,
+            `https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/${run.outputs.alarmName}`,
+        );
     });
 
     it("uses the partition's console domain", async () => {

@@ -21,7 +21,12 @@ describe("never leak, never surprise", () => {
             const run = await runProgram(adoptedConfig());
             assert.equal(ofType(run.resources, "aws:sns/topic:Topic").length, 0);
             assert.equal(ofType(run.resources, "aws:sns/topicSubscription:TopicSubscription").length, 0);
-            assert.deepEqual(ofType(run.resources, alarmType).map((a) => a.name).sort(), ["devbox-idle", "devbox-silent"]);
+            assert.deepEqual(
+                ofType(run.resources, alarmType)
+                    .map((a) => a.name)
+                    .sort(),
+                ["devbox-idle", "devbox-silent"],
+            );
             assert.deepEqual(named(run.resources, alarmType, "devbox-idle").inputs.alarmActions, ["arn:aws:automate:us-east-1:ec2:stop"]);
             assert.deepEqual(named(run.resources, alarmType, "devbox-silent").inputs.alarmActions, []);
             assert.equal(run.outputs.notificationTopicArn, undefined);
@@ -47,7 +52,16 @@ describe("never leak, never surprise", () => {
             assert.equal(warning.evaluationPeriods, 25, "30 idle minutes - 5 warning minutes");
             assert.equal(warning.datapointsToAlarm, 25);
             assert.deepEqual(warning.alarmActions, [topicArn], "the warning notifies; it never acts on the instance");
-            for (const field of ["namespace", "metricName", "dimensions", "statistic", "period", "comparisonOperator", "threshold", "treatMissingData"]) {
+            for (const field of [
+                "namespace",
+                "metricName",
+                "dimensions",
+                "statistic",
+                "period",
+                "comparisonOperator",
+                "threshold",
+                "treatMissingData",
+            ]) {
                 assert.deepEqual(warning[field], idle[field], `warning and stop watch the same condition (${field})`);
             }
             assert.match(String(warning.alarmDescription), /idle-stop hold 2h/);
@@ -58,13 +72,20 @@ describe("never leak, never surprise", () => {
 
         it("sends to several comma-separated addresses", async () => {
             const run = await runProgram(adoptedConfig({ notifyEmail: "a@example.com, b@example.org" }));
-            const endpoints = ofType(run.resources, "aws:sns/topicSubscription:TopicSubscription").map((s) => s.inputs.endpoint).sort();
+            const endpoints = ofType(run.resources, "aws:sns/topicSubscription:TopicSubscription")
+                .map((s) => s.inputs.endpoint)
+                .sort();
             assert.deepEqual(endpoints, ["a@example.com", "b@example.org"]);
         });
 
         it("skips the warning when the idle period is not longer than the warning lead", async () => {
             const run = await runProgram(adoptedConfig({ notifyEmail: "dev@example.com", idleMinutes: "5", warnMinutes: "5" }));
-            assert.deepEqual(ofType(run.resources, alarmType).map((a) => a.name).sort(), ["devbox-idle", "devbox-silent"]);
+            assert.deepEqual(
+                ofType(run.resources, alarmType)
+                    .map((a) => a.name)
+                    .sort(),
+                ["devbox-idle", "devbox-silent"],
+            );
         });
 
         it("gives the agent no permission on any alarm (it re-arms them by publishing)", async () => {
@@ -84,7 +105,12 @@ describe("never leak, never surprise", () => {
     });
 
     describe("silent-agent alarm", () => {
-        for (const [silentMinutes, periods] of [["10", 2], ["5", 1], ["12", 3], ["60", 12]] as const) {
+        for (const [silentMinutes, periods] of [
+            ["10", 2],
+            ["5", 1],
+            ["12", 3],
+            ["60", 12],
+        ] as const) {
             it(`fires after ${silentMinutes} silent minutes only while the instance runs (${periods} x 5 min)`, async () => {
                 const run = await runProgram(adoptedConfig({ silentMinutes }));
                 const silent = named(run.resources, alarmType, "devbox-silent").inputs;
@@ -93,15 +119,28 @@ describe("never leak, never surprise", () => {
                 assert.equal(silent.comparisonOperator, "GreaterThanOrEqualToThreshold");
                 assert.equal(silent.threshold, 1);
                 assert.equal(silent.treatMissingData, "notBreaching", "a stopped instance has no data and must not page");
-                const queries = silent.metricQueries as { id: string; expression?: string; returnData?: boolean; metric?: Record<string, unknown> }[];
+                const queries = silent.metricQueries as Array<{
+                    id: string;
+                    expression?: string;
+                    returnData?: boolean;
+                    metric?: Record<string, unknown>;
+                }>;
                 const byId = Object.fromEntries(queries.map((q) => [q.id, q]));
                 assert.equal(byId.silent.expression, "IF(running > 0 AND FILL(published, 0) == 0, 1, 0)");
                 assert.equal(queries.filter((q) => q.returnData).length, 1, "exactly one query drives the alarm");
                 assert.deepEqual(byId.running.metric, {
-                    namespace: "AWS/EC2", metricName: "CPUUtilization", dimensions: { InstanceId: adoptedInstanceId }, period: 300, stat: "SampleCount",
+                    namespace: "AWS/EC2",
+                    metricName: "CPUUtilization",
+                    dimensions: { InstanceId: adoptedInstanceId },
+                    period: 300,
+                    stat: "SampleCount",
                 });
                 assert.deepEqual(byId.published.metric, {
-                    namespace: "IdleStop", metricName: "ActiveSessions", dimensions: { InstanceId: adoptedInstanceId }, period: 300, stat: "SampleCount",
+                    namespace: "IdleStop",
+                    metricName: "ActiveSessions",
+                    dimensions: { InstanceId: adoptedInstanceId },
+                    period: 300,
+                    stat: "SampleCount",
                 });
             });
         }
@@ -127,8 +166,14 @@ describe("never leak, never surprise", () => {
         });
 
         it("rejects an unknown action and a non-boolean allowTerminateAdopted", async () => {
-            assert.match((await programError(adoptedConfig({ action: "hibernate" }))).message, /idle-stop:action: "hibernate" .* one of "stop", "terminate"/);
-            assert.match((await programError(adoptedConfig({ allowTerminateAdopted: "yes" }))).message, /idle-stop:allowTerminateAdopted: "yes" .* true or false/);
+            assert.match(
+                (await programError(adoptedConfig({ action: "hibernate" }))).message,
+                /idle-stop:action: "hibernate" .* one of "stop", "terminate"/,
+            );
+            assert.match(
+                (await programError(adoptedConfig({ allowTerminateAdopted: "yes" }))).message,
+                /idle-stop:allowTerminateAdopted: "yes" .* true or false/,
+            );
         });
     });
 });

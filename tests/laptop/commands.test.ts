@@ -75,7 +75,10 @@ describe("idle-stop bundle (laptop/build.mjs)", function () {
 
     it("proxy loads the EC2 client but not CloudWatch", () => {
         const loaded = closure(["main.mjs", chunk("instances"), chunk("relay")]);
-        const text = [...loaded].filter((f) => f !== "main.mjs").map((f) => readFileSync(path.join(dist, f), "utf8")).join("\n");
+        const text = [...loaded]
+            .filter((f) => f !== "main.mjs")
+            .map((f) => readFileSync(path.join(dist, f), "utf8"))
+            .join("\n");
         assert.match(text, /DescribeInstances/);
         // main.mjs names GetMetricData in the help text; no other chunk proxy loads may.
         assert.doesNotMatch(text, /GetMetricData/);

@@ -41,25 +41,30 @@ describe("idle-stop deploy / destroy while boxes sleep", function () {
 
     it("destroy wakes every sleeping box, records changed addresses first, destroys, and puts them back to sleep", async () => {
         const [alice, bob, carol] = [newId(), newId(), newId()];
-        ec2.addInstance({ id: alice, state: "stopped" });        // adopted, stored address from before its last stop
-        ec2.addInstance({ id: bob, state: "running" });          // running at the address state already has
-        ec2.addInstance({ id: carol, state: "stopping" });       // adopted, sshHost configured (fixed)
+        ec2.addInstance({ id: alice, state: "stopped" }); // adopted, stored address from before its last stop
+        ec2.addInstance({ id: bob, state: "running" }); // running at the address state already has
+        ec2.addInstance({ id: carol, state: "stopping" }); // adopted, sshHost configured (fixed)
         const port = sshd().port;
         const alices = boxOutput("alice", { instanceId: alice, sshPort: port, sshHost: "198.51.100.7" });
-        pulumi.setOutputs({ instances: {
-            alice: alices,
-            bob: boxOutput("bob", { instanceId: bob, sshPort: port, sshHost: "127.0.0.1", adopted: false }),
-            carol: boxOutput("carol", { instanceId: carol, sshPort: port, sshHost: "127.0.0.1", sshHostFixed: true }),
-        } });
+        pulumi.setOutputs({
+            instances: {
+                alice: alices,
+                bob: boxOutput("bob", { instanceId: bob, sshPort: port, sshHost: "127.0.0.1", adopted: false }),
+                carol: boxOutput("carol", { instanceId: carol, sshPort: port, sshHost: "127.0.0.1", sshHostFixed: true }),
+            },
+        });
 
         const r = await runLaptop(["destroy", "--stack", "dev", "--", "--yes"], { env });
         assert.equal(r.code, 0, r.stderr);
         const calls = pulumi.invocations();
-        assert.deepEqual(calls.map((c) => c.argv), [
-            ["stack", "output", "--json", "--stack", "dev"],
-            ["up", "--yes", "--skip-preview", "--stack", "dev", "--target", String(alices.agentCommandUrn)],
-            ["destroy", "--stack", "dev", "--yes"],
-        ]);
+        assert.deepEqual(
+            calls.map((c) => c.argv),
+            [
+                ["stack", "output", "--json", "--stack", "dev"],
+                ["up", "--yes", "--skip-preview", "--stack", "dev", "--target", String(alices.agentCommandUrn)],
+                ["destroy", "--stack", "dev", "--yes"],
+            ],
+        );
         const [, refresh, destroy] = calls;
         const current = { alice: "127.0.0.1", bob: "127.0.0.1", carol: "127.0.0.1" };
         assert.deepEqual(refresh.hosts, current, "the program gets every box's current address");
@@ -68,7 +73,10 @@ describe("idle-stop deploy / destroy while boxes sleep", function () {
         assert.deepEqual(destroy.hosts, current);
         assert.deepEqual(destroy.reachable, { alice: true, bob: true, carol: true }, "every box answers SSH while pulumi runs");
         assert.deepEqual(refresh.reachable, { alice: true, bob: true, carol: true });
-        assert.ok(calls.every((c) => c.cwd === path.resolve(__dirname, "..", "..")), "pulumi runs in the repository root");
+        assert.ok(
+            calls.every((c) => c.cwd === path.resolve(__dirname, "..", "..")),
+            "pulumi runs in the repository root",
+        );
 
         assert.equal(startsOf(alice), 1);
         assert.equal(startsOf(carol), 1, "a stopping box is waited for, then started");
@@ -90,7 +98,11 @@ describe("idle-stop deploy / destroy while boxes sleep", function () {
         pulumi.setExitCode("destroy", 3);
         const r = await runLaptop(["destroy", "--stack", "dev"], { env });
         assert.equal(r.code, 3);
-        assert.deepEqual(pulumi.invocations().map((c) => c.argv[0]), ["stack", "destroy"], "address unchanged: no targeted update");
+        assert.deepEqual(
+            pulumi.invocations().map((c) => c.argv[0]),
+            ["stack", "destroy"],
+            "address unchanged: no targeted update",
+        );
         assert.equal(startsOf(alice), 1);
         assert.equal(stopsOf(alice), 1);
     });
@@ -107,23 +119,38 @@ describe("idle-stop deploy / destroy while boxes sleep", function () {
             carol: boxOutput("carol", { instanceId: carol, sshPort: port, sshHost: "198.51.100.9" }),
         };
         pulumi.setOutputs({ instances: outputs });
-        pulumi.setPreview({ steps: [
-            { op: "same", urn: outputs.bob.agentCommandUrn },
-            { op: "same", urn: outputs.bob.payloadUrn },
-            { op: "replace", urn: outputs.alice.agentCommandUrn },
-            { op: "update", urn: "urn:pulumi:dev::idle-stop::aws:cloudwatch/metricAlarm:MetricAlarm::bob-idle" },
-        ] });
+        pulumi.setPreview({
+            steps: [
+                { op: "same", urn: outputs.bob.agentCommandUrn },
+                { op: "same", urn: outputs.bob.payloadUrn },
+                { op: "replace", urn: outputs.alice.agentCommandUrn },
+                { op: "update", urn: "urn:pulumi:dev::idle-stop::aws:cloudwatch/metricAlarm:MetricAlarm::bob-idle" },
+            ],
+        });
         const r = await runLaptop(["deploy", "--stack", "dev", "--yes"], { env });
         assert.equal(r.code, 0, r.stderr);
         const calls = pulumi.invocations();
-        assert.deepEqual(calls.map((c) => c.argv), [
-            ["stack", "output", "--json", "--stack", "dev"],
-            ["preview", "--json", "--stack", "dev"],
-            // alice (woken) and carol (running) have new addresses: a replaced agent command's delete
-            // runs with the stored connection, so it is moved first.
-            ["up", "--yes", "--skip-preview", "--stack", "dev", "--target", String(outputs.alice.agentCommandUrn), "--target", String(outputs.carol.agentCommandUrn)],
-            ["up", "--stack", "dev", "--yes"],
-        ]);
+        assert.deepEqual(
+            calls.map((c) => c.argv),
+            [
+                ["stack", "output", "--json", "--stack", "dev"],
+                ["preview", "--json", "--stack", "dev"],
+                // alice (woken) and carol (running) have new addresses: a replaced agent command's delete
+                // runs with the stored connection, so it is moved first.
+                [
+                    "up",
+                    "--yes",
+                    "--skip-preview",
+                    "--stack",
+                    "dev",
+                    "--target",
+                    String(outputs.alice.agentCommandUrn),
+                    "--target",
+                    String(outputs.carol.agentCommandUrn),
+                ],
+                ["up", "--stack", "dev", "--yes"],
+            ],
+        );
         // Preview: sleeping boxes keep their last known address (so an address alone changes
         // nothing), a running box gets its current one.
         assert.deepEqual(calls[1].hosts, { alice: "198.51.100.7", bob: "198.51.100.8", carol: "127.0.0.1" });
@@ -146,14 +173,26 @@ describe("idle-stop deploy / destroy while boxes sleep", function () {
         pulumi.setOutputs({ instances: { carol: boxOutput("carol", { instanceId: carol, sshPort: sshd().port, sshHost: "127.0.0.1" }) } });
         const r = await runLaptop(["deploy", "--stack", "dev"], { env });
         assert.equal(r.code, 0, r.stderr);
-        assert.deepEqual(pulumi.invocations().map((c) => c.argv), [["stack", "output", "--json", "--stack", "dev"], ["up", "--stack", "dev"]]);
+        assert.deepEqual(
+            pulumi.invocations().map((c) => c.argv),
+            [
+                ["stack", "output", "--json", "--stack", "dev"],
+                ["up", "--stack", "dev"],
+            ],
+        );
         assert.deepEqual(pulumi.invocations()[1].hosts, { carol: "127.0.0.1" });
 
         pulumi.remove();
         pulumi = installFakePulumi({ outputs: {} });
         const first = await runLaptop(["deploy", "--stack", "dev"], { env: pulumi.pathEnv(env) });
         assert.equal(first.code, 0, first.stderr);
-        assert.deepEqual(pulumi.invocations().map((c) => c.argv), [["stack", "output", "--json", "--stack", "dev"], ["up", "--stack", "dev"]]);
+        assert.deepEqual(
+            pulumi.invocations().map((c) => c.argv),
+            [
+                ["stack", "output", "--json", "--stack", "dev"],
+                ["up", "--stack", "dev"],
+            ],
+        );
         assert.equal(pulumi.invocations()[1].hosts, null);
     });
 });

@@ -63,7 +63,7 @@ describe("stack outputs for the laptop command", () => {
         assert.ok(String(a.alarmConsoleUrl).includes("alarmsV2"));
 
         // `pulumi stack output --json` (without --show-secrets) must show these in clear.
-        const program = require(path.resolve(__dirname, "..", "..", "index.ts")) as { instances: pulumi.Output<unknown> };
+        const program = (await import(path.resolve(__dirname, "..", "..", "index.ts"))) as { instances: pulumi.Output<unknown> };
         assert.equal(await pulumi.isSecret(program.instances), false, "the instances output must not be secret");
     });
 
@@ -97,13 +97,17 @@ describe("stack outputs for the laptop command", () => {
         assert.deepEqual(agent.ignoreChanges.sort(), ["create", "delete", "stdin", "triggers"]);
         assert.ok(!agent.ignoreChanges.includes("connection"));
         assert.equal((agent.inputs.connection as Record<string, unknown>).host, "198.51.100.77");
-        assert.deepEqual(named(run.resources, "command:remote:CopyToRemote", "alice-payload").ignoreChanges.sort(), ["remotePath", "source", "triggers"]);
+        assert.deepEqual(named(run.resources, "command:remote:CopyToRemote", "alice-payload").ignoreChanges.sort(), [
+            "remotePath",
+            "source",
+            "triggers",
+        ]);
         // Nothing else in the stack is held back.
         assert.deepEqual(named(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm", "alice-idle").ignoreChanges, []);
     });
 
     it("rejects a malformed IDLE_STOP_SSH_HOSTS before declaring anything", async () => {
-        process.env[addressOverridesEnv] = "[\"alice\"]";
+        process.env[addressOverridesEnv] = '["alice"]';
         const err = await programError(fleet());
         assert.match(err.message, /IDLE_STOP_SSH_HOSTS: .* is not allowed; expected a JSON object of instance name to host/);
     });

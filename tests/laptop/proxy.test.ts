@@ -31,7 +31,12 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
         await ec2?.close();
     });
 
-    function sshThroughProxy(instanceId: string, command: string, input?: string | Buffer, extraProxyArgs = ["--name", "devbox"]): Promise<CommandResult> {
+    function sshThroughProxy(
+        instanceId: string,
+        command: string,
+        input?: string | Buffer,
+        extraProxyArgs = ["--name", "devbox"],
+    ): Promise<CommandResult> {
         const proxy = proxyCommand(["--instance-id", instanceId, "--region", "eu-west-1", "--port", String(sshd().port), ...extraProxyArgs]);
         const args = [...sshd().clientOptions(), "-o", `ProxyCommand=${proxy}`, "root@127.0.0.1", command];
         return sshd().runClient("ssh", args, input, 60000, { env });
@@ -46,7 +51,10 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
         assert.equal(ec2.calls("StartInstances").length, 0);
         assert.ok(ec2.calls("DescribeInstances", id).length >= 1);
         assert.doesNotMatch(r.stderr, /idle-stop/, "nothing to report for a running box");
-        assert.ok(ec2.log.every((c) => c.signatureValid), "every EC2 request SigV4-signed");
+        assert.ok(
+            ec2.log.every((c) => c.signatureValid),
+            "every EC2 request SigV4-signed",
+        );
     });
 
     it("starts a stopped box exactly once, reads its new address, and reports progress on stderr only", async () => {
@@ -70,8 +78,11 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
         assert.equal(r.stdout, "after-stopping\n");
         const starts = ec2.calls("StartInstances", id);
         assert.equal(starts.length, 1);
-        assert.equal(ec2.log.filter((c) => c.action === "StartInstances" && c.errorCode === "IncorrectInstanceState").length, 0,
-            "never asks to start a stopping instance");
+        assert.equal(
+            ec2.log.filter((c) => c.action === "StartInstances" && c.errorCode === "IncorrectInstanceState").length,
+            0,
+            "never asks to start a stopping instance",
+        );
         assert.match(r.stderr, new RegExp(`${id} is stopping; it will be started once it has stopped`));
         assert.match(r.stderr, new RegExp(`${id} is stopped; starting it`), "without a Name tag or --name the id names the box");
     });
@@ -109,7 +120,13 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
         try {
             const port = (flaky.address() as net.AddressInfo).port;
             const proxy = proxyCommand(["--instance-id", id, "--region", "eu-west-1", "--port", String(port), "--name", "devbox"]);
-            const r = await sshd().runClient("ssh", [...sshd().clientOptions(), "-o", `ProxyCommand=${proxy}`, "root@127.0.0.1", "echo booted"], undefined, 60000, { env });
+            const r = await sshd().runClient(
+                "ssh",
+                [...sshd().clientOptions(), "-o", `ProxyCommand=${proxy}`, "root@127.0.0.1", "echo booted"],
+                undefined,
+                60000,
+                { env },
+            );
             assert.equal(r.code, 0, r.stderr);
             assert.equal(r.stdout, "booted\n");
             assert.equal(dropped, 2);
@@ -166,7 +183,12 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
         try {
             const r = await sshThroughProxy(id, "true");
             assert.equal(r.code, 255);
-            assert.match(r.stderr, new RegExp(`idle-stop: missing permission ec2:StartInstances on ${id} in eu-west-1: your AWS identity is not allowed to call it \\(UnauthorizedOperation\\)`));
+            assert.match(
+                r.stderr,
+                new RegExp(
+                    `idle-stop: missing permission ec2:StartInstances on ${id} in eu-west-1: your AWS identity is not allowed to call it \\(UnauthorizedOperation\\)`,
+                ),
+            );
             const direct = await runLaptop(["proxy", "--instance-id", id, "--region", "eu-west-1"], { env });
             assert.equal(direct.code, 1);
             assert.equal(direct.stdout, "");
@@ -181,7 +203,10 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
     it("exits 1 with one line for an unknown instance, no credentials, and a port that never opens", async () => {
         const unknown = await runLaptop(["proxy", "--instance-id", "i-0fffffffffffffff0", "--region", "eu-west-1"], { env });
         assert.equal(unknown.code, 1);
-        assert.equal(unknown.stderr, "idle-stop: no instance i-0fffffffffffffff0 in eu-west-1 (InvalidInstanceID.NotFound); check the instance id and the region\n");
+        assert.equal(
+            unknown.stderr,
+            "idle-stop: no instance i-0fffffffffffffff0 in eu-west-1 (InvalidInstanceID.NotFound); check the instance id and the region\n",
+        );
 
         const noCreds = { ...env };
         delete noCreds.AWS_ACCESS_KEY_ID;
@@ -201,7 +226,10 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
         });
         const t = await runLaptop(["proxy", "--instance-id", id, "--region", "eu-west-1", "--port", String(closed), "--timeout", "3"], { env });
         assert.equal(t.code, 1);
-        assert.match(t.stderr, new RegExp(`idle-stop: timed out: ${id} runs but 127\\.0\\.0\\.1:${closed} does not accept connections \\(ECONNREFUSED\\)\\n$`));
+        assert.match(
+            t.stderr,
+            new RegExp(`idle-stop: timed out: ${id} runs but 127\\.0\\.0\\.1:${closed} does not accept connections \\(ECONNREFUSED\\)\\n$`),
+        );
     });
 
     it("gives up with one line when the box does not come up in --timeout", async () => {
@@ -212,7 +240,10 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
             const r = await runLaptop(["proxy", "--instance-id", id, "--region", "eu-west-1", "--timeout", "2"], { env });
             assert.equal(r.code, 1);
             assert.equal(r.stdout, "");
-            assert.match(r.stderr, new RegExp(`^idle-stop: slowbox is stopped; starting it \\.\\.\\.\\nidle-stop: timed out: slowbox \\(${id}\\) is still pending\\n$`));
+            assert.match(
+                r.stderr,
+                new RegExp(`^idle-stop: slowbox is stopped; starting it \\.\\.\\.\\nidle-stop: timed out: slowbox \\(${id}\\) is still pending\\n$`),
+            );
             assert.equal(ec2.calls("StartInstances", id).length, 1);
         } finally {
             ec2.pendingMs = 1500;
@@ -225,7 +256,9 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
             const id = newId();
             ec2.addInstance({ id, state: "stopped", name: "slowbox" });
             // util-linux `script` gives the command a pseudo-terminal, as ssh's stderr is when a person types `ssh devbox`.
-            const command = [process.execPath, launcher, "proxy", "--instance-id", id, "--region", "eu-west-1", "--timeout", "5"].map(shellQuote).join(" ");
+            const command = [process.execPath, launcher, "proxy", "--instance-id", id, "--region", "eu-west-1", "--timeout", "5"]
+                .map(shellQuote)
+                .join(" ");
             const r = await sshd().runClient("script", ["-qfec", command, "/dev/null"], undefined, 30000, { env });
             assert.equal(r.code, 1, r.stdout);
             assert.match(r.stdout, /\r\x1b\[Kidle-stop: slowbox is stopped; starting it \.\.\. [01] s/);
@@ -248,7 +281,10 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
         try {
             const port = (server.address() as net.AddressInfo).port;
-            const r = await runLaptop(["proxy", "--instance-id", id, "--region", "eu-west-1", "--port", String(port)], { env, input: Buffer.alloc(100000, 7) });
+            const r = await runLaptop(["proxy", "--instance-id", id, "--region", "eu-west-1", "--port", String(port)], {
+                env,
+                input: Buffer.alloc(100000, 7),
+            });
             assert.equal(r.code, 0, r.stderr);
             assert.equal(r.stdout, "got 100000 bytes\n");
         } finally {

@@ -40,35 +40,44 @@ describe("idle-stop ssh-config", function () {
     });
 
     it("prints a Host block per watched instance whose ProxyCommand is this command by absolute path", async () => {
-        pulumi.setOutputs({ instances: {
-            alice: boxOutput("alice", { instanceId: aliceId, sshPort: 22, sshUser: "ec2-user" }),
-            bob: boxOutput("bob", { instanceId: bobId, sshPort: 2222, sshUser: "ubuntu", region: "us-east-2" }),
-        } });
+        pulumi.setOutputs({
+            instances: {
+                alice: boxOutput("alice", { instanceId: aliceId, sshPort: 22, sshUser: "ec2-user" }),
+                bob: boxOutput("bob", { instanceId: bobId, sshPort: 2222, sshUser: "ubuntu", region: "us-east-2" }),
+            },
+        });
         const r = await runLaptop(["ssh-config", "--stack", "dev"], { env });
         assert.equal(r.code, 0, r.stderr);
-        assert.deepEqual(pulumi.invocations().map((i) => i.argv), [["stack", "output", "--json", "--stack", "dev"]]);
-        assert.equal(r.stdout, [
-            "# BEGIN idle-stop ssh-config (stack dev; `npx idle-stop ssh-config --write` rewrites this block)",
-            "Host alice",
-            "    User ec2-user",
-            "    Port 22",
-            `    HostKeyAlias ${aliceId}`,
-            `    ProxyCommand ${process.execPath} ${launcher} proxy --instance-id ${aliceId} --region eu-west-1 --port 22 --name alice`,
-            "Host bob",
-            "    User ubuntu",
-            "    Port 2222",
-            `    HostKeyAlias ${bobId}`,
-            `    ProxyCommand ${process.execPath} ${launcher} proxy --instance-id ${bobId} --region us-east-2 --port 2222 --name bob`,
-            "# END idle-stop ssh-config",
-            "",
-        ].join("\n"));
+        assert.deepEqual(
+            pulumi.invocations().map((i) => i.argv),
+            [["stack", "output", "--json", "--stack", "dev"]],
+        );
+        assert.equal(
+            r.stdout,
+            [
+                "# BEGIN idle-stop ssh-config (stack dev; `npx idle-stop ssh-config --write` rewrites this block)",
+                "Host alice",
+                "    User ec2-user",
+                "    Port 22",
+                `    HostKeyAlias ${aliceId}`,
+                `    ProxyCommand ${process.execPath} ${launcher} proxy --instance-id ${aliceId} --region eu-west-1 --port 22 --name alice`,
+                "Host bob",
+                "    User ubuntu",
+                "    Port 2222",
+                `    HostKeyAlias ${bobId}`,
+                `    ProxyCommand ${process.execPath} ${launcher} proxy --instance-id ${bobId} --region us-east-2 --port 2222 --name bob`,
+                "# END idle-stop ssh-config",
+                "",
+            ].join("\n"),
+        );
         assert.ok(path.isAbsolute(launcher));
     });
 
     it("--write keeps one marked block, everything else byte for byte, a backup, mode 0600; idempotent", async () => {
         mkdirSync(path.join(home, ".ssh"), { mode: 0o700 });
         const configPath = path.join(home, ".ssh", "config");
-        const before = "# my config\r\nHost *\n\tServerAliveInterval 30\n\nInclude ~/.ssh/work.conf\nHost git\n    HostName git.example.com  # trailing spaces   ";
+        const before =
+            "# my config\r\nHost *\n\tServerAliveInterval 30\n\nInclude ~/.ssh/work.conf\nHost git\n    HostName git.example.com  # trailing spaces   ";
         writeFileSync(configPath, before, { mode: 0o600 });
         chmodSync(configPath, 0o600);
 
@@ -93,10 +102,12 @@ describe("idle-stop ssh-config", function () {
         // The user adds lines after the block; the stack gains a box: only the block changes.
         const after = "\nHost late\n  User me\n";
         writeFileSync(configPath, written + after);
-        pulumi.setOutputs({ instances: {
-            alice: boxOutput("alice", { instanceId: aliceId, sshPort: sshd().port }),
-            bob: boxOutput("bob", { instanceId: bobId, sshPort: 2222 }),
-        } });
+        pulumi.setOutputs({
+            instances: {
+                alice: boxOutput("alice", { instanceId: aliceId, sshPort: sshd().port }),
+                bob: boxOutput("bob", { instanceId: bobId, sshPort: 2222 }),
+            },
+        });
         const third = await runLaptop(["ssh-config", "--write"], { env });
         assert.equal(third.code, 0, third.stderr);
         const updated = readFileSync(configPath, "utf8");
@@ -121,10 +132,14 @@ describe("idle-stop ssh-config", function () {
         ec2.addInstance({ id: aliceId, state: "stopped", name: "alice-box" });
         // Credentials only in ~/.aws/credentials under a named profile, as on a laptop.
         mkdirSync(path.join(home, ".aws"));
-        writeFileSync(path.join(home, ".aws", "credentials"),
-            `[idle-test]\naws_access_key_id = ${TEST_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${TEST_CREDENTIALS.secretAccessKey}\n`, { mode: 0o600 });
+        writeFileSync(
+            path.join(home, ".aws", "credentials"),
+            `[idle-test]\naws_access_key_id = ${TEST_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${TEST_CREDENTIALS.secretAccessKey}\n`,
+            { mode: 0o600 },
+        );
         const laptopEnv: NodeJS.ProcessEnv = { ...env, AWS_PROFILE: "idle-test" };
-        for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_REGION"]) delete laptopEnv[key];
+        for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_REGION"])
+            delete laptopEnv[key];
         assert.equal((await runLaptop(["ssh-config", "--write"], { env: laptopEnv })).code, 0);
         const configPath = path.join(home, ".ssh", "config");
         assert.match(readFileSync(configPath, "utf8"), /--name alice --profile idle-test\n/);
@@ -132,16 +147,33 @@ describe("idle-stop ssh-config", function () {
         const editorEnv = { ...laptopEnv };
         delete editorEnv.AWS_PROFILE;
         const args = [
-            "-F", configPath, "-i", sshd().keyPath, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
-            "-o", "StrictHostKeyChecking=accept-new", "-o", `UserKnownHostsFile=${path.join(home, "known_hosts")}`,
-            "alice", "echo woke-$(id -un)",
+            "-F",
+            configPath,
+            "-i",
+            sshd().keyPath,
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "IdentityAgent=none",
+            "-o",
+            "StrictHostKeyChecking=accept-new",
+            "-o",
+            `UserKnownHostsFile=${path.join(home, "known_hosts")}`,
+            "alice",
+            "echo woke-$(id -un)",
         ];
         const r = await sshd().runClient("ssh", args, undefined, 60000, { env: editorEnv });
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout, "woke-root\n");
         assert.match(r.stderr, /idle-stop: alice is stopped; starting it/);
         assert.equal(ec2.calls("StartInstances", aliceId).length, 1);
-        assert.match(readFileSync(path.join(home, "known_hosts"), "utf8"), new RegExp(`^${aliceId} ssh-ed25519 `, "m"), "host key filed under the instance id");
+        assert.match(
+            readFileSync(path.join(home, "known_hosts"), "utf8"),
+            new RegExp(`^${aliceId} ssh-ed25519 `, "m"),
+            "host key filed under the instance id",
+        );
     });
 
     it("fails clearly when the stack's outputs predate the laptop command", async () => {

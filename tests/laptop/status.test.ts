@@ -21,10 +21,14 @@ describe("idle-stop status / start / stop", function () {
         buildLaptopCommand();
         ec2 = await startEc2Endpoint();
         cw = await startCloudWatchEndpoint();
-        pulumi = installFakePulumi({ outputs: { instances: {
-            alice: boxOutput("alice", { instanceId: aliceId, sshPort: 22, idleMinutes: 15 }),
-            bob: boxOutput("bob", { instanceId: bobId, sshPort: 22, idleMinutes: 30 }),
-        } } });
+        pulumi = installFakePulumi({
+            outputs: {
+                instances: {
+                    alice: boxOutput("alice", { instanceId: aliceId, sshPort: 22, idleMinutes: 15 }),
+                    bob: boxOutput("bob", { instanceId: bobId, sshPort: 22, idleMinutes: 30 }),
+                },
+            },
+        });
         env = pulumi.pathEnv(clientEnv(cw.url, { AWS_ENDPOINT_URL_EC2: ec2.url }));
     });
     after(async () => {
@@ -43,14 +47,24 @@ describe("idle-stop status / start / stop", function () {
         const newest = Math.floor(Date.now() / minute) * minute - minute;
         // Newest first: three idle minutes after one with two sessions.
         [0, 0, 0, 2, 0].forEach((value, age) =>
-            cw.seedDatapoint({ namespace: "IdleStop", metricName: "ActiveSessions", instanceId: aliceId, timestamp: newest - age * minute + 5000, value }));
+            cw.seedDatapoint({
+                namespace: "IdleStop",
+                metricName: "ActiveSessions",
+                instanceId: aliceId,
+                timestamp: newest - age * minute + 5000,
+                value,
+            }),
+        );
         // Another instance's datapoints must not leak in.
         cw.seedDatapoint({ namespace: "IdleStop", metricName: "ActiveSessions", instanceId: "i-0ccccccccccccccc3", timestamp: newest, value: 9 });
 
         const r = await runLaptop(["status", "--json", "--stack", "dev"], { env });
         assert.equal(r.code, 0, r.stderr);
         const statuses = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
-        assert.deepEqual(statuses.map((s) => s.name), ["alice", "bob"]);
+        assert.deepEqual(
+            statuses.map((s) => s.name),
+            ["alice", "bob"],
+        );
         const [alice, bob] = statuses;
         assert.equal(alice.state, "running");
         assert.deepEqual(alice.idleAlarm, { name: "alice-idle-1234567", state: "OK" });
@@ -75,18 +89,30 @@ describe("idle-stop status / start / stop", function () {
         const text = await runLaptop(["status"], { env });
         assert.equal(text.code, 0, text.stderr);
         assert.match(text.stdout, new RegExp(`^alice \\(${aliceId}, eu-west-1\\): running\\n  idle alarm      OK \\(alice-idle-1234567\\)\\n`));
-        assert.match(text.stdout, /  idle            3 of 15 minutes\n/);
-        assert.match(text.stdout, /  expected stop   about \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 1[123] min\) if nobody connects\n/);
-        assert.match(text.stdout, /bob \(i-0bbbbbbbbbbbbbbb2, eu-west-1\): stopped\n  idle alarm      ALARM/);
-        assert.deepEqual(pulumi.invocations().map((i) => i.argv.slice(0, 3)), [["stack", "output", "--json"], ["stack", "output", "--json"]]);
+        assert.match(text.stdout, / {2}idle {12}3 of 15 minutes\n/);
+        assert.match(text.stdout, / {2}expected stop {3}about \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 1[123] min\) if nobody connects\n/);
+        assert.match(text.stdout, /bob \(i-0bbbbbbbbbbbbbbb2, eu-west-1\): stopped\n {2}idle alarm {6}ALARM/);
+        assert.deepEqual(
+            pulumi.invocations().map((i) => i.argv.slice(0, 3)),
+            [
+                ["stack", "output", "--json"],
+                ["stack", "output", "--json"],
+            ],
+        );
     });
 
     it("names the missing CloudWatch permission", async () => {
-        cw.failWith({ status: 403, type: "AccessDenied", message: "User: x is not authorized to perform: cloudwatch:GetMetricData" }, { operations: ["GetMetricData"] });
+        cw.failWith(
+            { status: 403, type: "AccessDenied", message: "User: x is not authorized to perform: cloudwatch:GetMetricData" },
+            { operations: ["GetMetricData"] },
+        );
         try {
             const r = await runLaptop(["status"], { env });
             assert.equal(r.code, 1);
-            assert.match(r.stderr, /^idle-stop: missing permission cloudwatch:GetMetricData on IdleStop\/ActiveSessions in eu-west-1: your AWS identity is not allowed to call it \(AccessDenied\)\n$/);
+            assert.match(
+                r.stderr,
+                /^idle-stop: missing permission cloudwatch:GetMetricData on IdleStop\/ActiveSessions in eu-west-1: your AWS identity is not allowed to call it \(AccessDenied\)\n$/,
+            );
         } finally {
             cw.recover();
         }
@@ -108,7 +134,7 @@ describe("idle-stop status / start / stop", function () {
 
         const unknown = await runLaptop(["start", "carol"], { env });
         assert.equal(unknown.code, 2);
-        assert.equal(unknown.stderr, "idle-stop: no watched instance named \"carol\"; the stack has: alice, bob\n");
+        assert.equal(unknown.stderr, 'idle-stop: no watched instance named "carol"; the stack has: alice, bob\n');
         assert.equal((await runLaptop(["start"], { env })).code, 2);
     });
 });

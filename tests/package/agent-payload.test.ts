@@ -62,9 +62,14 @@ describe("the agent payload of an unbuilt package", function () {
         const failing = path.join(parent, "build.mjs");
         fs.writeFileSync(failing, "process.stderr.write('esbuild: cannot resolve main.ts'); process.exit(1);\n");
         const payloadDir = path.join(parent, "dist");
-        assert.throws(() => ensureAgentPayload(payloadDir, failing),
-            /building the agent payload into .*dist failed: esbuild: cannot resolve main\.ts; run `npm run build`/);
-        assert.deepEqual(leftovers(parent).filter((entry) => entry !== "build.mjs"), []);
+        assert.throws(
+            () => ensureAgentPayload(payloadDir, failing),
+            /building the agent payload into .*dist failed: esbuild: cannot resolve main\.ts; run `npm run build`/,
+        );
+        assert.deepEqual(
+            leftovers(parent).filter((entry) => entry !== "build.mjs"),
+            [],
+        );
     });
 
     it("builds nothing without the build script, so the push names what is missing", () => {

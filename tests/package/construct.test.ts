@@ -18,6 +18,7 @@ import { named, single, typeCounts } from "../support/resources";
 import { adoptedInstanceId, registerAdoptedInstance, testPrivateKey } from "../support/stack-configs";
 
 /** The SDK's provider server turns a ConstructRequest's inputs into component args with this. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/unbound-method -- an SDK internal without published types, typed here
 const { deserializeInputs } = require("@pulumi/pulumi/provider/server") as {
     deserializeInputs(inputs: Struct, dependencies: Map<string, unknown>): Promise<pulumi.Inputs>;
 };
@@ -60,8 +61,9 @@ async function declareInTypeScript(name: string, args: IdleStopArgs): Promise<Re
 }
 
 /** Type, name and wire-form inputs of each declared resource, in a stable order. */
-function declared(resources: RecordedResource[]): { type: string; name: string; inputs: Record<string, unknown> }[] {
-    return resources.map((r) => ({ type: r.type, name: r.name, inputs: r.wireInputs }))
+function declared(resources: RecordedResource[]): Array<{ type: string; name: string; inputs: Record<string, unknown> }> {
+    return resources
+        .map((r) => ({ type: r.type, name: r.name, inputs: r.wireInputs }))
         .sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`));
 }
 
@@ -84,7 +86,10 @@ describe("the idle-stop package: construct() for programs in other languages", f
     });
 
     it("offers the component classes that components/index.ts exports to TypeScript programs", () => {
-        assert.deepEqual(packageComponents.map((component) => component.name), ["IdleStop", "FleetDashboard", "NotificationTopic"]);
+        assert.deepEqual(
+            packageComponents.map((component) => component.name),
+            ["IdleStop", "FleetDashboard", "NotificationTopic"],
+        );
         assert.deepEqual(packageComponents, [library.IdleStop, library.FleetDashboard, library.NotificationTopic]);
     });
 
@@ -169,14 +174,17 @@ describe("the idle-stop package: construct() for programs in other languages", f
             notificationTopicArn: topicArn,
             ssh: { privateKey: pulumi.secret(testPrivateKey) },
         });
-        assert.deepEqual(declared(resources).map(({ type, name }) => `${type} ${name}`), declared(twin).map(({ type, name }) => `${type} ${name}`));
+        assert.deepEqual(
+            declared(resources).map(({ type, name }) => `${type} ${name}`),
+            declared(twin).map(({ type, name }) => `${type} ${name}`),
+        );
         const instance = single(resources, "aws:ec2/instance:Instance").inputs;
         assert.equal(instance.instanceType, "t3.small");
         assert.equal(instance.keyName, "team-key");
         assert.deepEqual(instance.rootBlockDevice, { encrypted: true, volumeSize: 30 });
         assert.ok(single(resources, "aws:iam/instanceProfile:InstanceProfile"), "a created instance defaults to an instance profile");
         const group = single(resources, "aws:ec2/securityGroup:SecurityGroup").inputs;
-        assert.deepEqual((group.ingress as { cidrBlocks: string[] }[])[0].cidrBlocks, ["203.0.113.7/32"]);
+        assert.deepEqual((group.ingress as Array<{ cidrBlocks: string[] }>)[0].cidrBlocks, ["203.0.113.7/32"]);
         const idle = named(resources, "aws:cloudwatch/metricAlarm:MetricAlarm", "scratch-idle").inputs;
         assert.deepEqual(idle.alarmActions, ["arn:aws:automate:us-east-1:ec2:terminate", topicArn]);
         assert.equal(named(resources, "aws:cloudwatch/metricAlarm:MetricAlarm", "scratch-warning").inputs.evaluationPeriods, 10);
@@ -184,43 +192,69 @@ describe("the idle-stop package: construct() for programs in other languages", f
 
     it("rejects invalid settings with the component's own messages", async () => {
         const attempt = (wire: Record<string, unknown>) => constructFromWire("idle-stop:index:IdleStop", "devbox", wire);
-        await assert.rejects(attempt({ instanceId: adoptedInstanceId, action: "hibernate", ssh: { privateKey: wireSecret("k") } }),
-            /action: "hibernate" is not allowed; expected one of "stop", "terminate"/);
-        await assert.rejects(attempt({ instanceId: adoptedInstanceId, credentials: "instance-profile", ssh: { privateKey: wireSecret("k") } }),
-            /credentials: "instance-profile" is not allowed; expected "iam-user" for an adopted instance/);
-        await assert.rejects(attempt({ instanceId: adoptedInstanceId, idleMinutes: 2.5, ssh: { privateKey: wireSecret("k") } }),
-            /idleMinutes: 2\.5 is not allowed; expected a whole number from 1 to 1440/);
+        await assert.rejects(
+            attempt({ instanceId: adoptedInstanceId, action: "hibernate", ssh: { privateKey: wireSecret("k") } }),
+            /action: "hibernate" is not allowed; expected one of "stop", "terminate"/,
+        );
+        await assert.rejects(
+            attempt({ instanceId: adoptedInstanceId, credentials: "instance-profile", ssh: { privateKey: wireSecret("k") } }),
+            /credentials: "instance-profile" is not allowed; expected "iam-user" for an adopted instance/,
+        );
+        await assert.rejects(
+            attempt({ instanceId: adoptedInstanceId, idleMinutes: 2.5, ssh: { privateKey: wireSecret("k") } }),
+            /idleMinutes: 2\.5 is not allowed; expected a whole number from 1 to 1440/,
+        );
         await assert.rejects(attempt({ instanceId: adoptedInstanceId, ssh: { user: "ec2-user" } }), /ssh\.privateKey: no value is not allowed/);
         // An engine that pushes a nested secret up to the whole object (the older secret form) gets a clear message.
-        await assert.rejects(attempt({ instanceId: adoptedInstanceId, ssh: { [rpc.specialSigKey]: rpc.specialSecretSig, value: { privateKey: "k" } } }),
-            /ssh: "\(an Output\)" is not allowed; expected a plain object/);
+        await assert.rejects(
+            attempt({ instanceId: adoptedInstanceId, ssh: { [rpc.specialSigKey]: rpc.specialSecretSig, value: { privateKey: "k" } } }),
+            /ssh: "\(an Output\)" is not allowed; expected a plain object/,
+        );
     });
 
     it("constructs a NotificationTopic and a FleetDashboard fed with IdleStop outputs", async () => {
         const topic = await constructFromWire("idle-stop:index:NotificationTopic", "notify", { emails: ["lead@example.com", "ops@example.com"] });
         assert.deepEqual(typeCounts(topic.resources), {
-            "idle-stop:index:NotificationTopic": 1, "aws:sns/topic:Topic": 1, "aws:sns/topicSubscription:TopicSubscription": 2,
+            "idle-stop:index:NotificationTopic": 1,
+            "aws:sns/topic:Topic": 1,
+            "aws:sns/topicSubscription:TopicSubscription": 2,
         });
-        assert.deepEqual(topic.resources.filter((r) => r.type.endsWith("TopicSubscription")).map((r) => r.inputs.endpoint).sort(),
-            ["lead@example.com", "ops@example.com"]);
+        assert.deepEqual(
+            topic.resources
+                .filter((r) => r.type.endsWith("TopicSubscription"))
+                .map((r) => r.inputs.endpoint)
+                .sort(),
+            ["lead@example.com", "ops@example.com"],
+        );
         assert.match(String(topic.state.topicArn), /^arn:aws:sns:us-east-1:123456789012:notify/);
-        await assert.rejects(constructFromWire("idle-stop:index:NotificationTopic", "notify", { emails: ["not-an-address"] }), /emails: "not-an-address" is not allowed/);
+        await assert.rejects(
+            constructFromWire("idle-stop:index:NotificationTopic", "notify", { emails: ["not-an-address"] }),
+            /emails: "not-an-address" is not allowed/,
+        );
 
         const dashboard = await constructFromWire("idle-stop:index:FleetDashboard", "idle-stop", {
-            instances: [{
-                name: "devbox",
-                instanceId: wireOutput(adoptedInstanceId),
-                idleMinutes: wireOutput(30),
-                alarmArns: [wireOutput("arn:aws:cloudwatch:us-east-1:123456789012:alarm:devbox-idle-1")],
-            }],
+            instances: [
+                {
+                    name: "devbox",
+                    instanceId: wireOutput(adoptedInstanceId),
+                    idleMinutes: wireOutput(30),
+                    alarmArns: [wireOutput("arn:aws:cloudwatch:us-east-1:123456789012:alarm:devbox-idle-1")],
+                },
+            ],
         });
         const board = single(dashboard.resources, "aws:cloudwatch/dashboard:Dashboard");
         assert.equal(board.parentUrn, single(dashboard.resources, "idle-stop:index:FleetDashboard").urn);
-        const body = JSON.parse(String(board.inputs.dashboardBody)) as { widgets: { properties: Record<string, unknown> }[] };
+        const body = JSON.parse(String(board.inputs.dashboardBody)) as { widgets: Array<{ properties: Record<string, unknown> }> };
         assert.match(JSON.stringify(body.widgets[0].properties.markdown), /stops after 30 minutes/);
         assert.deepEqual(body.widgets[1].properties.metrics, [
             ["IdleStop", "ActiveSessions", "InstanceId", adoptedInstanceId, { label: "devbox", stat: "Maximum", period: 60 }],
-            ["IdleStop", "ConnectedSessions", "InstanceId", adoptedInstanceId, { label: "devbox connected", stat: "Maximum", period: 60, lineStyle: "dashed" }],
+            [
+                "IdleStop",
+                "ConnectedSessions",
+                "InstanceId",
+                adoptedInstanceId,
+                { label: "devbox connected", stat: "Maximum", period: 60, lineStyle: "dashed" },
+            ],
         ]);
         assert.deepEqual(body.widgets[2].properties.alarms, ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:devbox-idle-1"]);
         assert.equal(dashboard.state.dashboardName, "idle-stop-test");

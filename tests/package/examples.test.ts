@@ -36,14 +36,23 @@ function camelCase(name: string): string {
 }
 
 /** Checks one set of property values against the schema properties they are given to; `where` names them in messages. */
-function checkProperties(schema: PackageSchema, where: string, values: Record<string, unknown>, properties: Record<string, SchemaProperty>, required: string[]): void {
+function checkProperties(
+    schema: PackageSchema,
+    where: string,
+    values: Record<string, unknown>,
+    properties: Record<string, SchemaProperty>,
+    required: string[],
+): void {
     for (const [name, value] of Object.entries(values)) {
         const property = properties[name];
         assert.ok(property, `${where}: "${name}" is not an input (inputs: ${Object.keys(properties).join(", ")})`);
         if (property.$ref) {
             const type = referencedType(schema, property);
             if (type.enum && typeof value === "string" && !value.startsWith("${")) {
-                assert.ok(type.enum.some((member) => member.value === value), `${where}.${name}: "${value}" is not one of ${type.enum.map((m) => m.value).join(", ")}`);
+                assert.ok(
+                    type.enum.some((member) => member.value === value),
+                    `${where}.${name}: "${value}" is not one of ${type.enum.map((m) => m.value).join(", ")}`,
+                );
             }
             if (type.properties && typeof value === "object" && value !== null) {
                 checkProperties(schema, `${where}.${name}`, value as Record<string, unknown>, type.properties, type.required ?? []);
@@ -61,7 +70,7 @@ function balanced(source: string, open: number): string {
     const stack: string[] = [];
     for (let i = open; i < source.length; i++) {
         const c = source[i];
-        if (c === "\"" || c === "'") {
+        if (c === '"' || c === "'") {
             const end = source.indexOf(c, i + 1);
             assert.ok(end > 0, "unterminated string in the example");
             i = end;
@@ -82,7 +91,7 @@ function topLevelParts(text: string): string[] {
     let start = 0;
     for (let i = 0; i < text.length; i++) {
         const c = text[i];
-        if (c === "\"" || c === "'") i = text.indexOf(c, i + 1);
+        if (c === '"' || c === "'") i = text.indexOf(c, i + 1);
         else if ("([{".includes(c)) depth++;
         else if (")]}".includes(c)) depth--;
         else if (c === "," && depth === 0) {
@@ -160,7 +169,7 @@ describe("the examples use the package as its schema describes", function () {
         const calls = [...source.matchAll(/(\w+)\s*=\s*idle_stop\.IdleStop\(/g)];
         assert.equal(calls.length, 1, "one watched instance");
         const variable = calls[0][1];
-        const args = topLevelParts(balanced(source, calls[0].index! + calls[0][0].length - 1));
+        const args = topLevelParts(balanced(source, calls[0].index + calls[0][0].length - 1));
         assert.match(args[0], /^"[a-z0-9-]+"$/, "the first argument is the resource name");
         const keywords: Record<string, unknown> = {};
         for (const arg of args.slice(1)) {

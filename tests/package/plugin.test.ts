@@ -23,15 +23,17 @@ const runPlugin = path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "cmd"
 function startPlugin(cwd: string, stderr: string[]): { child: ChildProcess; port: Promise<number> } {
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("PULUMI_") && key !== "TS_NODE_TRANSPILE_ONLY"));
     const child = spawn(process.execPath, [runPlugin, repoRoot], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
     const port = new Promise<number>((resolve, reject) => {
         let stdout = "";
-        child.stdout!.on("data", (chunk: Buffer) => {
+        child.stdout.on("data", (chunk: Buffer) => {
             stdout += chunk.toString();
             const line = /^(\d+)\n/.exec(stdout);
             if (line) resolve(Number(line[1]));
         });
-        child.on("exit", (code, signal) => reject(new Error(`the plugin exited (${code ?? signal}) before announcing a port; stdout: ${stdout}; stderr: ${stderr.join("")}`)));
+        child.on("exit", (code, signal) =>
+            reject(new Error(`the plugin exited (${code ?? signal}) before announcing a port; stdout: ${stdout}; stderr: ${stderr.join("")}`)),
+        );
     });
     return { child, port };
 }
@@ -58,7 +60,7 @@ describe("the idle-stop plugin started as Pulumi starts it", function () {
 
     after(async () => {
         client?.close();
-        if (child && child.exitCode === null && child.signalCode === null) {
+        if (child?.exitCode === null && child.signalCode === null) {
             const exited = new Promise((resolve) => child!.once("exit", resolve));
             child.kill("SIGTERM");
             await exited;
@@ -68,8 +70,11 @@ describe("the idle-stop plugin started as Pulumi starts it", function () {
 
     it("serves the committed schema", async () => {
         const response = await unary<GetSchemaResponse>((callback) => client!.getSchema(new GetSchemaRequest(), callback));
-        assert.deepEqual(JSON.parse(response.getSchema()), JSON.parse(fs.readFileSync(schemaFile, "utf8")),
-            `the running plugin's schema differs from schema.json; stderr: ${stderr.join("")}`);
+        assert.deepEqual(
+            JSON.parse(response.getSchema()),
+            JSON.parse(fs.readFileSync(schemaFile, "utf8")),
+            `the running plugin's schema differs from schema.json; stderr: ${stderr.join("")}`,
+        );
     });
 
     it("reports the package.json version", async () => {

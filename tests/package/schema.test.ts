@@ -16,7 +16,11 @@ const expectedIdleStopInputs: Record<string, { type: string; required?: boolean;
     instance: { type: "#/types/idle-stop:index:NewInstance", plain: true, says: /instance idle-stop creates.*not.*together with `instanceId`/is },
     idleMinutes: { type: "integer", plain: true, says: /1\.\.1440\. Default 15\./ },
     ssh: { type: "#/types/idle-stop:index:SshConnection", required: true, plain: true, says: /SSH settings/ },
-    credentials: { type: "#/types/idle-stop:index:CredentialsMode", plain: true, says: /`instance-profile` for a created instance and\s+`iam-user` for an adopted one/ },
+    credentials: {
+        type: "#/types/idle-stop:index:CredentialsMode",
+        plain: true,
+        says: /`instance-profile` for a created instance and\s+`iam-user` for an adopted one/,
+    },
     action: { type: "#/types/idle-stop:index:InstanceAction", plain: true, says: /Default `stop`/ },
     allowTerminateAdopted: { type: "boolean", plain: true, says: /Default false/ },
     silentMinutes: { type: "integer", plain: true, says: /5\.\.1440\. Default 10\./ },
@@ -85,9 +89,15 @@ describe("the idle-stop package schema (inferred from the TypeScript source)", f
 
     it("offers IdleStop, FleetDashboard and NotificationTopic as components of package idle-stop", () => {
         assert.equal(schema.name, "idle-stop");
-        assert.equal(schema.version, (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version);
-        assert.deepEqual(Object.keys(schema.resources).sort(),
-            ["idle-stop:index:FleetDashboard", "idle-stop:index:IdleStop", "idle-stop:index:NotificationTopic"]);
+        assert.equal(
+            schema.version,
+            (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version,
+        );
+        assert.deepEqual(Object.keys(schema.resources).sort(), [
+            "idle-stop:index:FleetDashboard",
+            "idle-stop:index:IdleStop",
+            "idle-stop:index:NotificationTopic",
+        ]);
         for (const [token, resource] of Object.entries(schema.resources)) {
             assert.equal(resource.isComponent, true, token);
             assert.ok(resource.description && resource.description.length > 20, `${token} has a description`);
@@ -114,7 +124,7 @@ describe("the idle-stop package schema (inferred from the TypeScript source)", f
 
     it("states each default that the component applies", () => {
         const inputs = schema.resources[idleStopToken].inputProperties;
-        const documented: [string, string | number][] = [
+        const documented: Array<[string, string | number]> = [
             ["idleMinutes", idleStopDefaults.idleMinutes],
             ["silentMinutes", idleStopDefaults.silentMinutes],
             ["warnMinutes", idleStopDefaults.warnMinutes],
@@ -127,7 +137,11 @@ describe("the idle-stop package schema (inferred from the TypeScript source)", f
             ["action", idleStopDefaults.action],
         ];
         for (const [name, value] of documented) {
-            assert.match(String(inputs[name].description), new RegExp(`Default \`?${String(value).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\`?`), name);
+            assert.match(
+                String(inputs[name].description),
+                new RegExp(`Default \`?${String(value).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\`?`),
+                name,
+            );
         }
         const ssh = referencedType(schema, inputs.ssh).properties!;
         assert.match(String(ssh.user.description), new RegExp(`Default \`${idleStopDefaults.sshUser}\``));
@@ -206,13 +220,19 @@ describe("the idle-stop package schema (inferred from the TypeScript source)", f
     it("refuses to refine a property the inference no longer produces (a rename must update the list)", () => {
         const withoutKey = JSON.parse(JSON.stringify(schema)) as { types: Record<string, { properties: Record<string, unknown> }> };
         delete withoutKey.types["idle-stop:index:SshConnection"].properties.privateKey;
-        assert.throws(() => refineSchema(JSON.stringify(withoutKey)), /idle-stop:index:SshConnection\.privateKey \(listed in schemaRefinements\) is not in the inferred schema/);
+        assert.throws(
+            () => refineSchema(JSON.stringify(withoutKey)),
+            /idle-stop:index:SshConnection\.privateKey \(listed in schemaRefinements\) is not in the inferred schema/,
+        );
     });
 
     it("matches the committed schema.json", async () => {
         const committed = fs.existsSync(schemaFile) ? fs.readFileSync(schemaFile, "utf8") : "(missing)";
         const current = formatSchema(await packageProvider().getSchema());
-        const where = committed === "(missing)" ? "the file is missing" : `first difference at ${firstDifference(JSON.parse(committed), JSON.parse(current), "$")}`;
+        const where =
+            committed === "(missing)"
+                ? "the file is missing"
+                : `first difference at ${firstDifference(JSON.parse(committed), JSON.parse(current), "$")}`;
         assert.ok(committed === current, `schema.json does not match the components' source (${where}); regenerate it with: ${regenerateCommand}`);
     });
 });

@@ -62,7 +62,12 @@ describe("stack config validation", () => {
         await assertRejected(createdConfig({ sshIngressCidrs: "10.0.0.0/8" }), "sshIngressCidrs", "10.0.0.0/8", /list of strings/);
         await assertRejected(adoptedConfig({ nodeDistUrl: "ftp://mirror" }), "nodeDistUrl", "ftp://mirror", /an https URL/);
         // The checksum file comes from the same server: plain http would let the path swap both.
-        await assertRejected(adoptedConfig({ nodeDistUrl: "http://mirror.example.com/dist" }), "nodeDistUrl", "http://mirror.example.com/dist", /an https URL \(plain http only for 127\.0\.0\.1\/localhost\)/);
+        await assertRejected(
+            adoptedConfig({ nodeDistUrl: "http://mirror.example.com/dist" }),
+            "nodeDistUrl",
+            "http://mirror.example.com/dist",
+            /an https URL \(plain http only for 127\.0\.0\.1\/localhost\)/,
+        );
         await assertRejected(adoptedConfig({ name: "Dev_Box" }), "name", "Dev_Box", /lowercase letters/);
     });
 

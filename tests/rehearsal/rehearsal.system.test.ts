@@ -89,7 +89,10 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
         const [copy] = copies;
         const [command] = commands;
         // The private key reaches the resources only as a secret.
-        assert.ok(isWireSecret((command.wireInputs.connection as Record<string, unknown>).privateKey) || isWireSecret(command.wireInputs.connection), "connection.privateKey is secret");
+        assert.ok(
+            isWireSecret((command.wireInputs.connection as Record<string, unknown>).privateKey) || isWireSecret(command.wireInputs.connection),
+            "connection.privateKey is secret",
+        );
         const connection = command.inputs.connection as Connection;
         // One target; only how long each keeps dialling differs (the command's bound keeps a
         // destroy of an unreachable box short; the copy waits for a booting instance).
@@ -97,15 +100,25 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
             const { dialErrorLimit: _limit, perDialTimeout: _timeout, ...rest } = c as Record<string, unknown>;
             return rest;
         };
-        assert.deepEqual(withoutDial(copy.inputs.connection), withoutDial(command.inputs.connection), "copy and command connect to the same box as the same user");
+        assert.deepEqual(
+            withoutDial(copy.inputs.connection),
+            withoutDial(command.inputs.connection),
+            "copy and command connect to the same box as the same user",
+        );
         const source = (copy.inputs.source as { path?: string }).path;
         assert.ok(source, `CopyToRemote source is a path archive: ${JSON.stringify(copy.inputs.source)}`);
         const remotePath = String(copy.inputs.remotePath);
         const release = /^\.idle-stop-(.+)$/.exec(remotePath)?.[1];
         assert.ok(release, `remotePath ${remotePath} is the release's staging dir`);
         return {
-            release, copy, command, connection, source, remotePath,
-            create: String(command.inputs.create), delete: String(command.inputs.delete),
+            release,
+            copy,
+            command,
+            connection,
+            source,
+            remotePath,
+            create: String(command.inputs.create),
+            delete: String(command.inputs.delete),
             stdin: command.inputs.stdin === undefined ? undefined : String(command.inputs.stdin),
         };
     }
@@ -113,9 +126,26 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
     function sshArgs(c: Connection): string[] {
         writeFileSync(keyFile, c.privateKey.endsWith("\n") ? c.privateKey : `${c.privateKey}\n`, { mode: 0o600 });
         return [
-            "-F", "/dev/null", "-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes",
-            "-o", "IdentityAgent=none", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10",
+            "-F",
+            "/dev/null",
+            "-i",
+            keyFile,
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "IdentityAgent=none",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "ConnectTimeout=10",
         ];
     }
 
@@ -140,13 +170,22 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
             }
         };
         walk("");
-        const r = await sshd().runClient("sftp", ["-b", "-", ...sshArgs(p.connection), "-P", String(p.connection.port), `${p.connection.user}@${p.connection.host}`], `${lines.join("\n")}\n`);
+        const r = await sshd().runClient(
+            "sftp",
+            ["-b", "-", ...sshArgs(p.connection), "-P", String(p.connection.port), `${p.connection.user}@${p.connection.host}`],
+            `${lines.join("\n")}\n`,
+        );
         assert.equal(r.code, 0, `sftp: ${r.stderr}`);
     }
 
     /** pulumi-command's remote Command: one SSH session running the command, stdin piped. */
     function run(p: Push, cmd: string, stdin?: string): Promise<CommandResult> {
-        return sshd().runClient("ssh", [...sshArgs(p.connection), "-p", String(p.connection.port), `${p.connection.user}@${p.connection.host}`, cmd], stdin, 240000);
+        return sshd().runClient(
+            "ssh",
+            [...sshArgs(p.connection), "-p", String(p.connection.port), `${p.connection.user}@${p.connection.host}`, cmd],
+            stdin,
+            240000,
+        );
     }
 
     /** A create: the copy (when its inputs changed), then the install command. */
@@ -166,7 +205,7 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
         assert.equal(Number(first.connection.port), sshd().port);
         assert.equal(basename(first.source.replace(/\/$/, "")), "dist");
         assert.match(first.create, /sudo -n sh \.idle-stop-[0-9a-f]+\/dist\/install\.sh --release [0-9a-f]+ --config-b64 \S+ --credentials-stdin/);
-        assert.ok(first.stdin && /aws_access_key_id/.test(first.stdin), "IAM-user credentials on stdin");
+        assert.ok(first.stdin?.includes("aws_access_key_id"), "IAM-user credentials on stdin");
         assert.doesNotMatch(first.create, /aws_secret_access_key|mock-secret-access-key/, "the secret is not on the command line");
     });
 
@@ -199,10 +238,14 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
         const session = await sshd().openSession(user, { pty: true });
         const loggedInAt = Date.now();
         try {
-            const seen = await waitUntil(() => {
-                const v = daemonView();
-                return v !== null && Date.parse(v.updatedAt) > loggedInAt ? v : false;
-            }, 75000, "a daemon sample after the login");
+            const seen = await waitUntil(
+                () => {
+                    const v = daemonView();
+                    return v !== null && Date.parse(v.updatedAt) > loggedInAt ? v : false;
+                },
+                75000,
+                "a daemon sample after the login",
+            );
             assert.equal(seen.pid, procs[0].pid, "written by the installed daemon");
             assert.ok(seen.sessions >= 1, `the daemon counts the user's session: ${JSON.stringify(seen)}`);
         } finally {
@@ -218,10 +261,17 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
         await up(first, false);
         assert.equal(agentProcesses().length, 1);
         const accessKey = /aws_access_key_id\s*=\s*(\S+)/.exec(first.stdin ?? "")?.[1];
-        const dp = await waitUntil(() => cw?.datapoints().find((d) => d.dimensions.InstanceId === INSTANCE_ID && d.metricName === "ActiveSessions"), 90000, "a datapoint from the installed agent");
+        const dp = await waitUntil(
+            () => cw?.datapoints().find((d) => d.dimensions.InstanceId === INSTANCE_ID && d.metricName === "ActiveSessions"),
+            90000,
+            "a datapoint from the installed agent",
+        );
         // Minimum, not Maximum: the first period after a first start counts as in use anyway (the re-arm).
         assert.ok((dp.value ?? dp.statisticValues?.Minimum ?? 0) >= 1, "the hold (and the user's sessions) count");
-        assert.ok(cw?.accepted("PutMetricData").some((q) => q.signature.accessKeyId === accessKey), "signed with the access key pushed on stdin");
+        assert.ok(
+            cw?.accepted("PutMetricData").some((q) => q.signature.accessKeyId === accessKey),
+            "signed with the access key pushed on stdin",
+        );
         const st = JSON.parse((await sshd().ssh(user, "idle-stop status --json")).stdout) as { holds: unknown[] };
         assert.equal(st.holds.length, 1, "the hold survived the re-install");
     });

@@ -14,14 +14,19 @@ import { clientEnv, CloudWatchEndpoint, startCloudWatchEndpoint } from "./cloudw
 import { IsolatedView } from "./isolated-view";
 import { sleep, SshdFixture, useSshd, waitUntil } from "./sshd";
 
-export const IID = "i-0123456789abcdef0";
+const IID = "i-0123456789abcdef0";
 
 type SessionUseRecord = NonNullable<StatusFile["sessionUse"]>[number];
 
 /** What the `status` command prints (text and --json). */
-export interface StatusCli {
+interface StatusCli {
     text: string;
-    json: { connected: number; active: number; idleSince: string | null; sessions: Array<{ user: string; tty: string | null; inUse: boolean; idleSeconds: number | null }> };
+    json: {
+        connected: number;
+        active: number;
+        idleSince: string | null;
+        sessions: Array<{ user: string; tty: string | null; inUse: boolean; idleSeconds: number | null }>;
+    };
 }
 
 export interface ActivityHarness {
@@ -77,7 +82,12 @@ export function useActivityHarness(S: number): ActivityHarness {
     function unprivileged(): { uid: number; gid: number } {
         if (agentUser) return agentUser;
         const name = sshd().addUser({ noKey: true, prefix: "isa" });
-        const [uid, gid] = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${name}:`))!.split(":").slice(2, 4).map(Number);
+        const [uid, gid] = readFileSync("/etc/passwd", "utf8")
+            .split("\n")
+            .find((l) => l.startsWith(`${name}:`))!
+            .split(":")
+            .slice(2, 4)
+            .map(Number);
         agentUser = { uid, gid };
         return agentUser;
     }
@@ -93,8 +103,15 @@ export function useActivityHarness(S: number): ActivityHarness {
         const v = theView();
         for (const d of [v.procRoot, v.devRoot, join(agentBundle(), "..")]) chmodSync(d, 0o755);
         const cfg = writeConfig({
-            instanceId: IID, region: "us-east-1", sampleSeconds: 1, publishSeconds: 3,
-            procRoot: v.procRoot, devRoot: v.devRoot, sshPorts: [sshd().port], sessionIdleSeconds: S, ...extra,
+            instanceId: IID,
+            region: "us-east-1",
+            sampleSeconds: 1,
+            publishSeconds: 3,
+            procRoot: v.procRoot,
+            devRoot: v.devRoot,
+            sshPorts: [sshd().port],
+            sessionIdleSeconds: S,
+            ...extra,
         });
         chmodSync(cfg.dir, 0o755);
         chownSync(cfg.stateDir, as.uid, as.gid);
@@ -120,10 +137,15 @@ export function useActivityHarness(S: number): ActivityHarness {
         return st?.sessionUse?.find((r) => r.pid === pid);
     }
     async function waitStatus(stateDir: string, ok: (st: StatusFile) => boolean, what: string, timeoutMs = (S + 25) * 1000): Promise<StatusFile> {
-        return waitUntil(() => {
-            const st = status(stateDir);
-            return st !== null && ok(st) ? st : false;
-        }, timeoutMs, `${what}; last status: ${JSON.stringify(status(stateDir)?.sessionUse)} active=${status(stateDir)?.active}`, 250);
+        return waitUntil(
+            () => {
+                const st = status(stateDir);
+                return st !== null && ok(st) ? st : false;
+            },
+            timeoutMs,
+            `${what}; last status: ${JSON.stringify(status(stateDir)?.sessionUse)} active=${status(stateDir)?.active}`,
+            250,
+        );
     }
     async function holdsFor(stateDir: string, ms: number, ok: (st: StatusFile) => boolean, what: string): Promise<void> {
         const end = Date.now() + ms;
@@ -135,13 +157,25 @@ export function useActivityHarness(S: number): ActivityHarness {
     }
     function maxima(metric: string): Map<number, number> {
         const m = new Map<number, number>();
-        for (const d of theCw().datapoints().filter((x) => x.metricName === metric)) {
+        for (const d of theCw()
+            .datapoints()
+            .filter((x) => x.metricName === metric)) {
             m.set(d.timestamp, Math.max(m.get(d.timestamp) ?? -Infinity, d.statisticValues?.Maximum ?? d.value ?? NaN));
         }
         return m;
     }
     return {
-        sshd, cw: theCw, view: theView, cleanup: (fn) => cleanups.push(fn),
-        startAgent, statusCli, status, pidOf, useOf, waitStatus, holdsFor, maxima,
+        sshd,
+        cw: theCw,
+        view: theView,
+        cleanup: (fn) => cleanups.push(fn),
+        startAgent,
+        statusCli,
+        status,
+        pidOf,
+        useOf,
+        waitStatus,
+        holdsFor,
+        maxima,
     };
 }

@@ -16,7 +16,7 @@
 //   await cw.close();
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { HttpRequest, SourceData } from "@smithy/types";
-import { createHash, createHmac, Hash, Hmac, randomUUID } from "node:crypto";
+import { createHash, createHmac, Hash, randomUUID } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
 import { gunzipSync } from "node:zlib";
@@ -256,7 +256,7 @@ function toBuffer(d: SourceData): Buffer {
 }
 
 class NodeSha256 {
-    private h: Hash | Hmac;
+    private h: Hash | ReturnType<typeof createHmac>;
     constructor(secret?: SourceData) {
         this.h = secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(secret));
     }

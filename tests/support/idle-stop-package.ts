@@ -29,7 +29,7 @@ export interface SchemaType {
     readonly type: string;
     readonly properties?: Record<string, SchemaProperty>;
     readonly required?: string[];
-    readonly enum?: { name: string; value: string; description?: string }[];
+    readonly enum?: Array<{ name: string; value: string; description?: string }>;
 }
 
 export interface PackageSchema {
@@ -37,7 +37,7 @@ export interface PackageSchema {
     readonly version: string;
     readonly resources: Record<string, SchemaResource>;
     readonly types: Record<string, SchemaType>;
-    readonly dependencies: { name: string; version: string }[];
+    readonly dependencies: Array<{ name: string; version: string }>;
 }
 
 let provider: IdleStopProvider | undefined;

@@ -83,7 +83,9 @@ export function usePublishHarness(): PublishHarness {
     const theCw = (): CloudWatchEndpoint => cw ?? assert.fail("CloudWatch endpoint not started");
     // The synthetic sessions are judged by the original rule, sessionIdleSeconds 0: use is covered in activity-sshd-*.test.ts.
     function activePoints(): Datapoint[] {
-        return theCw().datapoints().filter((d) => d.metricName !== "ConnectedSessions");
+        return theCw()
+            .datapoints()
+            .filter((d) => d.metricName !== "ConnectedSessions");
     }
     function daemon(cfgPath: string, extraEnv: Record<string, string> = {}): Daemon {
         const d = new Daemon(cfgPath, clientEnv(theCw().url, extraEnv));
@@ -91,7 +93,11 @@ export function usePublishHarness(): PublishHarness {
         return d;
     }
     async function waitPeriodsAfter(t: number, n: number): Promise<void> {
-        await waitUntil(() => activePoints().filter((d) => d.timestamp >= t).length >= n, 30000, `${n} datapoints after ${new Date(t).toISOString()}`);
+        await waitUntil(
+            () => activePoints().filter((d) => d.timestamp >= t).length >= n,
+            30000,
+            `${n} datapoints after ${new Date(t).toISOString()}`,
+        );
     }
     return { cw: theCw, activePoints, daemon, waitPeriodsAfter };
 }

@@ -227,7 +227,7 @@ const repoRoot = path.resolve(__dirname, "..", "..");
 
 /** Resolves any Output (or nested structure of Outputs) to its plain value. */
 export function resolve<T>(value: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
-    return new Promise((done) => pulumi.output(value).apply((v) => done(v as pulumi.Unwrap<T>)));
+    return new Promise((done) => pulumi.output(value).apply((v) => done(v)));
 }
 
 /** Forgets every module of the program so the next import builds a fresh resource graph. */
@@ -270,7 +270,7 @@ export async function runProgram(config: Record<string, string>, programPath = p
     const program = (await import(programPath)) as Record<string, unknown>;
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(program)) {
-        outputs[key] = await resolve(value as pulumi.Input<unknown>);
+        outputs[key] = await resolve(value);
     }
     await settle();
     return { resources: [...recorded], calls: [...calls], outputs };
