@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Daemon, tempDir, writeConfig } from "../support/agent";
 import { Datapoint } from "../support/cloudwatch-endpoint";
 import { FakeProc } from "../support/fakeproc";
-import { assertContiguous, IID, inside, P, Period, periods, usePublishHarness } from "../support/publish-harness";
+import { assertContiguous, IID, inside, P, Period, periods, usePublishHarness, writePublishConfig } from "../support/publish-harness";
 import { sleep, waitUntil } from "../support/sshd";
 
 describe("publishing to CloudWatch (local endpoint)", function () {
@@ -18,14 +18,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
     it("loses no period through 5xx and throttling across several periods and an agent restart", async () => {
         const fake = new FakeProc().withListener();
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
-        const cfg = writeConfig({
-            instanceId: IID,
-            region: "eu-west-1",
-            sampleSeconds: 1,
-            publishSeconds: 3,
-            procRoot: fake.root,
-            sessionIdleSeconds: 0,
-        });
+        const cfg = writePublishConfig(fake.root);
         cw().failWith({ status: 503, type: "ServiceUnavailable", message: "down for a test" }, { operations: ["PutMetricData"] });
         const t0 = Date.now();
         const a = daemon(cfg.path);

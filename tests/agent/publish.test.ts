@@ -3,10 +3,10 @@
 // exactly what the test sets up (real-sshd counting is covered in sessions-sshd.test.ts).
 // sampleSeconds 1, publishSeconds 3 keep it fast; across outages and restarts: publish-restarts.test.ts.
 import * as assert from "node:assert/strict";
-import { runAgent, writeConfig } from "../support/agent";
+import { runAgent } from "../support/agent";
 import { clientEnv } from "../support/cloudwatch-endpoint";
 import { FakeProc } from "../support/fakeproc";
-import { assertContiguous, IID, inside, P, periods, untilPeriodPhase, usePublishHarness } from "../support/publish-harness";
+import { assertContiguous, IID, inside, P, periods, untilPeriodPhase, usePublishHarness, writePublishConfig } from "../support/publish-harness";
 import { sleep, waitUntil } from "../support/sshd";
 
 describe("publishing to CloudWatch (local endpoint)", function () {
@@ -16,14 +16,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
     it("publishes one signed datapoint per period: namespace, name, dimension, unit, period-start timestamp, statistics", async () => {
         const fake = new FakeProc().withListener();
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
-        const cfg = writeConfig({
-            instanceId: IID,
-            region: "eu-west-1",
-            sampleSeconds: 1,
-            publishSeconds: 3,
-            procRoot: fake.root,
-            sessionIdleSeconds: 0,
-        });
+        const cfg = writePublishConfig(fake.root);
         const d = daemon(cfg.path);
         await waitPeriodsAfter(0, 3);
         const change = Date.now();
@@ -64,14 +57,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         // the 15-seconds-in-a-minute case, scaled: 1.6 s inside a 6 s period sampled every 1 s
         const P6 = 6000;
         const fake = new FakeProc().withListener();
-        const cfg = writeConfig({
-            instanceId: IID,
-            region: "eu-west-1",
-            sampleSeconds: 1,
-            publishSeconds: 6,
-            procRoot: fake.root,
-            sessionIdleSeconds: 0,
-        });
+        const cfg = writePublishConfig(fake.root, { publishSeconds: 6 });
         const d = daemon(cfg.path);
         await sleep(500);
         const now = Date.now();
@@ -101,16 +87,7 @@ describe("publishing to CloudWatch (local endpoint)", function () {
     it("once publishes one datapoint plus the spooled backlog, with configurable namespace and metric name", async () => {
         const fake = new FakeProc().withListener();
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
-        const cfg = writeConfig({
-            instanceId: "i-0abc1234",
-            region: "us-east-1",
-            namespace: "EC2",
-            metricName: "SSH Connections",
-            sampleSeconds: 1,
-            publishSeconds: 3,
-            procRoot: fake.root,
-            sessionIdleSeconds: 0,
-        });
+        const cfg = writePublishConfig(fake.root, { instanceId: "i-0abc1234", region: "us-east-1", namespace: "EC2", metricName: "SSH Connections" });
         const env = clientEnv(cw().url);
         cw().failWith({ status: 503, type: "ServiceUnavailable" });
         const f1 = await runAgent(["once", "--config", cfg.path], { env });

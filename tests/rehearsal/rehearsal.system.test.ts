@@ -13,7 +13,7 @@ import { basename, join } from "node:path";
 import { startCloudWatchEndpoint, CloudWatchEndpoint } from "../support/cloudwatch-endpoint";
 import { isWireSecret, RecordedResource, runProgram } from "../support/pulumi-mocks";
 import { registerAdoptedInstance } from "../support/stack-configs";
-import { CommandResult, useSshd, waitUntil } from "../support/sshd";
+import { CommandResult, sshClientOptions, useSshd, waitUntil } from "../support/sshd";
 import { agentProcesses, assertNoInstallation, boxTempDir, forceUninstall, getent, REPO, snapshot, statOf, uidOf } from "./box";
 
 const INSTANCE_ID = "i-0fedcba9876543210";
@@ -125,28 +125,7 @@ describe("rehearsal: the program's agent push, run for real over SSH (adopted in
 
     function sshArgs(c: Connection): string[] {
         writeFileSync(keyFile, c.privateKey.endsWith("\n") ? c.privateKey : `${c.privateKey}\n`, { mode: 0o600 });
-        return [
-            "-F",
-            "/dev/null",
-            "-i",
-            keyFile,
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "GlobalKnownHostsFile=/dev/null",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "IdentityAgent=none",
-            "-o",
-            "LogLevel=ERROR",
-            "-o",
-            "ConnectTimeout=10",
-        ];
+        return sshClientOptions(keyFile);
     }
 
     /**

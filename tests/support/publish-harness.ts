@@ -3,12 +3,25 @@
 // the endpoint and stop every daemon a test started. sampleSeconds 1, publishSeconds 3 keep it fast.
 import * as assert from "node:assert/strict";
 import { clientEnv, CloudWatchEndpoint, Datapoint, startCloudWatchEndpoint } from "./cloudwatch-endpoint";
-import { Daemon } from "./agent";
+import { AgentConfig, Daemon, writeConfig } from "./agent";
 import { sleep, waitUntil } from "./sshd";
 
 export const IID = "i-0123456789abcdef0";
 /** The publish period of these tests, ms. */
 export const P = 3000;
+
+/** agent.json of these tests: samples every second, a period of P, the given /proc, and a session counts while connected. */
+export function writePublishConfig(procRoot: string, extra: AgentConfig = {}): ReturnType<typeof writeConfig> {
+    return writeConfig({
+        instanceId: IID,
+        region: "eu-west-1",
+        sampleSeconds: 1,
+        publishSeconds: P / 1000,
+        procRoot,
+        sessionIdleSeconds: 0,
+        ...extra,
+    });
+}
 
 export interface Period {
     t: number;

@@ -257,6 +257,32 @@ export function sshBanner(port: number): Promise<boolean> {
     });
 }
 
+/** ssh options for a test client: no user config, no agent, no host key checks, this key only. */
+export function sshClientOptions(keyPath: string): string[] {
+    return [
+        "-F",
+        "/dev/null",
+        "-i",
+        keyPath,
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "IdentityAgent=none",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "ConnectTimeout=10",
+    ];
+}
+
 export class SshdFixture {
     readonly host = "127.0.0.1";
     port = 0;
@@ -392,30 +418,7 @@ export class SshdFixture {
 
     /** Common client options (no user config, no agent, no host key checks). */
     clientOptions(keyPath = this.keyPath): string[] {
-        return [
-            "-F",
-            "/dev/null",
-            "-i",
-            keyPath,
-            "-p",
-            String(this.port),
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "GlobalKnownHostsFile=/dev/null",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "IdentityAgent=none",
-            "-o",
-            "LogLevel=ERROR",
-            "-o",
-            "ConnectTimeout=10",
-        ];
+        return [...sshClientOptions(keyPath), "-p", String(this.port)];
     }
 
     /** Full argv (without "ssh") for `ssh USER@host COMMAND`. */
