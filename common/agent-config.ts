@@ -32,6 +32,14 @@ export interface AgentConfigFile {
     sshPorts?: number[];
     /** Whole-machine CPU busy at or above this percent counts as one active session; 0 = off. */
     busyCpuPercent?: number;
+    /** A process of a person's work using at least this percent of ONE core over the window is use; 0 = off. */
+    busyProcessPercent?: number;
+    /** Any NVIDIA GPU at or above this utilization percent (nvidia-smi) is use; 0 = off. */
+    busyGpuPercent?: number;
+    /** Non-SSH network traffic (both ways) at or above this many bytes per minute is use; 0 = off. */
+    transferBytesPerMinute?: number;
+    /** sshd's LoginGraceTime in seconds (the installer records `sshd -T`): younger sockets may be unauthenticated. */
+    loginGraceSeconds?: number;
     /** Minutes before the expected stop at which every logged-in terminal is warned; 0 = no warning. */
     warnMinutes?: number;
     /** Where the terminal devices are (tests point it at a directory of links). */
@@ -57,6 +65,10 @@ const keyList: Record<keyof AgentConfigFile, true> = {
     downloadBytesPerMinute: true,
     sshPorts: true,
     busyCpuPercent: true,
+    busyProcessPercent: true,
+    busyGpuPercent: true,
+    transferBytesPerMinute: true,
+    loginGraceSeconds: true,
     warnMinutes: true,
     devRoot: true,
 };
@@ -77,6 +89,10 @@ export const agentConfigRanges = {
     downloadBytesPerMinute: { min: 0, max: 1_000_000_000 },
     sshPorts: { min: 1, max: 65535 },
     busyCpuPercent: { min: 0, max: 100 },
+    busyProcessPercent: { min: 0, max: 100 },
+    busyGpuPercent: { min: 0, max: 100 },
+    transferBytesPerMinute: { min: 0, max: 1_000_000_000 },
+    loginGraceSeconds: { min: 0, max: 86400 },
     warnMinutes: { min: 0, max: 1439 },
 } as const satisfies Record<string, IntegerRange>;
 
@@ -95,6 +111,14 @@ export const agentConfigDefaults = {
     downloadBytesPerMinute: 1048576,
     sshPorts: [22],
     busyCpuPercent: 0,
+    /** Provisional until measured (docs/reference/metric.md): idle tools use a few percent of a core, work near 100. */
+    busyProcessPercent: 25,
+    /** Provisional until measured: an idle GPU with a model loaded reads 0 %. */
+    busyGpuPercent: 10,
+    /** Provisional until measured: 1 MiB/min (~17 KB/s); an idle box's background traffic stays far below. */
+    transferBytesPerMinute: 1048576,
+    /** OpenSSH's default LoginGraceTime. */
+    loginGraceSeconds: 120,
     warnMinutes: 0,
     devRoot: "/dev",
 } as const;
@@ -117,6 +141,9 @@ export const programAgentDefaults = {
     publishSeconds: agentConfigDefaults.publishSeconds,
     sessionIdleMinutes: agentConfigDefaults.sessionIdleSeconds / 60,
     busyCpuPercent: agentConfigDefaults.busyCpuPercent,
+    busyProcessPercent: agentConfigDefaults.busyProcessPercent,
+    busyGpuPercent: agentConfigDefaults.busyGpuPercent,
+    transferBytesPerMinute: agentConfigDefaults.transferBytesPerMinute,
     warnMinutes: 5,
 } as const;
 
@@ -126,6 +153,9 @@ export const programAgentRanges = {
     sampleSeconds: { min: agentConfigRanges.sampleSeconds.min, max: programAgentDefaults.publishSeconds },
     sessionIdleMinutes: { min: agentConfigRanges.sessionIdleSeconds.min / 60, max: agentConfigRanges.sessionIdleSeconds.max / 60 },
     busyCpuPercent: agentConfigRanges.busyCpuPercent,
+    busyProcessPercent: agentConfigRanges.busyProcessPercent,
+    busyGpuPercent: agentConfigRanges.busyGpuPercent,
+    transferBytesPerMinute: agentConfigRanges.transferBytesPerMinute,
     sshPort: agentConfigRanges.sshPorts,
 } as const satisfies Record<string, IntegerRange>;
 

@@ -13,6 +13,25 @@ export const CONNECTED_SESSIONS_METRIC = "ConnectedSessions";
 export const INSTANCE_ID_DIMENSION = "InstanceId";
 
 /**
+ * What keeps a box up, per kind of signal: published with the dimensions InstanceId and Signal,
+ * only for the periods in which that signal kept the box up (a metric without data costs nothing),
+ * value = what that signal added to ActiveSessions. The dashboard draws one line per kind.
+ */
+export const KEPT_UP_BY_METRIC = "KeptUpBy";
+export const SIGNAL_DIMENSION = "Signal";
+
+/** The kinds of signal, as `status --json` names them in `keptUpBy[].signal` and the Signal dimension carries them. */
+export const KEPT_UP_SIGNALS = ["terminal", "traffic", "other-terminal", "hold", "process", "gpu", "transfer", "cpu", "connected"] as const;
+export type KeptUpSignal = (typeof KEPT_UP_SIGNALS)[number];
+
+/** One reason the box is up now, as `status --json` carries it in `keptUpBy`. */
+export interface KeptUp {
+    signal: KeptUpSignal;
+    /** For people: "GPU 0 87%", "python train.py (uid 1001) 98% of a core". Printable text only. */
+    detail: string;
+}
+
+/**
  * CloudWatch namespaces: 1-255 printable ASCII characters, not starting with ':'. The program holds
  * metric names to the same rule; the agent, reading a hand-written agent.json, only to METRIC_NAME_PATTERN.
  */
