@@ -83,6 +83,10 @@ export function parseConfig(raw: unknown, source: string): Config {
     const downloadBytesPerMinute = int(r, "downloadBytesPerMinute", source) ?? d.downloadBytesPerMinute;
     const sshPorts = ports(r, "sshPorts", source) ?? [...d.sshPorts];
     const busyCpuPercent = int(r, "busyCpuPercent", source) ?? d.busyCpuPercent;
+    const busyProcessPercent = int(r, "busyProcessPercent", source) ?? d.busyProcessPercent;
+    const busyGpuPercent = int(r, "busyGpuPercent", source) ?? d.busyGpuPercent;
+    const transferBytesPerMinute = int(r, "transferBytesPerMinute", source) ?? d.transferBytesPerMinute;
+    const loginGraceSeconds = int(r, "loginGraceSeconds", source) ?? d.loginGraceSeconds;
     const warnMinutes = int(r, "warnMinutes", source) ?? d.warnMinutes;
     const devRoot = str(r, "devRoot", source, absPath, "an absolute path") ?? d.devRoot;
     return {
@@ -103,6 +107,10 @@ export function parseConfig(raw: unknown, source: string): Config {
         downloadBytesPerMinute,
         sshPorts,
         busyCpuPercent,
+        busyProcessPercent,
+        busyGpuPercent,
+        transferBytesPerMinute,
+        loginGraceSeconds,
         warnMinutes,
         devRoot,
         source,
