@@ -218,6 +218,9 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
             "an EC2 key pair name (or sshPublicKey) matching the SSH private key, so the push can log in to the new instance; or an instanceId to adopt an existing instance",
         );
     }
+    if (args.instance?.nodeDistUrl !== undefined) {
+        checkHttpsUrl(label("instance.nodeDistUrl"), args.instance.nodeDistUrl);
+    }
     for (const cidr of args.instance?.sshIngressCidrs ?? []) {
         checkCidr(label("instance.sshIngressCidrs"), cidr);
     }

@@ -8,10 +8,17 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { checkHttpsUrl } from "./validation";
 
 const nodeDownloadScript = path.resolve(__dirname, "..", "agent", "install", "node-download.sh");
 
+/**
+ * `nodeDistUrl` is checked again here (the stack config reader checked it already; a component
+ * caller's `instance.nodeDistUrl` has not been): only the normalized URL, which holds no quote,
+ * `$`, `@` or `\` (common/download-url.ts), goes into the script.
+ */
 export function nodeUserData(nodeDistUrl: string): string {
+    const dist = checkHttpsUrl("instance.nodeDistUrl", nodeDistUrl);
     return `#!/bin/sh
 # idle-stop: ensure Node.js >= 20 for the idle-stop agent.
 set -eu
@@ -21,7 +28,7 @@ die() {
     exit 1
 }
 ${fs.readFileSync(nodeDownloadScript, "utf8")}
-dist='${nodeDistUrl.replace(/'/g, "")}'
+dist='${dist}'
 if command -v node >/dev/null 2>&1 && major=$(node_major_of "$(node --version 2>/dev/null)") && [ "$major" -ge "$NODE_MIN_MAJOR" ]; then
     exit 0
 fi

@@ -4,6 +4,7 @@
  */
 
 import { programAgentRanges } from "../common/agent-config";
+import { DOWNLOAD_URL_ALLOWED, normalizeDownloadUrl } from "../common/download-url";
 import { INSTANCE_ID_ALLOWED, INSTANCE_ID_PATTERN } from "../common/aws-ids";
 import { NAMESPACE_PATTERN } from "../common/metric";
 import { HOST_ALIAS_ALLOWED, HOST_ALIAS_PATTERN, SSH_USER_ALLOWED, SSH_USER_PATTERN } from "../common/ssh-names";
@@ -116,20 +117,15 @@ export function checkCidr(key: string, value: string): string {
 /**
  * A download base URL the box fetches code from: https only (the checksum file comes from the
  * same server, so plain http would let anyone on the path swap both), except http on the box's
- * own loopback (a local mirror; the traffic never leaves the machine).
+ * own loopback (a local mirror; the traffic never leaves the machine). The rule, and why it
+ * refuses userinfo, '@' and '\': common/download-url.ts. Returns the normalized URL.
  */
 export function checkHttpsUrl(key: string, value: string): string {
-    let parsed: URL | undefined;
-    try {
-        parsed = new URL(value);
-    } catch {
-        parsed = undefined;
+    const normalized = normalizeDownloadUrl(value);
+    if (normalized === undefined) {
+        throw new InvalidSettingError(key, value, DOWNLOAD_URL_ALLOWED);
     }
-    const loopback = parsed !== undefined && ["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname);
-    if (!parsed || !(parsed.protocol === "https:" || (parsed.protocol === "http:" && loopback))) {
-        throw new InvalidSettingError(key, value, "an https URL (plain http only for 127.0.0.1/localhost)");
-    }
-    return value.replace(/\/+$/, "");
+    return normalized;
 }
 
 export function checkEmail(key: string, value: string): string {

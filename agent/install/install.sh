@@ -129,11 +129,23 @@ check_args() {
         *) usage_error "unknown argument: $1" ;;
         esac
     done
-    # The checksum file comes from the same server: https only (plain http on loopback only).
-    case $node_dist_url in
-    https://?* | http://127.0.0.1 | http://127.0.0.1[:/]* | http://localhost | http://localhost[:/]* | "http://[::1]" | "http://[::1]"[:/]*) ;;
-    *) usage_error "--node-dist-url must be an https:// URL (plain http only for 127.0.0.1/localhost): $node_dist_url" ;;
+    check_node_dist_url "$node_dist_url"
+}
+
+# check_node_dist_url URL: the mirror rule of common/download-url.ts. The checksum file comes
+# from the same server, so https only (plain http on loopback only). Only letters, digits and
+# - . _ ~ : / % + = , [ ] (spelled out: ranges depend on the locale): no userinfo, '@' or '\',
+# which curl reads differently from the program's URL parser (http://localhost:80\@evil/ would
+# pass a loopback check here and fetch from evil), no whitespace, control characters or quotes.
+check_node_dist_url() {
+    case $1 in
+    *[!abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~:/%+=,[\]-]* | '') url_ok=no ;;
+    https://[abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789[]*) url_ok=yes ;;
+    http://127.0.0.1 | http://127.0.0.1[:/]* | http://localhost | http://localhost[:/]* | "http://[::1]" | "http://[::1]"[:/]*) url_ok=yes ;;
+    *) url_ok=no ;;
     esac
+    [ "$url_ok" = yes ] ||
+        usage_error "--node-dist-url must be an https:// URL (plain http only for 127.0.0.1/localhost), of letters, digits and - . _ ~ : / % + = , [ ] only (no user info, '@', '\\', spaces or control characters): $(printf '%s' "$1" | tr -c '[:print:]' '?')"
 }
 
 # Lets user data (which may install Node.js, users, sshd settings) finish first.
