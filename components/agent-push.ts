@@ -22,6 +22,13 @@ interface SshTarget {
     readonly port: number;
     /** Kept secret: it is wrapped with `pulumi.secret` before it reaches any resource. */
     readonly privateKey: pulumi.Input<string>;
+    /**
+     * The pinned host key ("TYPE BASE64", checked by components/validation.ts). pulumi-command
+     * then verifies the server's key on every dial, before authentication, so a mismatch fails
+     * the copy before anything is sent and the install before the credentials on its stdin.
+     * Without it pulumi-command accepts any host key (docs/security.md, "Trust on first use / host keys").
+     */
+    readonly hostKey?: string;
 }
 
 interface AgentPushArgs {
@@ -124,6 +131,7 @@ export function pushAgent(name: string, args: AgentPushArgs, parent: pulumi.Reso
         user: args.ssh.user,
         port: args.ssh.port,
         privateKey: pulumi.secret(args.ssh.privateKey),
+        ...(args.ssh.hostKey === undefined ? {} : { hostKey: args.ssh.hostKey }),
         ...dial,
     });
 

@@ -25,6 +25,7 @@ import {
     checkInteger,
     checkMetricName,
     checkOneOf,
+    checkSshHostKey,
     checkSshUser,
     InvalidSettingError,
     RangedSetting,
@@ -49,6 +50,13 @@ export interface SshConnection {
     readonly port?: number;
     /** Private key (OpenSSH or PEM). Required. Treated as a secret whether or not it already is one. */
     readonly privateKey: pulumi.Input<string>;
+    /**
+     * The box's SSH host key, e.g. `ssh-ed25519 AAAA...` (a line of its
+     * `/etc/ssh/ssh_host_ed25519_key.pub`, or your known_hosts entry for it; ed25519 or ECDSA).
+     * When given, the agent push refuses any server that does not prove it holds this key, before
+     * it logs in or sends anything. Default: none, the push trusts whatever answers (docs/security.md).
+     */
+    readonly hostKey?: string;
     /**
      * The instance's address right now, when the caller knows better than the instance's recorded
      * one (a box woken for this run got a new public IP). Ignored when `host` is given. Default:
@@ -159,6 +167,7 @@ interface ResolvedArgs {
     readonly idleMinutes: number;
     readonly sshUser: string;
     readonly sshPort: number;
+    readonly sshHostKey?: string;
     readonly credentials: CredentialsMode;
     readonly action: InstanceAction;
     readonly silentMinutes: number;
@@ -236,6 +245,7 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
         idleMinutes: integer("idleMinutes", args.idleMinutes ?? idleStopDefaults.idleMinutes, "idleMinutes"),
         sshUser: checkSshUser(label("ssh.user"), args.ssh.user ?? idleStopDefaults.sshUser),
         sshPort: integer("ssh.port", args.ssh.port ?? idleStopDefaults.sshPort, "sshPort"),
+        sshHostKey: args.ssh.hostKey === undefined ? undefined : checkSshHostKey(label("ssh.hostKey"), args.ssh.hostKey),
         credentials,
         action,
         silentMinutes: integer("silentMinutes", args.silentMinutes ?? idleStopDefaults.silentMinutes, "silentMinutes"),
@@ -369,7 +379,7 @@ export class IdleStop extends pulumi.ComponentResource {
         const push = pushAgent(
             name,
             {
-                ssh: { host: sshHost, user: settings.sshUser, port: settings.sshPort, privateKey: args.ssh.privateKey },
+                ssh: { host: sshHost, user: settings.sshUser, port: settings.sshPort, privateKey: args.ssh.privateKey, hostKey: settings.sshHostKey },
                 // alarmName is only shown by `idle-stop status`; the agent never calls the alarm API.
                 agentConfig: pulumi
                     .all([watched.instanceId, region, alarm.name])

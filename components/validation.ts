@@ -7,6 +7,7 @@ import { programAgentRanges } from "../common/agent-config";
 import { DOWNLOAD_URL_ALLOWED, normalizeDownloadUrl } from "../common/download-url";
 import { INSTANCE_ID_ALLOWED, INSTANCE_ID_PATTERN } from "../common/aws-ids";
 import { NAMESPACE_PATTERN } from "../common/metric";
+import { normalizeSshHostKey, SSH_HOST_KEY_ALLOWED } from "../common/ssh-host-key";
 import { HOST_ALIAS_ALLOWED, HOST_ALIAS_PATTERN, SSH_USER_ALLOWED, SSH_USER_PATTERN } from "../common/ssh-names";
 
 export class InvalidSettingError extends Error {
@@ -87,6 +88,18 @@ export function checkSshUser(key: string, value: string): string {
         throw new InvalidSettingError(key, value, SSH_USER_ALLOWED);
     }
     return value;
+}
+
+/**
+ * The box's SSH host key the agent push pins (docs/security.md, "Trust on first use / host keys").
+ * Returns the "TYPE BASE64" form that pulumi-command's connection parses.
+ */
+export function checkSshHostKey(key: string, value: string): string {
+    const normalized = normalizeSshHostKey(value);
+    if (normalized === undefined) {
+        throw new InvalidSettingError(key, value, SSH_HOST_KEY_ALLOWED);
+    }
+    return normalized;
 }
 
 /** A watched instance's name: part of URNs and AWS names, and its Host alias in ssh_config. */

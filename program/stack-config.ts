@@ -74,11 +74,12 @@ const topLevelReader = (source: ConfigSource): FieldReader => ({
     label,
 });
 
-/** Keys a fleet entry may set; all but `name`, `instanceId` and `sshHost` fall back to the stack-wide key. */
+/** Keys a fleet entry may set; all but `name`, `instanceId`, `sshHost` and `sshHostKey` fall back to the stack-wide key. */
 const entryKeys = [
     "name",
     "instanceId",
     "sshHost",
+    "sshHostKey",
     "sshUser",
     "sshPort",
     "sshPrivateKeyConfig",
@@ -104,7 +105,7 @@ const entryKeys = [
     "sessionIdleMinutes",
     "busyCpuPercent",
 ];
-const perEntryOnlyKeys = new Set(["name", "instanceId", "sshHost", "sshPrivateKeyConfig"]);
+const perEntryOnlyKeys = new Set(["name", "instanceId", "sshHost", "sshHostKey", "sshPrivateKeyConfig"]);
 
 function entryReader(entry: Record<string, unknown>, index: number, name: string, stackWide: FieldReader): FieldReader {
     const entryLabel = `${label("instances")}[${index}] "${name}"`;
@@ -129,6 +130,7 @@ function optionalInteger(fields: FieldReader, key: RangedSetting): number | unde
 const configKeyOfArg: Record<string, string> = {
     "ssh.user": "sshUser",
     "ssh.port": "sshPort",
+    "ssh.hostKey": "sshHostKey",
     "ssh.privateKey": "sshPrivateKey",
     clientAliveIntervalSeconds: "clientAliveInterval",
     "instance.keyName": "keyName",
@@ -225,6 +227,7 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
             user: fields.get("sshUser"),
             port: optionalInteger(fields, "sshPort"),
             privateKey: readPrivateKey(source, fields, isFleetEntry),
+            hostKey: fields.get("sshHostKey"),
         },
         credentials,
         action,
