@@ -51,13 +51,6 @@ export interface SshConnection {
     /** Private key (OpenSSH or PEM). Required. Treated as a secret whether or not it already is one. */
     readonly privateKey: pulumi.Input<string>;
     /**
-     * The box's SSH host key, e.g. `ssh-ed25519 AAAA...` (a line of its
-     * `/etc/ssh/ssh_host_ed25519_key.pub`, or your known_hosts entry for it; ed25519 or ECDSA).
-     * When given, the agent push refuses any server that does not prove it holds this key, before
-     * it logs in or sends anything. Default: none, the push trusts whatever answers (docs/security.md).
-     */
-    readonly hostKey?: string;
-    /**
      * The instance's address right now, when the caller knows better than the instance's recorded
      * one (a box woken for this run got a new public IP). Ignored when `host` is given. Default:
      * the instance's address.
@@ -81,6 +74,13 @@ export interface IdleStopArgs {
     readonly idleMinutes?: number;
     /** SSH settings for pushing the agent. */
     readonly ssh: SshConnection;
+    /**
+     * The box's SSH host key, e.g. `ssh-ed25519 AAAA...` (a line of its
+     * `/etc/ssh/ssh_host_ed25519_key.pub`, or your known_hosts entry for it; ed25519 or ECDSA).
+     * When given, the agent push refuses any server that does not prove it holds this key, before
+     * it logs in or sends anything. Default: none, the push trusts whatever answers (docs/security.md).
+     */
+    readonly sshHostKey?: string;
     /**
      * How the agent gets AWS credentials. Default `instance-profile` for a created instance and
      * `iam-user` for an adopted one (giving it a profile would modify it, so that is refused).
@@ -245,7 +245,7 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
         idleMinutes: integer("idleMinutes", args.idleMinutes ?? idleStopDefaults.idleMinutes, "idleMinutes"),
         sshUser: checkSshUser(label("ssh.user"), args.ssh.user ?? idleStopDefaults.sshUser),
         sshPort: integer("ssh.port", args.ssh.port ?? idleStopDefaults.sshPort, "sshPort"),
-        sshHostKey: args.ssh.hostKey === undefined ? undefined : checkSshHostKey(label("ssh.hostKey"), args.ssh.hostKey),
+        sshHostKey: args.sshHostKey === undefined ? undefined : checkSshHostKey(label("sshHostKey"), args.sshHostKey),
         credentials,
         action,
         silentMinutes: integer("silentMinutes", args.silentMinutes ?? idleStopDefaults.silentMinutes, "silentMinutes"),

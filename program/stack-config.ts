@@ -130,7 +130,6 @@ function optionalInteger(fields: FieldReader, key: RangedSetting): number | unde
 const configKeyOfArg: Record<string, string> = {
     "ssh.user": "sshUser",
     "ssh.port": "sshPort",
-    "ssh.hostKey": "sshHostKey",
     "ssh.privateKey": "sshPrivateKey",
     clientAliveIntervalSeconds: "clientAliveInterval",
     "instance.keyName": "keyName",
@@ -227,8 +226,8 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
             user: fields.get("sshUser"),
             port: optionalInteger(fields, "sshPort"),
             privateKey: readPrivateKey(source, fields, isFleetEntry),
-            hostKey: fields.get("sshHostKey"),
         },
+        sshHostKey: fields.get("sshHostKey"),
         credentials,
         action,
         allowTerminateAdopted,

@@ -1,4 +1,4 @@
-// The agent push's pinned host key (sshHostKey / ssh.hostKey) on Pulumi mocks: it reaches both SSH connections in the form pulumi-command parses, and a malformed one is refused naming the key.
+// The agent push's pinned host key (sshHostKey, in the stack config and the component's args) on Pulumi mocks: it reaches both SSH connections in the form pulumi-command parses, and a malformed one is refused naming the key.
 import { strict as assert } from "assert";
 import { normalizeSshHostKey } from "../../common/ssh-host-key";
 import { resolveIdleStopArgs } from "../../components/idle-stop";
@@ -67,13 +67,13 @@ describe("agent push: pinned SSH host key (finding 8)", () => {
         });
     }
 
-    it("names a fleet entry's key and a component caller's ssh.hostKey", async () => {
+    it("names a fleet entry's key and a component caller's sshHostKey", async () => {
         const instances = JSON.stringify([{ name: "web", instanceId: adoptedInstanceId, sshHostKey: rsa }]);
         const error = await programError(adoptedConfig({ instanceId: "", instances }));
         assert.match(error.message, /idle-stop:instances\[0\] "web"\.sshHostKey: "ssh-rsa /);
         assert.throws(
-            () => resolveIdleStopArgs({ instanceId: adoptedInstanceId, ssh: { privateKey: testPrivateKey, hostKey: "ssh-ed25519 AAAA" } }),
-            /^InvalidSettingError: ssh\.hostKey: "ssh-ed25519 AAAA" is not allowed/,
+            () => resolveIdleStopArgs({ instanceId: adoptedInstanceId, ssh: { privateKey: testPrivateKey }, sshHostKey: "ssh-ed25519 AAAA" }),
+            /^InvalidSettingError: sshHostKey: "ssh-ed25519 AAAA" is not allowed/,
         );
     });
 
