@@ -48,12 +48,12 @@ describe("a terminal access time from the future", function () {
         const first = other.sample({ now: t0, sessions: [] });
         assert.equal(first.active, 1, "input when first seen");
         assert.deepEqual(first.detail.ttys, [tty]);
-        const owner = statSync(`/dev/${tty}`).uid;
-        assert.deepEqual(first.detail.owners, [userName(owner) ?? String(owner)], "the terminal's owner is shown");
         assert.equal(first.detail.lastInputAt, new Date(t0).toISOString(), "seen now, not in 2099");
         assert.equal(other.sample({ now: t0 + (S - 10) * 1000, sessions: [] }).active, 1, "within the window");
         assert.equal(other.sample({ now: t0 + (S + 1) * 1000, sessions: [] }).active, 0, "then it ages like any input");
         assert.equal(other.sample({ now: t0 + 10 * S * 1000, sessions: [] }).active, 0, "and never comes back by itself");
+        const owner = statSync(`/dev/${tty}`).uid;
+        assert.deepEqual(first.detail.owners, [userName(owner) ?? String(owner)], "the terminal's owner is shown");
 
         touchAtime(tty, "2098-06-01");
         const t1 = t0 + 11 * S * 1000;

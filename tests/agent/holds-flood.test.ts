@@ -5,9 +5,8 @@
 import * as assert from "node:assert/strict";
 import { chmodSync, chownSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createHold, scanHolds } from "../../agent/src/signals/holds";
+import { createHold, MAX_OPEN_PER_USER, scanHolds } from "../../agent/src/signals/holds";
 import { MAX_EXPIRED_LOGGED, OVERFLOW_ID } from "../../agent/src/signals/holds-signal";
-import { MAX_OPEN_PER_USER } from "../../agent/src/signals/holds-scan";
 import { MAX_HOLD_MS } from "../../agent/src/system/duration";
 import { agentBundle, Daemon, runAgent, tempDir, writeConfig } from "../support/agent";
 import { clientEnv, CloudWatchEndpoint, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
@@ -49,7 +48,9 @@ describe("hold files at their worst", function () {
 
     it("an expiresAt with escape codes prints nothing raw, and the time left never passes the 7-day limit", async () => {
         const cfg = writeConfig({});
+        // Date.parse takes the second form, "( ... )" and all (the first is refused by Node.js 20's parser).
         handWrittenHold(cfg.holdsDir, "0000eeee", NOBODY, { expiresAt: "2099-01-01T00:00:00Z (\u001b[31mowned)", reason: "x\u001b[2Jy" });
+        handWrittenHold(cfg.holdsDir, "0000eeef", NOBODY, { expiresAt: "2099-01-01 00:00:00Z (\u001b[31mowned)", reason: "x\u001b[2Jy" });
         handWrittenHold(cfg.holdsDir, "0000ffff", NOBODY, { expiresAt: "2099-01-01T00:00:00Z", reason: "far future" });
         const now = Date.now();
         for (const args of [["status"], ["status", "--json"]]) {

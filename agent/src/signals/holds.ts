@@ -18,6 +18,7 @@ import { HoldScan, scanHoldFiles } from "./holds-scan";
 export { HOLD_REFRESH_MS, MAX_HOLDS_PER_USER } from "./hold-file";
 export type { ExpiredHold, Hold } from "./hold-file";
 export type { HoldScan } from "./holds-scan";
+export { MAX_OPEN_PER_USER, MAX_OPEN_TOTAL, MAX_SCAN_ENTRIES } from "./holds-scan";
 
 function currentUser(): { user: string; uid: number } {
     try {
