@@ -26,7 +26,7 @@ export class FutureInput {
     /** The input time to use for `tty` whose atime is atimeMs, at sample time now. */
     inputAt(tty: string, atimeMs: number, now: number): number {
         const prev = this.seen.get(tty);
-        if (prev !== undefined && prev.atimeMs === atimeMs) {
+        if (prev?.atimeMs === atimeMs) {
             this.touched.add(tty);
             return prev.firstSeenAt;
         }
