@@ -3,7 +3,7 @@
 // given in BENCH_BUNDLES (name=path,...; default: this tree's bundle). Wall time and peak RSS
 // from /usr/bin/time, median of BENCH_RUNS (3) runs. As root (it chowns the files).
 //   node -r ts-node/register/transpile-only bench/holds-flood.ts
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chownSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { agentBundle, tempDir, writeConfig } from "../tests/support/agent";
@@ -28,12 +28,11 @@ console.log(`| bundle | hold files | status --json, median of ${RUNS} | peak RSS
 console.log("|---|---|---|---|");
 for (const [name, bundle] of bundles) {
     const runs = Array.from({ length: RUNS }, () => {
-        const out = execFileSync("/usr/bin/time", ["-f", "%e %M", process.execPath, bundle, "status", "--json", "--config", cfg.path], {
+        const r = spawnSync("/usr/bin/time", ["-f", "%e %M", process.execPath, bundle, "status", "--json", "--config", cfg.path], {
             encoding: "utf8",
             stdio: ["ignore", "ignore", "pipe"],
-            maxBuffer: 1 << 26,
         });
-        const [s, kb] = out.trim().split("\n").pop()!.split(" ").map(Number);
+        const [s, kb] = r.stderr.trim().split("\n").pop()!.split(" ").map(Number);
         return { ms: s * 1000, mib: kb / 1024 };
     });
     console.log(`| ${name} | ${FILES} | ${median(runs.map((r) => r.ms)).toFixed(0)} ms | ${median(runs.map((r) => r.mib)).toFixed(1)} MiB |`);
