@@ -77,7 +77,9 @@ function holdLines(r: StatusReport, now: number): string[] {
     for (const h of r.holds) {
         const until = h.expiresAt
             ? `until ${h.expiresAt} (${ago(Date.parse(h.expiresAt) - now)} left)`
-            : `while pid ${h.owner?.pid} runs${h.command ? ` (${h.command})` : ""}`;
+            : h.owner
+              ? `while pid ${h.owner.pid} runs${h.command ? ` (${h.command})` : ""}`
+              : "while the files are there";
         lines.push(`  ${h.id} ${h.user.padEnd(16)} ${until}${h.reason ? `  "${h.reason}"` : ""}`);
     }
     return lines;

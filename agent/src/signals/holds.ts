@@ -1,44 +1,24 @@
 // Keep-awake holds: one small JSON file per hold in holdsDir (mode 1777 on the box, so any user
 // can add holds; the sticky bit means only the owner or root can remove one). A hold counts as
 // one active session until it expires, or until its owner process (keep-awake) is gone.
-//
-// Hold files are written by any user, so nothing in them is trusted beyond what it can only
-// shorten: the owner is the file's uid (the name shown comes from /etc/passwd); an owner process
-// must belong to that uid; every hold ends MAX_HOLD_MS after its file was last changed (ctime,
-// which no user can set; keep-awake refreshes its file), whatever expiresAt says; each user has
-// at most MAX_HOLDS_PER_USER holds counted; text fields lose their control characters.
+// Creating, refreshing and removing holds; what a hold file may say and how it is trusted:
+// hold-file.ts; how much of the directory one scan reads: holds-scan.ts.
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, renameSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { renameSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { MAX_HOLD_MS } from "../system/duration";
 import { errnoCode, errorMessage, RuntimeError } from "../../../common/errors";
-import { processAlive, readStat, readUid } from "../system/proc";
+import { readStat } from "../system/proc";
 import { printable } from "../system/text";
-import { userName } from "../system/users";
 import { systemClock } from "../system/clock";
+import { ExpiredHold, Hold, HOLD_ID, MAX_HOLDS_PER_USER, REAL_PROC } from "./hold-file";
+import { HoldScan, scanHoldFiles } from "./holds-scan";
 
-/** Holds counted per user; more are ignored (and refused by `hold`). */
-export const MAX_HOLDS_PER_USER = 10;
-/** keep-awake rewrites its hold's timestamps this often, so a long command is not cut at MAX_HOLD_MS. */
-export const HOLD_REFRESH_MS = 3600 * 1000;
-
-export interface Hold {
-    id: string;
-    user: string;
-    uid: number;
-    reason: string | null;
-    createdAt: string;
-    /** null: lasts while the owner process lives. */
-    expiresAt: string | null;
-    owner: { pid: number; start: number } | null;
-    command?: string;
-    /** The hold ends here at the latest: MAX_HOLD_MS after its file was last changed. */
-    limitAt: string;
-}
-
-const ID = /^[0-9a-f]{8}$/;
-const MAX_FILE = 8192;
+export { HOLD_REFRESH_MS, MAX_HOLDS_PER_USER } from "./hold-file";
+export type { ExpiredHold, Hold } from "./hold-file";
+export type { HoldScan } from "./holds-scan";
+export { MAX_OPEN_PER_USER, MAX_OPEN_TOTAL, MAX_SCAN_ENTRIES } from "./holds-scan";
 
 function currentUser(): { user: string; uid: number } {
     try {
@@ -50,125 +30,29 @@ function currentUser(): { user: string; uid: number } {
     }
 }
 
-function readSmallFile(path: string): { text: string; uid: number; ctimeMs: number } | null {
-    let fd: number;
-    try {
-        // O_NOFOLLOW|O_NONBLOCK: never follow a symlink planted in the shared dir, never block on a FIFO.
-        fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    } catch {
-        return null;
-    }
-    try {
-        const st = fstatSync(fd);
-        if (!st.isFile() || st.size > MAX_FILE) return null;
-        const buf = Buffer.alloc(st.size);
-        const n = readSync(fd, buf, 0, st.size, 0);
-        return { text: buf.subarray(0, n).toString("utf8"), uid: st.uid, ctimeMs: st.ctimeMs };
-    } catch {
-        return null;
-    } finally {
-        closeSync(fd);
-    }
-}
-
-function parseHold(text: string, fileUid: number, ctimeMs: number, id: string): Hold | null {
-    let v: unknown;
-    try {
-        v = JSON.parse(text);
-    } catch {
-        return null;
-    }
-    if (typeof v !== "object" || v === null) return null;
-    const o = v as Record<string, unknown>;
-    const expiresAt = typeof o.expiresAt === "string" && !Number.isNaN(Date.parse(o.expiresAt)) ? o.expiresAt : null;
-    let owner: Hold["owner"] = null;
-    if (typeof o.owner === "object" && o.owner !== null) {
-        const ow = o.owner as Record<string, unknown>;
-        if (typeof ow.pid === "number" && typeof ow.start === "number") owner = { pid: ow.pid, start: ow.start };
-    }
-    if (expiresAt === null && owner === null) return null; // would never end: ignore
-    const createdAt =
-        typeof o.createdAt === "string" && !Number.isNaN(Date.parse(o.createdAt))
-            ? new Date(Date.parse(o.createdAt)).toISOString()
-            : new Date(ctimeMs).toISOString();
-    return {
-        id,
-        // The file's owner is the truth; the `user` field in the file is ignored.
-        uid: fileUid,
-        user: userName(fileUid) ?? String(fileUid),
-        reason: typeof o.reason === "string" ? printable(o.reason) : null,
-        createdAt,
-        expiresAt,
-        owner,
-        command: typeof o.command === "string" ? printable(o.command) : undefined,
-        limitAt: new Date(ctimeMs + MAX_HOLD_MS).toISOString(),
-    };
-}
-
-/** Hold owners are real processes: their liveness always comes from the real /proc. */
-const REAL_PROC = "/proc";
-
-function holdActive(h: Hold, now: number): boolean {
-    if (h.expiresAt !== null && Date.parse(h.expiresAt) <= now) return false;
-    if (Date.parse(h.limitAt) <= now) return false;
-    if (h.owner !== null) {
-        if (!processAlive(REAL_PROC, h.owner.pid, h.owner.start)) return false;
-        // Someone else's long-lived process (pid 1, a daemon) cannot keep a user's hold alive.
-        if (readUid(REAL_PROC, h.owner.pid) !== h.uid) return false;
-    }
-    return true;
-}
-
-export interface HoldScan {
-    active: Hold[];
-    expired: Hold[];
-    /** Active holds beyond MAX_HOLDS_PER_USER of one user: not counted. */
-    ignored: Hold[];
-}
-
+/** The holds in holdsDir now, reading a bounded part of it (holds-scan.ts). */
 export function scanHolds(holdsDir: string, now = systemClock.wall()): HoldScan {
-    const out: HoldScan = { active: [], expired: [], ignored: [] };
-    let names: string[];
-    try {
-        names = readdirSync(holdsDir);
-    } catch {
-        return out;
-    }
-    for (const name of names) {
-        const m = /^([0-9a-f]{8})\.json$/.exec(name);
-        if (!m) continue;
-        const f = readSmallFile(join(holdsDir, name));
-        if (!f) continue;
-        const h = parseHold(f.text, f.uid, f.ctimeMs, m[1]);
-        if (!h) continue;
-        (holdActive(h, now) ? out.active : out.expired).push(h);
-    }
-    const byTime = (a: Hold, b: Hold): number => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
-    out.active.sort(byTime);
-    out.expired.sort(byTime);
-    const perUser = new Map<number, number>();
-    out.active = out.active.filter((h) => {
-        const n = (perUser.get(h.uid) ?? 0) + 1;
-        perUser.set(h.uid, n);
-        if (n <= MAX_HOLDS_PER_USER) return true;
-        out.ignored.push(h);
-        return false;
-    });
-    return out;
+    return scanHoldFiles(holdsDir, now);
 }
 
-/** Removes expired holds we are allowed to remove (the daemon, as root, removes all). */
-export function removeExpired(holdsDir: string, expired: Hold[]): number {
-    let n = 0;
-    for (const h of expired) {
-        try {
-            unlinkSync(join(holdsDir, `${h.id}.json`));
-            n++;
-        } catch {
-            /* not ours, or gone */
-        }
+/** Removes one entry of holdsDir (a name read from it) if we may (its owner, or root); false when not ours or gone. */
+export function tryRemoveEntry(holdsDir: string, name: string): boolean {
+    try {
+        unlinkSync(join(holdsDir, name));
+        return true;
+    } catch {
+        return false;
     }
-    return n;
+}
+
+/** Removes one hold file if we may. */
+export function tryRemoveHold(holdsDir: string, id: string): boolean {
+    return tryRemoveEntry(holdsDir, `${id}.json`);
+}
+
+/** Removes the expired holds we are allowed to remove. */
+export function removeExpired(holdsDir: string, expired: readonly ExpiredHold[]): number {
+    return expired.filter((h) => tryRemoveHold(holdsDir, h.id)).length;
 }
 
 export interface NewHold {
@@ -181,7 +65,13 @@ export interface NewHold {
 export function createHold(holdsDir: string, spec: NewHold, now = systemClock.wall()): Hold {
     const me = currentUser();
     if (spec.durationMs !== undefined && spec.durationMs > MAX_HOLD_MS) throw new RuntimeError(`a hold lasts at most ${MAX_HOLD_MS / 86400000} days`);
-    if (scanHolds(holdsDir, now).active.filter((h) => h.uid === me.uid).length >= MAX_HOLDS_PER_USER) {
+    const scan = scanHolds(holdsDir, now);
+    // The user's own expired holds go now (a daemon that is not root cannot remove them).
+    removeExpired(
+        holdsDir,
+        scan.expired.filter((h) => h.uid === me.uid),
+    );
+    if (scan.active.filter((h) => h.uid === me.uid).length >= MAX_HOLDS_PER_USER) {
         throw new RuntimeError(`${me.user} already has ${MAX_HOLDS_PER_USER} holds, the most that count; release one first (idle-stop release ID)`);
     }
     const hold: Hold = {
@@ -219,7 +109,7 @@ export function selfOwner(): { pid: number; start: number } {
 }
 
 export function removeHold(holdsDir: string, id: string): void {
-    if (!ID.test(id)) throw new RuntimeError(`bad hold id "${id}"`);
+    if (!HOLD_ID.test(id)) throw new RuntimeError(`bad hold id "${id}"`);
     try {
         unlinkSync(join(holdsDir, `${id}.json`));
     } catch (e) {

@@ -1,15 +1,21 @@
 // Signal: terminals that no SSH session owns (SSM Session Manager shells, mosh, tmux panes, VS
 // Code's integrated terminals, `script`) and consoles. Input on any of them within
-// sessionIdleSeconds counts as ONE active session.
+// sessionIdleSeconds counts as ONE active session. An access time from the future counts from when
+// it was first seen (tty.ts); the status names each terminal's owner (the device's uid), so a
+// terminal that keeps the box up always says whose it is.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Signal, SignalInput } from "./signal";
-import { terminalInputAt } from "./tty";
+import { FutureInput, terminalInput } from "./tty";
+import { printable } from "../system/text";
+import { userName } from "../system/users";
 
 export interface TtyInput {
     /** `pts/7`, `tty1`, `ttyS0`, ... */
     tty: string;
     inputAt: number;
+    /** The terminal's owner (the device's uid). */
+    uid: number;
 }
 
 // Consoles a person can type on: virtual consoles (not tty0, the "current console" alias), serial
@@ -22,7 +28,10 @@ export interface OtherTerminalsUse {
     count: number;
     inUse: number;
     lastInputAt: string | null;
+    /** The terminals in use. */
     ttys: string[];
+    /** Their owners' user names (numeric uid when it has none), one per entry of ttys. */
+    owners: string[];
 }
 
 /** The console list changes rarely, so /dev itself is re-read every few minutes; /dev/pts every sample. */
@@ -30,6 +39,8 @@ export class OtherTerminals implements Signal<OtherTerminalsUse> {
     readonly name = "other-terminals";
     private consoles: string[] = [];
     private consolesAt = -Infinity;
+    /** Future access times first seen, across samples (tty.ts). */
+    private readonly future = new FutureInput();
 
     constructor(
         private readonly devRoot: string,
@@ -48,6 +59,7 @@ export class OtherTerminals implements Signal<OtherTerminalsUse> {
                 inUse: inUse.length,
                 lastInputAt: last === null ? null : new Date(last).toISOString(),
                 ttys: inUse.map((t) => t.tty),
+                owners: inUse.map((t) => printable(userName(t.uid) ?? String(t.uid))),
             },
         };
     }
@@ -77,9 +89,10 @@ export class OtherTerminals implements Signal<OtherTerminalsUse> {
         const out: TtyInput[] = [];
         for (const tty of [...pts, ...this.consoleNames(now)]) {
             if (owned.has(tty)) continue;
-            const at = terminalInputAt(this.devRoot, tty);
-            if (at !== null) out.push({ tty, inputAt: at });
+            const t = terminalInput(this.devRoot, tty, this.future, now);
+            if (t !== null) out.push({ tty, ...t });
         }
+        this.future.endSample();
         return out;
     }
 }
