@@ -175,6 +175,9 @@ export type ProgramAgentConfig = Readonly<
             | "warnMinutes"
             | "sessionIdleSeconds"
             | "busyCpuPercent"
+            | "busyProcessPercent"
+            | "busyGpuPercent"
+            | "transferBytesPerMinute"
             | "sshPorts"
         >
     >

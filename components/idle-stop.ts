@@ -122,6 +122,22 @@ export interface IdleStopArgs {
      * that run jobs without anyone logged in; 0..100, 0 = off. Default 0.
      */
     readonly busyCpuPercent?: number;
+    /**
+     * A process of a person's work (not the agent, kernel threads or system daemons) using at least
+     * this percent of ONE core over the window counts as use: a training script in a detached
+     * tmux, a compiler, a Jupyter kernel running a cell. 0..100, 0 = off. Default 25.
+     */
+    readonly busyProcessPercent?: number;
+    /**
+     * Any NVIDIA GPU at or above this utilization percent (nvidia-smi) counts as use; a box without
+     * a GPU or without nvidia-smi is unaffected. 0..100, 0 = off. Default 10.
+     */
+    readonly busyGpuPercent?: number;
+    /**
+     * Network traffic that is not SSH (downloads and uploads of data sets, `docker pull`), both ways,
+     * at or above this many bytes per minute counts as use. 0..1000000000, 0 = off. Default 1048576 (1 MiB/min).
+     */
+    readonly transferBytesPerMinute?: number;
     /** Base URL of Node.js release downloads (a mirror for private subnets). Default `https://nodejs.org/dist`. */
     readonly nodeDistUrl?: string;
     /**
@@ -157,6 +173,9 @@ export const idleStopDefaults = {
     sampleSeconds: programAgentDefaults.sampleSeconds,
     sessionIdleMinutes: programAgentDefaults.sessionIdleMinutes,
     busyCpuPercent: programAgentDefaults.busyCpuPercent,
+    busyProcessPercent: programAgentDefaults.busyProcessPercent,
+    busyGpuPercent: programAgentDefaults.busyGpuPercent,
+    transferBytesPerMinute: programAgentDefaults.transferBytesPerMinute,
     publishSeconds: programAgentDefaults.publishSeconds,
     nodeDistUrl: "https://nodejs.org/dist",
     clientAliveIntervalSeconds: 60,
@@ -177,6 +196,9 @@ interface ResolvedArgs {
     readonly sampleSeconds: number;
     readonly sessionIdleMinutes: number;
     readonly busyCpuPercent: number;
+    readonly busyProcessPercent: number;
+    readonly busyGpuPercent: number;
+    readonly transferBytesPerMinute: number;
     readonly nodeDistUrl: string;
     readonly clientAliveIntervalSeconds: number;
     readonly clientAliveCountMax: number;
@@ -255,6 +277,13 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
         sampleSeconds: integer("sampleSeconds", args.sampleSeconds ?? idleStopDefaults.sampleSeconds, "sampleSeconds"),
         sessionIdleMinutes: integer("sessionIdleMinutes", args.sessionIdleMinutes ?? idleStopDefaults.sessionIdleMinutes, "sessionIdleMinutes"),
         busyCpuPercent: integer("busyCpuPercent", args.busyCpuPercent ?? idleStopDefaults.busyCpuPercent, "busyCpuPercent"),
+        busyProcessPercent: integer("busyProcessPercent", args.busyProcessPercent ?? idleStopDefaults.busyProcessPercent, "busyProcessPercent"),
+        busyGpuPercent: integer("busyGpuPercent", args.busyGpuPercent ?? idleStopDefaults.busyGpuPercent, "busyGpuPercent"),
+        transferBytesPerMinute: integer(
+            "transferBytesPerMinute",
+            args.transferBytesPerMinute ?? idleStopDefaults.transferBytesPerMinute,
+            "transferBytesPerMinute",
+        ),
         nodeDistUrl: checkHttpsUrl(label("nodeDistUrl"), args.nodeDistUrl ?? idleStopDefaults.nodeDistUrl),
         clientAliveIntervalSeconds: integer(
             "clientAliveIntervalSeconds",
@@ -396,6 +425,10 @@ export class IdleStop extends pulumi.ComponentResource {
                         warnMinutes: settings.warnMinutes,
                         sessionIdleSeconds: settings.sessionIdleMinutes * 60,
                         busyCpuPercent: settings.busyCpuPercent,
+                        // Unattended work that counts as use (docs/reference/metric.md); 0 turns each off.
+                        busyProcessPercent: settings.busyProcessPercent,
+                        busyGpuPercent: settings.busyGpuPercent,
+                        transferBytesPerMinute: settings.transferBytesPerMinute,
                         // sshd's sockets carry the sessions' traffic: the port pushes use, and 22.
                         sshPorts: [...new Set([22, settings.sshPort])],
                     })),

@@ -104,6 +104,9 @@ const entryKeys = [
     "rootVolumeGb",
     "sessionIdleMinutes",
     "busyCpuPercent",
+    "busyProcessPercent",
+    "busyGpuPercent",
+    "transferBytesPerMinute",
 ];
 const perEntryOnlyKeys = new Set(["name", "instanceId", "sshHost", "sshHostKey", "sshPrivateKeyConfig"]);
 
@@ -238,6 +241,9 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
         sampleSeconds: optionalInteger(fields, "sampleSeconds"),
         sessionIdleMinutes: optionalInteger(fields, "sessionIdleMinutes"),
         busyCpuPercent: optionalInteger(fields, "busyCpuPercent"),
+        busyProcessPercent: optionalInteger(fields, "busyProcessPercent"),
+        busyGpuPercent: optionalInteger(fields, "busyGpuPercent"),
+        transferBytesPerMinute: optionalInteger(fields, "transferBytesPerMinute"),
         nodeDistUrl,
         clientAliveIntervalSeconds: optionalInteger(fields, "clientAliveInterval"),
         clientAliveCountMax: optionalInteger(fields, "clientAliveCountMax"),

@@ -2,14 +2,21 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { programAgentDefaults } from "../../common/agent-config";
 import { shellQuote } from "../../common/shell-quote";
 import { installCommand, stagingDir, uninstallCommand } from "../../components/agent-commands";
 import { parseConfig } from "../../agent/src/config";
 import { COMMAND_DIAL, COMMAND_DIAL_BOUND_SECONDS, dialBoundSeconds, payloadHash } from "../../components/agent-push";
 import { defaultPayloadDir, resolveIdleStopArgs } from "../../components/idle-stop";
-import { isWireSecret, mockAws, runProgram } from "../support/pulumi-mocks";
+import { isWireSecret, mockAws, ProgramRun, runProgram } from "../support/pulumi-mocks";
 import { single } from "../support/resources";
 import { adoptedConfig, adoptedInstanceId, testPrivateKey } from "../support/stack-configs";
+
+/** The agent.json a run's (single) install command carries. */
+function agentJson(run: ProgramRun): Record<string, unknown> {
+    const create = String(single(run.resources, "command:remote:Command").inputs.create);
+    return JSON.parse(Buffer.from(/--config-b64 (\S+)/.exec(create)![1], "base64").toString("utf8")) as Record<string, unknown>;
+}
 
 describe("agent push over SSH", () => {
     beforeEach(() => {
@@ -110,11 +117,54 @@ describe("agent push over SSH", () => {
             warnMinutes: 5,
             sessionIdleSeconds: 45 * 60,
             busyCpuPercent: 80,
+            busyProcessPercent: programAgentDefaults.busyProcessPercent,
+            busyGpuPercent: programAgentDefaults.busyGpuPercent,
+            transferBytesPerMinute: programAgentDefaults.transferBytesPerMinute,
             sshPorts: [22, 2222],
         });
         assert.ok(String(install.create).includes(`sudo -n sh ${stagingDir(release)}/dist/install.sh --release ${release}`));
         assert.equal(install.delete, uninstallCommand(release));
         assert.match(String(install.create), /--client-alive-interval 60 --client-alive-count-max 3/);
+    });
+
+    it("writes the busy-work thresholds into agent.json: the defaults, a stack's values, 0 to turn each off", async () => {
+        const defaults = agentJson(await runProgram(adoptedConfig()));
+        assert.equal(defaults.busyProcessPercent, 25);
+        assert.equal(defaults.busyGpuPercent, 10);
+        assert.equal(defaults.transferBytesPerMinute, 1048576);
+        assert.deepEqual(
+            [defaults.busyProcessPercent, defaults.busyGpuPercent, defaults.transferBytesPerMinute],
+            [programAgentDefaults.busyProcessPercent, programAgentDefaults.busyGpuPercent, programAgentDefaults.transferBytesPerMinute],
+            "the program's defaults are common/agent-config.ts's",
+        );
+        const set = agentJson(await runProgram(adoptedConfig({ busyProcessPercent: "50", busyGpuPercent: "30", transferBytesPerMinute: "5000000" })));
+        assert.deepEqual([set.busyProcessPercent, set.busyGpuPercent, set.transferBytesPerMinute], [50, 30, 5000000]);
+        const off = agentJson(await runProgram(adoptedConfig({ busyProcessPercent: "0", busyGpuPercent: "0", transferBytesPerMinute: "0" })));
+        assert.deepEqual([off.busyProcessPercent, off.busyGpuPercent, off.transferBytesPerMinute], [0, 0, 0]);
+        const parsed = parseConfig(off, "agent.json");
+        assert.deepEqual([parsed.busyProcessPercent, parsed.busyGpuPercent, parsed.transferBytesPerMinute], [0, 0, 0], "the agent reads them back");
+    });
+
+    it("refuses bad busy-work thresholds given to the component, naming the argument", () => {
+        const base = { instanceId: adoptedInstanceId, ssh: { privateKey: testPrivateKey } };
+        assert.throws(
+            () => resolveIdleStopArgs({ ...base, busyProcessPercent: 150 }),
+            /busyProcessPercent: 150 is not allowed; expected a whole number from 0 to 100$/,
+        );
+        assert.throws(
+            () => resolveIdleStopArgs({ ...base, busyGpuPercent: 2.5 }),
+            /busyGpuPercent: 2\.5 is not allowed; expected a whole number from 0 to 100$/,
+        );
+        assert.throws(
+            () => resolveIdleStopArgs({ ...base, transferBytesPerMinute: -1 }),
+            /transferBytesPerMinute: -1 is not allowed; expected a whole number from 0 to 1000000000$/,
+        );
+        assert.deepEqual(
+            (({ busyProcessPercent, busyGpuPercent, transferBytesPerMinute }) => [busyProcessPercent, busyGpuPercent, transferBytesPerMinute])(
+                resolveIdleStopArgs({ ...base, busyProcessPercent: 0, busyGpuPercent: 100, transferBytesPerMinute: 0 }),
+            ),
+            [0, 100, 0],
+        );
     });
 
     it("writes an agent config the agent itself accepts, with and without a warning alarm", async () => {

@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { programAgentDefaults } from "../../common/agent-config";
 import { mockAws, programError, RecordedResource, runProgram } from "../support/pulumi-mocks";
 import { named, ofType, single } from "../support/resources";
 import { registerAdoptedInstance, testPrivateKey } from "../support/stack-configs";
@@ -60,6 +61,32 @@ describe("fleets", () => {
         assert.equal(connection("alice").user, "ec2-user");
         assert.equal(connection("bob").user, "ubuntu");
         assert.equal(connection("bob").port, 2222);
+    });
+
+    it("writes each entry's busy-work thresholds into its own agent.json; unset fields inherit the stack's", async () => {
+        const run = await runProgram(
+            fleetConfig(
+                [
+                    { ...alice, busyGpuPercent: 0, transferBytesPerMinute: "2000000" },
+                    { ...bob, busyProcessPercent: 60 },
+                ],
+                { busyProcessPercent: "40" },
+            ),
+        );
+        const agentJson = (entry: string): Record<string, unknown> => {
+            const create = String(named(run.resources, "command:remote:Command", `${entry}-agent`).inputs.create);
+            return JSON.parse(Buffer.from(/--config-b64 (\S+)/.exec(create)![1], "base64").toString("utf8")) as Record<string, unknown>;
+        };
+        const thresholds = (entry: string) => {
+            const json = agentJson(entry);
+            return [json.busyProcessPercent, json.busyGpuPercent, json.transferBytesPerMinute];
+        };
+        assert.deepEqual(thresholds("alice"), [40, 0, 2000000], "alice: stack-wide busyProcessPercent, her own GPU (off) and transfer values");
+        assert.deepEqual(
+            thresholds("bob"),
+            [60, programAgentDefaults.busyGpuPercent, programAgentDefaults.transferBytesPerMinute],
+            "bob: his own busyProcessPercent, the defaults for the rest",
+        );
     });
 
     it("shares one dashboard and one SNS topic across the fleet", async () => {

@@ -79,6 +79,14 @@ describe("Pulumi.yaml", () => {
         assert.equal(project.config.sshPrivateKey.secret, true);
     });
 
+    it("declares the busy-work signals with the component's defaults (0 turns each off)", () => {
+        for (const key of ["busyProcessPercent", "busyGpuPercent", "transferBytesPerMinute"] as const) {
+            assert.equal(project.config[key]?.type, "integer", `idle-stop:${key} is an integer`);
+            assert.equal(project.config[key].default, idleStopDefaults[key], `idle-stop:${key}'s default`);
+            assert.match(project.config[key].description ?? "", /0 turns it off/);
+        }
+    });
+
     it("has an example stack that only sets declared keys", () => {
         const stack = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
         for (const key of Object.keys(stack.config)) {

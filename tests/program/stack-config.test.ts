@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { programError, recorded } from "../support/pulumi-mocks";
-import { adoptedConfig, createdConfig, testPrivateKey } from "../support/stack-configs";
+import { adoptedConfig, adoptedInstanceId, createdConfig, testPrivateKey } from "../support/stack-configs";
 
 /** Each bad value must fail the program before any resource is declared, naming the key. */
 async function assertRejected(config: Record<string, string>, key: string, value: string | undefined, allowed: RegExp): Promise<void> {
@@ -70,6 +70,30 @@ describe("stack config validation", () => {
         );
         await assertRejected(adoptedConfig({ name: "Dev_Box" }), "name", "Dev_Box", /lowercase letters/);
     });
+
+    // The busy-work signals (docs/reference/configuration.md): each a whole number in its range, 0 = off.
+    const busyWork: Array<[key: string, bad: string[], allowed: RegExp]> = [
+        ["busyProcessPercent", ["101", "-1", "2.5", "high"], /whole number from 0 to 100/],
+        ["busyGpuPercent", ["101", "-1", "10%"], /whole number from 0 to 100/],
+        ["transferBytesPerMinute", ["1000000001", "-1", "1MiB"], /whole number from 0 to 1000000000/],
+    ];
+    for (const [key, values, allowed] of busyWork) {
+        it(`rejects bad ${key} values, naming the key and what is allowed`, async () => {
+            for (const value of values) {
+                await assertRejected(adoptedConfig({ [key]: value }), key, value, allowed);
+            }
+        });
+
+        it(`rejects a bad ${key} in a fleet entry, naming the entry's field`, async () => {
+            const entries = [{ name: "alice", instanceId: adoptedInstanceId, [key]: values[0] }];
+            await assertRejected(
+                adoptedConfig({ instanceId: "", instances: JSON.stringify(entries) }),
+                `instances[0] "alice".${key}`,
+                values[0],
+                allowed,
+            );
+        });
+    }
 
     // The user and the name go into ssh_config (`User`, `Host`) and ssh command lines.
     for (const value of ["bad user", "-oProxyCommand=x", "dev%h", "a".repeat(33)]) {
