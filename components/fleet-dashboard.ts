@@ -1,10 +1,11 @@
 /**
  * One CloudWatch dashboard per stack: active sessions of every watched instance against the stop
- * threshold, the alarms' states, and whether each instance is running at all.
+ * threshold, the alarms' states, whether each instance is running at all, and per instance what
+ * kept it up (one line per kind of signal).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CONNECTED_SESSIONS_METRIC, INSTANCE_ID_DIMENSION } from "../common/metric";
+import { CONNECTED_SESSIONS_METRIC, INSTANCE_ID_DIMENSION, KEPT_UP_BY_METRIC, KEPT_UP_SIGNALS, SIGNAL_DIMENSION } from "../common/metric";
 import { dashboardConsoleUrl } from "./console-urls";
 
 export interface DashboardInstance {
@@ -25,6 +26,44 @@ interface Widget {
     readonly width: number;
     readonly height: number;
     readonly properties: Record<string, unknown>;
+}
+
+/** Where the per-instance "why is it up" widgets start, below the fleet-wide ones; two per row. */
+const KEPT_UP_TOP = 15;
+const KEPT_UP_WIDTH = 12;
+const KEPT_UP_HEIGHT = 6;
+
+/**
+ * One widget per instance: KeptUpBy, one line per kind of signal (docs/reference/metric.md). The
+ * agent publishes a kind only for the minutes it kept the box up, so a line shows exactly when and
+ * how much that kind counted, and a minute with no line at all is a minute nothing kept it up.
+ */
+function keptUpWidget(instance: DashboardInstance, index: number, region: string): Widget {
+    const lines: MetricLine[] = KEPT_UP_SIGNALS.map((signal) => [
+        instance.namespace,
+        KEPT_UP_BY_METRIC,
+        INSTANCE_ID_DIMENSION,
+        instance.instanceId,
+        SIGNAL_DIMENSION,
+        signal,
+        { label: signal, stat: "Maximum", period: 60 },
+    ]);
+    return {
+        type: "metric",
+        x: (index % 2) * KEPT_UP_WIDTH,
+        y: KEPT_UP_TOP + Math.floor(index / 2) * KEPT_UP_HEIGHT,
+        width: KEPT_UP_WIDTH,
+        height: KEPT_UP_HEIGHT,
+        properties: {
+            title: `Why ${instance.name} is up: what each kind of signal added to active sessions, per minute`,
+            region,
+            view: "timeSeries",
+            stat: "Maximum",
+            period: 60,
+            metrics: lines,
+            yAxis: { left: { min: 0, label: "sessions", showUnits: false } },
+        },
+    };
 }
 
 function dashboardBody(stack: string, region: string, instances: DashboardInstance[]): string {
@@ -61,7 +100,8 @@ function dashboardBody(stack: string, region: string, instances: DashboardInstan
             properties: {
                 markdown:
                     `## idle-stop: ${stack}\nAn instance stops after ${idleRange.join(" / ")} minutes at 0 active sessions ` +
-                    "(SSH sessions in use, other terminals with input, keep-awake holds; a connected session counts only while it is used). On the box, `idle-stop status` shows why it is awake and `idle-stop hold 2h` keeps it awake.",
+                    "(SSH sessions in use, other terminals with input, keep-awake holds, busy processes, a busy GPU, transfers; a connected session counts only while it is used). " +
+                    'Each instance\'s "Why ... is up" graph shows which kinds kept it up. On the box, `idle-stop status` shows why it is awake and `idle-stop hold 2h` keeps it awake.',
             },
         },
         {
@@ -105,6 +145,7 @@ function dashboardBody(stack: string, region: string, instances: DashboardInstan
                 yAxis: { left: { min: 0, showUnits: false } },
             },
         },
+        ...instances.map((instance, index) => keptUpWidget(instance, index, region)),
     ];
     return JSON.stringify({ widgets });
 }

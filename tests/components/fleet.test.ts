@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { programAgentDefaults } from "../../common/agent-config";
+import { KEPT_UP_SIGNALS } from "../../common/metric";
 import { mockAws, programError, RecordedResource, runProgram } from "../support/pulumi-mocks";
 import { named, ofType, single } from "../support/resources";
 import { registerAdoptedInstance, testPrivateKey } from "../support/stack-configs";
@@ -162,6 +163,38 @@ describe("fleets", () => {
                 ["AWS/EC2", "CPUUtilization", "InstanceId", scratchId],
             ],
         );
+    });
+
+    it("shows per instance why it is up: one KeptUpBy line per kind of signal (Maximum, 60 s), in the instance's namespace", async () => {
+        const run = await runProgram(fleetConfig([alice, { ...bob, namespace: "Team" }]));
+        const body = JSON.parse(String(single(run.resources, "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody)) as {
+            widgets: Array<{ type: string; x: number; y: number; width: number; height: number; properties: Record<string, unknown> }>;
+        };
+        const why = body.widgets.filter((w) => String(w.properties.title).startsWith("Why "));
+        assert.deepEqual(
+            why.map((w) => w.properties.title),
+            ["alice", "bob"].map((n) => `Why ${n} is up: what each kind of signal added to active sessions, per minute`),
+        );
+        for (const [widget, namespace, instanceId] of [
+            [why[0], "IdleStop", alice.instanceId],
+            [why[1], "Team", bob.instanceId],
+        ] as const) {
+            assert.equal(widget.type, "metric");
+            assert.equal(widget.properties.region, "us-east-1");
+            const lines = widget.properties.metrics as unknown[][];
+            assert.deepEqual(
+                lines.map((l) => l.slice(0, 6)),
+                KEPT_UP_SIGNALS.map((signal) => [namespace, "KeptUpBy", "InstanceId", instanceId, "Signal", signal]),
+                "one line per kind of signal",
+            );
+            assert.deepEqual(
+                lines.map((l) => l[6]),
+                KEPT_UP_SIGNALS.map((signal) => ({ label: signal, stat: "Maximum", period: 60 })),
+            );
+        }
+        // Side by side below the fleet-wide widgets, inside the 24-column grid, none overlapping.
+        for (const w of why) assert.ok(w.x + w.width <= 24 && w.y >= 15, JSON.stringify(w));
+        assert.notDeepEqual([why[0].x, why[0].y], [why[1].x, why[1].y]);
     });
 
     it("gives per-instance stack outputs and the dashboard URL", async () => {
