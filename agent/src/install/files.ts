@@ -3,6 +3,7 @@
 // login notice (docs/reference/installer.md lists each with its owner and mode).
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { Config } from "../config";
 import { Manifest, putFile } from "./manifest";
 import { fail } from "./messages";
 import { ETC_DIR, MARKER, PREFIX, PROFILE_SCRIPT, STATE_DIR, WRAPPER } from "./paths";
@@ -78,11 +79,35 @@ export function installWrapper(manifest: Manifest, payload: string): void {
     putFile(WRAPPER, readFileSync(join(payload, "idle-stop-wrapper.sh")), 0o755);
 }
 
+/** What the login notice needs of agent.json: the stop delay and which signals are on. */
+export type NoticeSettings = Pick<
+    Config,
+    "idleMinutes" | "sessionIdleSeconds" | "busyCpuPercent" | "busyProcessPercent" | "busyGpuPercent" | "transferBytesPerMinute"
+>;
+
+/**
+ * The notice line: when the box stops and what counts as use (docs/reference/metric.md), naming
+ * only the signals that are on. sessionIdleSeconds 0 is the original rule (a connected session is
+ * enough), hence "SSH sessions"; otherwise typing (any terminal) and SSH traffic. Fixed words only:
+ * the line goes into a double-quoted shell string.
+ */
+export function loginNotice(c: NoticeSettings): string {
+    const after = c.idleMinutes === undefined ? "a few idle minutes" : c.idleMinutes === 1 ? "1 idle minute" : `${c.idleMinutes} idle minutes`;
+    const sessions = c.sessionIdleSeconds > 0 ? ["typing", "SSH traffic"] : ["SSH sessions"];
+    const work = [
+        c.busyCpuPercent > 0 ? "busy CPU" : "",
+        c.busyProcessPercent > 0 ? "busy processes" : "",
+        c.busyGpuPercent > 0 ? "GPU" : "",
+        c.transferBytesPerMinute > 0 ? "transfers" : "",
+    ].filter((word) => word !== "");
+    const use = c.sessionIdleSeconds === 0 && work.length === 0 ? "no SSH session" : `no use (${[...sessions, ...work].join(", ")})`;
+    return `idle-stop: this machine stops after ${after} with ${use}; 'idle-stop hold 2h' keeps it awake.`;
+}
+
 /** The one-line notice on interactive logins; non-interactive shells print nothing. */
-export function installLoginNotice(manifest: Manifest, idleMinutes: number | undefined): void {
+export function installLoginNotice(manifest: Manifest, settings: NoticeSettings): void {
     manifest.claimFile(PROFILE_SCRIPT);
-    const after = idleMinutes === undefined ? "a few idle minutes" : idleMinutes === 1 ? "1 idle minute" : `${idleMinutes} idle minutes`;
-    const notice = `idle-stop: this machine stops after ${after} with no SSH session; 'idle-stop hold 2h' keeps it awake.`;
+    const notice = loginNotice(settings);
     putFile(
         PROFILE_SCRIPT,
         [

@@ -64,7 +64,7 @@ async function install(o: InstallOptions, payload: string): Promise<void> {
         installEtc(manifest, input.bytes, credentials, agent);
         secureStateDir(manifest, input.holdsDir, agent.gid);
         installWrapper(manifest, payload);
-        installLoginNotice(manifest, idleMinutes);
+        installLoginNotice(manifest, input.config);
         configureSshd(manifest, o.clientAlive);
         await startAgent(manifest, payload);
         // Only now is this release installed (see the contract above).
