@@ -38,7 +38,13 @@ const R2 = "t2f6e5d4c3b2";
 const CREDENTIALS = `[default]\naws_access_key_id = ${TEST_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${TEST_CREDENTIALS.secretAccessKey}\n`;
 const NOTICE = /idle-stop: this machine stops after (\d+) idle minutes? with no SSH session; 'idle-stop hold 2h' keeps it awake\./g;
 
-function agentConfig(idleMinutes: number): string {
+/**
+ * The original rule (a connected session is enough) with the busy-work signals off: the notice
+ * then reads "with no SSH session" (NOTICE), and other work on this machine cannot count.
+ */
+const ORIGINAL_RULE = { sessionIdleSeconds: 0, busyProcessPercent: 0, busyGpuPercent: 0, transferBytesPerMinute: 0 };
+
+function agentConfig(idleMinutes: number, signals: Record<string, number> = ORIGINAL_RULE): string {
     return JSON.stringify({
         instanceId: INSTANCE_ID,
         region: TEST_CREDENTIALS.region,
@@ -47,6 +53,7 @@ function agentConfig(idleMinutes: number): string {
         sampleSeconds: 1,
         publishSeconds: 2,
         idleMinutes,
+        ...signals,
     });
 }
 
@@ -96,10 +103,14 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         await sftpPutDir(sshd(), user, payload, `${stagingDir(release)}/dist`);
     }
 
-    async function install(release: string, idleMinutes: number, extra: { clientAlive?: number } = {}): Promise<string> {
+    async function install(
+        release: string,
+        idleMinutes: number,
+        extra: { clientAlive?: number; signals?: Record<string, number> } = {},
+    ): Promise<string> {
         const cmd = installCommand({
             release,
-            agentConfigJson: agentConfig(idleMinutes),
+            agentConfigJson: agentConfig(idleMinutes, extra.signals),
             credentialsOnStdin: true,
             clientAliveIntervalSeconds: extra.clientAlive,
             clientAliveCountMax: extra.clientAlive === undefined ? undefined : 4,
@@ -335,6 +346,21 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         const sftp = await sshd().runClient("sftp", ["-b", "-", ...sftpArgs()], "pwd\n");
         assert.equal(sftp.code, 0, sftp.stderr);
         assert.doesNotMatch(sftp.stdout + sftp.stderr, /idle-stop:/);
+    });
+
+    it("names in the notice the signals that are on, leaving out those set to 0", async () => {
+        const signals = { sessionIdleSeconds: 3600, busyProcessPercent: 25, busyGpuPercent: 0, transferBytesPerMinute: 1048576 };
+        await install(R1, 15, { signals });
+        try {
+            const s = await sshd().openSession(user, { pty: true });
+            openSessions.push(s);
+            const expected =
+                "idle-stop: this machine stops after 15 idle minutes with no use (typing, SSH traffic, busy processes, transfers); 'idle-stop hold 2h' keeps it awake.";
+            const lines = [...s.output().matchAll(/idle-stop: this machine[^\r\n]*/g)].map((m) => m[0]);
+            assert.deepEqual(lines, [expected], `one notice line in:\n${s.output()}`);
+        } finally {
+            await install(R1, 15); // back to the release the next tests upgrade from
+        }
     });
 
     function sftpArgs(): string[] {
