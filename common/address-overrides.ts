@@ -26,8 +26,13 @@ export function parseConnectionOnly(raw: string | undefined): boolean {
 /** `{"<watched instance name>": "<host or address>", ...}` as JSON. */
 export const addressOverridesEnv = "IDLE_STOP_SSH_HOSTS";
 
+/**
+ * The names and their hosts, in an object without a prototype: the program looks a box up by its
+ * name, and a box named "constructor" must find nothing rather than Object.prototype.constructor.
+ */
 export function parseAddressOverrides(raw: string | undefined): Record<string, string> {
-    if (raw === undefined || raw.trim() === "") return {};
+    const hosts = Object.create(null) as Record<string, string>;
+    if (raw === undefined || raw.trim() === "") return hosts;
     let parsed: unknown;
     try {
         parsed = JSON.parse(raw);
@@ -44,7 +49,9 @@ export function parseAddressOverrides(raw: string | undefined): Record<string, s
             `${addressOverridesEnv}: ${JSON.stringify(raw)} is not allowed; expected a JSON object of instance name to host, e.g. {"devbox": "203.0.113.10"}`,
         );
     }
-    return parsed as Record<string, string>;
+    // Own keys only (JSON.parse makes "__proto__" one); copied as data, never through a setter.
+    for (const [name, host] of Object.entries(parsed as Record<string, string>)) hosts[name] = host;
+    return hosts;
 }
 
 export function formatAddressOverrides(hosts: Record<string, string>): string {

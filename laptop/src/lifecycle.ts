@@ -121,7 +121,8 @@ export async function runLifecycle(command: "deploy" | "destroy", options: { sta
     const states = await currentStates(boxes);
     const stateOf = (box: WatchedBox) => states.get(box.instanceId)?.state ?? "unknown";
     // Where Pulumi should dial each box: its address now when it runs, else the last known one.
-    const hosts: Record<string, string> = {};
+    // Keyed by box names: no prototype, so a box named "constructor" finds nothing it did not set.
+    const hosts: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const box of boxes) {
         const view = states.get(box.instanceId);
         const now = view?.state === "running" && !box.sshHostFixed ? addressOf(view, "auto") : undefined;

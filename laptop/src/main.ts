@@ -1,5 +1,6 @@
 // idle-stop laptop command: arguments -> command (commands/) -> exit code (docs/reference/laptop.md).
 import { errorMessage, RuntimeError, UsageError } from "../../common/errors";
+import { printable } from "../../common/printable";
 import { endProgressLine } from "./cli/progress";
 import { commandHelp, generalHelp } from "./cli/usage";
 import { commands, findCommand } from "./commands";
@@ -42,10 +43,11 @@ main(process.argv.slice(2)).then(
     (e: unknown) => {
         endProgressLine();
         if (e instanceof UsageError) {
-            process.stderr.write(`idle-stop: ${e.message}\n`);
+            process.stderr.write(`idle-stop: ${printable(e.message, 2000)}\n`);
             process.exit(2);
         }
-        process.stderr.write(`idle-stop: ${e instanceof RuntimeError ? e.message : errorMessage(e)}\n`);
+        // Messages quote values from outside (a tag, an endpoint's error): one line, no control sequences.
+        process.stderr.write(`idle-stop: ${printable(e instanceof RuntimeError ? e.message : errorMessage(e), 2000)}\n`);
         process.exit(1);
     },
 );

@@ -1,9 +1,24 @@
 /**
  * The watched instances as the stack's `instances` output describes them (index.ts), read with
- * `pulumi stack output --json` (no secrets needed: nothing here is one).
+ * `pulumi stack output --json` (no secrets needed: nothing here is one). Every value is checked
+ * before use: the names, users, ports and ids go into ~/.ssh/config and Pulumi's command line, and
+ * whoever can change the stack's state (or, later, an instance's tags) chooses them
+ * (docs/security.md#the-laptop-side). An entry with a bad value is skipped with a warning.
  */
 import { WatchedInstanceOutputs } from "../../common/stack-outputs";
 import { RuntimeError, UsageError } from "../../common/errors";
+import { INSTANCE_ID_ALLOWED, INSTANCE_ID_PATTERN, REGION_ALLOWED, REGION_PATTERN } from "../../common/aws-ids";
+import { programAgentRanges } from "../../common/agent-config";
+import { METRIC_NAME_ALLOWED, METRIC_NAME_PATTERN, NAMESPACE_ALLOWED, NAMESPACE_PATTERN } from "../../common/metric";
+import { printable, quotedPrintable } from "../../common/printable";
+import {
+    HOST_ALIAS_ALLOWED,
+    HOST_ALIAS_PATTERN,
+    SSH_HOST_ALLOWED,
+    SSH_HOST_PATTERN,
+    SSH_USER_ALLOWED,
+    SSH_USER_PATTERN,
+} from "../../common/ssh-names";
 import { runPulumi, stackArgs } from "./pulumi/cli";
 
 /** The fields of the program's `instances` output (common/stack-outputs.ts) that the laptop command uses. */
@@ -27,37 +42,87 @@ export interface WatchedBox extends Pick<
     readonly name: string;
 }
 
-const stringFields = [
-    "instanceId",
-    "region",
-    "sshHost",
-    "sshUser",
-    "namespace",
-    "metricName",
-    "alarmName",
-    "silentAlarmName",
-    "agentCommandUrn",
-    "payloadUrn",
-] as const;
+/** A check of one field: whether the value is allowed, and how to say what is. */
+interface FieldRule {
+    readonly ok: (value: unknown) => boolean;
+    readonly allowed: string;
+}
 
-/** Parses the outputs; undefined when the stack has no `instances` output in the current shape. */
-export function watchedBoxes(outputs: Record<string, unknown>): WatchedBox[] | undefined {
-    const instances = outputs.instances;
-    if (typeof instances !== "object" || instances === null) return undefined;
+const matches = (pattern: RegExp, allowed: string): FieldRule => ({ ok: (v) => typeof v === "string" && pattern.test(v), allowed });
+const integerIn = (range: { min: number; max: number }): FieldRule => ({
+    ok: (v) => typeof v === "number" && Number.isInteger(v) && v >= range.min && v <= range.max,
+    allowed: `a whole number from ${range.min} to ${range.max}`,
+});
+/** Text shown to people or passed to AWS: no control characters, not empty, bounded. */
+const plainText: FieldRule = {
+    ok: (v) => typeof v === "string" && v !== "" && v.length <= 255 && printable(v, 255) === v,
+    allowed: "1-255 characters without control characters",
+};
+/** A Pulumi URN, passed to `pulumi up --target`: nothing Pulumi's parser could take for an option. */
+const urn: FieldRule = { ok: (v) => typeof v === "string" && /^urn:pulumi:[\x21-\x7e]{1,1000}$/.test(v), allowed: "a Pulumi URN" };
+
+/** Every field the laptop command reads, checked against the same rules as the program's (common/). */
+const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "adopted" | "sshHostFixed">, FieldRule>> = {
+    instanceId: matches(INSTANCE_ID_PATTERN, INSTANCE_ID_ALLOWED),
+    region: matches(REGION_PATTERN, REGION_ALLOWED),
+    // Empty for a created box that had no address when the stack was last deployed.
+    sshHost: { ok: (v) => v === "" || (typeof v === "string" && SSH_HOST_PATTERN.test(v)), allowed: SSH_HOST_ALLOWED },
+    sshUser: matches(SSH_USER_PATTERN, SSH_USER_ALLOWED),
+    sshPort: integerIn(programAgentRanges.sshPort),
+    idleMinutes: integerIn(programAgentRanges.idleMinutes),
+    namespace: matches(NAMESPACE_PATTERN, NAMESPACE_ALLOWED),
+    metricName: matches(METRIC_NAME_PATTERN, METRIC_NAME_ALLOWED),
+    alarmName: plainText,
+    silentAlarmName: plainText,
+    agentCommandUrn: urn,
+    payloadUrn: urn,
+};
+
+/** What is wrong with one entry, or undefined when every field is allowed. */
+export function entryProblem(name: string, entry: Readonly<Record<string, unknown>>): string | undefined {
+    if (!HOST_ALIAS_PATTERN.test(name)) return `its name is not ${HOST_ALIAS_ALLOWED}`;
+    for (const [field, rule] of Object.entries(fieldRules)) {
+        const value = Object.hasOwn(entry, field) ? entry[field] : undefined;
+        if (!rule.ok(value)) return `${field} ${quotedPrintable(String(value))} is not ${rule.allowed}`;
+    }
+    for (const field of ["adopted", "sshHostFixed"]) {
+        if (typeof entry[field] !== "boolean") return `${field} is not true or false`;
+    }
+    return undefined;
+}
+
+/** Whether the entry has the fields of the current output shape (an older stack's lack some). */
+function hasCurrentShape(entry: Readonly<Record<string, unknown>>): boolean {
+    return Object.keys(fieldRules).every((f) => Object.hasOwn(entry, f)) && Object.hasOwn(entry, "adopted") && Object.hasOwn(entry, "sshHostFixed");
+}
+
+function warnOnStderr(text: string): void {
+    process.stderr.write(`idle-stop: ${text}\n`);
+}
+
+/**
+ * Parses the outputs; undefined when the stack has no `instances` output in the current shape
+ * (every entry lacks fields: it predates the laptop command). An entry with a value that is not
+ * allowed is left out, and `warn` names it and the value.
+ */
+export function watchedBoxes(outputs: Readonly<Record<string, unknown>>, warn: (text: string) => void = warnOnStderr): WatchedBox[] | undefined {
+    const instances = Object.hasOwn(outputs, "instances") ? outputs.instances : undefined;
+    if (typeof instances !== "object" || instances === null || Array.isArray(instances)) return undefined;
+    const entries = Object.entries(instances as Record<string, unknown>).map(([name, raw]) => ({
+        name,
+        entry: typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {},
+    }));
+    if (entries.length > 0 && !entries.some(({ entry }) => hasCurrentShape(entry))) return undefined;
     const boxes: WatchedBox[] = [];
-    for (const [name, raw] of Object.entries(instances as Record<string, unknown>)) {
-        if (typeof raw !== "object" || raw === null) return undefined;
-        const entry = raw as Record<string, unknown>;
-        if (
-            !stringFields.every((f) => typeof entry[f] === "string") ||
-            typeof entry.sshPort !== "number" ||
-            typeof entry.idleMinutes !== "number" ||
-            typeof entry.adopted !== "boolean" ||
-            typeof entry.sshHostFixed !== "boolean"
-        ) {
-            return undefined;
+    for (const { name, entry } of entries) {
+        const problem = hasCurrentShape(entry) ? entryProblem(name, entry) : "it lacks fields of the current output shape";
+        if (problem !== undefined) {
+            warn(`skipping the stack's instance ${quotedPrintable(name)}: ${problem}`);
+            continue;
         }
-        boxes.push({ name, ...(entry as Omit<WatchedBox, "name">) });
+        const box = { name } as Record<string, unknown>;
+        for (const field of [...Object.keys(fieldRules), "adopted", "sshHostFixed"]) box[field] = entry[field];
+        boxes.push(box as unknown as WatchedBox);
     }
     return boxes;
 }
@@ -88,6 +153,6 @@ export async function readWatchedBoxes(stack: string | undefined): Promise<Watch
 
 export function boxNamed(boxes: WatchedBox[], name: string): WatchedBox {
     const box = boxes.find((b) => b.name === name);
-    if (!box) throw new UsageError(`no watched instance named "${name}"; the stack has: ${boxes.map((b) => b.name).join(", ") || "none"}`);
+    if (!box) throw new UsageError(`no watched instance named ${quotedPrintable(name)}; the stack has: ${boxes.map((b) => b.name).join(", ") || "none"}`);
     return box;
 }

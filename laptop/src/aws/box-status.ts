@@ -7,6 +7,7 @@ import type { WatchedBox } from "../stack-outputs";
 import { awsCall } from "./errors";
 import { describeInstancesLenient } from "./instances";
 import { INSTANCE_ID_DIMENSION } from "../../../common/metric";
+import { printable } from "../../../common/printable";
 
 export interface BoxStatus {
     readonly name: string;
@@ -52,7 +53,7 @@ async function alarmStates(cloudwatch: CloudWatchClient, names: string[], region
         cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] })),
     );
     for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-        if (alarm.AlarmName && alarm.StateValue) states.set(alarm.AlarmName, alarm.StateValue);
+        if (alarm.AlarmName && alarm.StateValue) states.set(alarm.AlarmName, printable(alarm.StateValue, 40));
     }
     return states;
 }

@@ -4,6 +4,7 @@
  * authorization failure message) or generic ("Could not load credentials from any providers").
  */
 import { RuntimeError } from "../../../common/errors";
+import { printable } from "../../../common/printable";
 
 /** Names of SDK errors, keyed by what the user should do about them. */
 const accessDenied = new Set(["UnauthorizedOperation", "AccessDenied", "AccessDeniedException"]);
@@ -52,7 +53,8 @@ function explainAwsError(err: unknown, call: AwsCall): RuntimeError {
     } else if ((code !== undefined && networkCodes.has(code)) || name === "TimeoutError") {
         text = `cannot reach AWS for ${call.action} (${code ?? name}): check the network (or AWS_ENDPOINT_URL_*)`;
     } else {
-        text = `${call.action} on ${call.target} failed: ${name ? `${name}: ` : ""}${message.split("\n")[0]}`;
+        // The endpoint's own words: shown, but not as terminal control sequences.
+        text = `${call.action} on ${call.target} failed: ${name ? `${printable(name, 100)}: ` : ""}${printable(message.split("\n")[0], 500)}`;
     }
     return new RuntimeError(text);
 }

@@ -5,6 +5,8 @@
  */
 import { DescribeInstancesCommand, EC2Client, Instance, StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
 import { RuntimeError } from "../../../common/errors";
+import { printable } from "../../../common/printable";
+import { SSH_HOST_PATTERN } from "../../../common/ssh-names";
 import { awsCall } from "./errors";
 
 export interface InstanceView {
@@ -14,7 +16,7 @@ export interface InstanceView {
     readonly publicIp?: string;
     readonly publicDns?: string;
     readonly privateIp?: string;
-    /** The `Name` tag. */
+    /** The `Name` tag, made printable: anyone who may tag instances in the account chooses it. */
     readonly name?: string;
 }
 
@@ -25,14 +27,21 @@ export function boxLabel(label: string, id: string): string {
 
 export type AddressChoice = "auto" | "public" | "private";
 
+/** An address from EC2 only when it looks like one: it is dialled, printed and handed to Pulumi. */
+function address(value: string | undefined): string | undefined {
+    return value !== undefined && SSH_HOST_PATTERN.test(value) ? value : undefined;
+}
+
 function view(instance: Instance): InstanceView {
+    const name = instance.Tags?.find((t) => t.Key === "Name")?.Value;
     return {
         id: instance.InstanceId ?? "",
-        state: instance.State?.Name ?? "unknown",
-        publicIp: instance.PublicIpAddress || undefined,
-        publicDns: instance.PublicDnsName || undefined,
-        privateIp: instance.PrivateIpAddress || undefined,
-        name: instance.Tags?.find((t) => t.Key === "Name")?.Value || undefined,
+        state: printable(instance.State?.Name ?? "unknown", 40),
+        publicIp: address(instance.PublicIpAddress),
+        publicDns: address(instance.PublicDnsName),
+        privateIp: address(instance.PrivateIpAddress),
+        // Tags hold up to 256 characters; a progress line needs far fewer.
+        name: name ? printable(name, 64) : undefined,
     };
 }
 
@@ -148,7 +157,7 @@ export async function ensureRunning(ec2: EC2Client, id: string, options: WakeOpt
     for (;;) {
         const instance = await describeInstance(ec2, id);
         initialState ??= instance.state;
-        const label = options.label ?? instance.name ?? id;
+        const label = printable(options.label ?? instance.name ?? id, 64);
         switch (instance.state) {
             case "running":
                 return { instance, initialState, started, label };

@@ -48,8 +48,18 @@ export function choiceOption<T extends string>(command: string, parsed: ParsedCo
 }
 
 /**
+ * Whether a Pulumi argument names a stack: `--stack`, `--stack=NAME`, `-s`, `-sNAME`, `-s=NAME`,
+ * or `s` inside a cluster of short options (`-ys NAME`).
+ */
+function namesStack(arg: string): boolean {
+    return arg === "--stack" || arg.startsWith("--stack=") || /^-s/.test(arg) || /^-[A-Za-z]*s[A-Za-z]*$/.test(arg);
+}
+
+/**
  * deploy and destroy: `--stack NAME` is theirs, every other argument goes to pulumi, so that
- * `npm run deploy -- --yes` works as well as `idle-stop deploy -- --yes`.
+ * `npm run deploy -- --yes` works as well as `idle-stop deploy -- --yes`. A stack named among
+ * Pulumi's arguments (`-s prod`, or `--stack` after "--") is refused: Pulumi would run on that
+ * stack while the boxes, their addresses and the targets came from another.
  */
 export function stackAndPulumiArgs(command: string, argv: string[], passThrough: string[]): { stack?: string; pulumiArgs: string[] } {
     const pulumiArgs = [...passThrough];
@@ -64,6 +74,12 @@ export function stackAndPulumiArgs(command: string, argv: string[], passThrough:
         } else {
             pulumiArgs.push(arg);
         }
+    }
+    const stackArg = pulumiArgs.find(namesStack);
+    if (stackArg !== undefined) {
+        throw new UsageError(
+            `${command}: ${JSON.stringify(stackArg)} would pick Pulumi's stack behind the laptop command's back; give the stack as \`idle-stop ${command} --stack NAME\` (before any "--")`,
+        );
     }
     return { stack, pulumiArgs };
 }
