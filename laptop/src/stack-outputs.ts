@@ -153,6 +153,7 @@ export async function readWatchedBoxes(stack: string | undefined): Promise<Watch
 
 export function boxNamed(boxes: WatchedBox[], name: string): WatchedBox {
     const box = boxes.find((b) => b.name === name);
-    if (!box) throw new UsageError(`no watched instance named ${quotedPrintable(name)}; the stack has: ${boxes.map((b) => b.name).join(", ") || "none"}`);
+    if (!box)
+        throw new UsageError(`no watched instance named ${quotedPrintable(name)}; the stack has: ${boxes.map((b) => b.name).join(", ") || "none"}`);
     return box;
 }

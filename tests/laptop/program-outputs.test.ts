@@ -3,10 +3,10 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { addressOverridesEnv, connectionOnlyEnv } from "../../common/address-overrides";
+import { addressOverridesEnv, connectionOnlyEnv, parseAddressOverrides } from "../../common/address-overrides";
 import { mockAws, programError, runProgram } from "../support/pulumi-mocks";
 import { named } from "../support/resources";
-import { registerAdoptedInstance, testPrivateKey } from "../support/stack-configs";
+import { adoptedConfig, registerAdoptedInstance, testPrivateKey } from "../support/stack-configs";
 
 const alice = { name: "alice", instanceId: "i-0aaaaaaaaaaaaaaa1", sshUser: "ec2-user", idleMinutes: 45 };
 const bob = { name: "bob", instanceId: "i-0bbbbbbbbbbbbbbb2", sshPort: 2222, sshHost: "bob.example.net" };
@@ -110,5 +110,48 @@ describe("stack outputs for the laptop command", () => {
         process.env[addressOverridesEnv] = '["alice"]';
         const err = await programError(fleet());
         assert.match(err.message, /IDLE_STOP_SSH_HOSTS: .* is not allowed; expected a JSON object of instance name to host/);
+    });
+
+    // Issue 23, finding 11: names come from outside, and "constructor" is a valid Host alias.
+    it("a box named constructor, with no current address passed, is pushed to at its own address", async () => {
+        const ctor = { name: "constructor", instanceId: "i-0ccccccccccccccc3" };
+        registerAdoptedInstance(ctor.instanceId);
+        const run = await runProgram({ sshPrivateKey: testPrivateKey, instances: JSON.stringify([ctor]) });
+        assert.equal(connectionHost(run, "constructor", "agent"), "ec2-203-0-113-10.compute-1.amazonaws.com");
+        const instances = run.outputs.instances as Record<string, Record<string, unknown>>;
+        assert.equal(new Map(Object.entries(instances)).get("constructor")?.sshHost, "ec2-203-0-113-10.compute-1.amazonaws.com");
+    });
+
+    it("IDLE_STOP_SSH_HOSTS is read into a map without a prototype: only its own names answer", () => {
+        const hosts = parseAddressOverrides('{"__proto__": "198.51.100.5", "alice": "198.51.100.6"}');
+        assert.equal(hosts.constructor, undefined);
+        assert.equal("toString" in hosts, false);
+        assert.equal(hosts.alice, "198.51.100.6");
+        assert.ok(Object.hasOwn(hosts, "__proto__"), "an own key like any other, not the prototype");
+        assert.equal(Object.getPrototypeOf(hosts), null);
+        assert.equal(parseAddressOverrides(undefined).constructor, undefined);
+    });
+
+    // Issue 23, finding 1: the program refuses the values that would inject ssh_config directives
+    // (the laptop command refuses them too, tests/laptop/hostile-values.test.ts).
+    const injections: Array<[string, string]> = [
+        ["sshUser", 'ubuntu\nMatch exec "touch /tmp/pwned"'],
+        ["sshUser", "ubuntu\n"],
+        ["name", "devbox *"],
+        ["name", "devbox\nMatch all"],
+    ];
+    for (const [key, value] of injections) {
+        it(`refuses ${key} ${JSON.stringify(value)}, which would inject an ssh_config directive`, async () => {
+            registerAdoptedInstance();
+            const error = await programError(adoptedConfig({ [key]: value }));
+            assert.match(error.message, new RegExp(`idle-stop:${key}`));
+            assert.ok(error.message.includes(JSON.stringify(value)), error.message);
+        });
+    }
+
+    it("refuses a fractional sshPort such as 22.5", async () => {
+        registerAdoptedInstance();
+        const error = await programError(adoptedConfig({ sshPort: "22.5" }));
+        assert.match(error.message, /idle-stop:sshPort: "22\.5" is not allowed/);
     });
 });

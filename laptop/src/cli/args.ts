@@ -52,7 +52,7 @@ export function choiceOption<T extends string>(command: string, parsed: ParsedCo
  * or `s` inside a cluster of short options (`-ys NAME`).
  */
 function namesStack(arg: string): boolean {
-    return arg === "--stack" || arg.startsWith("--stack=") || /^-s/.test(arg) || /^-[A-Za-z]*s[A-Za-z]*$/.test(arg);
+    return arg === "--stack" || arg.startsWith("--stack=") || arg.startsWith("-s") || /^-[A-Za-z]*s[A-Za-z]*$/.test(arg);
 }
 
 /**

@@ -5,7 +5,20 @@
  * nothing reaches the block unchecked (docs/security.md#the-laptop-side).
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+    chmodSync,
+    closeSync,
+    existsSync,
+    fsyncSync,
+    mkdirSync,
+    openSync,
+    readFileSync,
+    realpathSync,
+    renameSync,
+    statSync,
+    unlinkSync,
+    writeSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { errnoCode, RuntimeError, UsageError } from "../../../common/errors";
