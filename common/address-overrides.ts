@@ -10,6 +10,7 @@
  *
  * No Pulumi imports: the laptop command uses the same name and format.
  */
+import { SSH_HOST_PATTERN } from "./ssh-names";
 
 /**
  * `1`: the run only moves each agent push's stored connection to the current address and keeps
@@ -23,7 +24,7 @@ export function parseConnectionOnly(raw: string | undefined): boolean {
     return raw === "1";
 }
 
-/** `{"<watched instance name>": "<host or address>", ...}` as JSON. */
+/** `{"<watched instance name>": "<host or address>", ...}` as JSON; each host a DNS name or IP address. */
 export const addressOverridesEnv = "IDLE_STOP_SSH_HOSTS";
 
 /**
@@ -43,7 +44,7 @@ export function parseAddressOverrides(raw: string | undefined): Record<string, s
         typeof parsed !== "object" ||
         parsed === null ||
         Array.isArray(parsed) ||
-        !Object.values(parsed).every((v) => typeof v === "string" && v.trim() !== "")
+        !Object.values(parsed).every((v) => typeof v === "string" && SSH_HOST_PATTERN.test(v))
     ) {
         throw new Error(
             `${addressOverridesEnv}: ${JSON.stringify(raw)} is not allowed; expected a JSON object of instance name to host, e.g. {"devbox": "203.0.113.10"}`,

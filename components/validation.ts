@@ -8,7 +8,7 @@ import { DOWNLOAD_URL_ALLOWED, normalizeDownloadUrl } from "../common/download-u
 import { INSTANCE_ID_ALLOWED, INSTANCE_ID_PATTERN } from "../common/aws-ids";
 import { NAMESPACE_PATTERN } from "../common/metric";
 import { normalizeSshHostKey, SSH_HOST_KEY_ALLOWED } from "../common/ssh-host-key";
-import { HOST_ALIAS_ALLOWED, HOST_ALIAS_PATTERN, SSH_USER_ALLOWED, SSH_USER_PATTERN } from "../common/ssh-names";
+import { HOST_ALIAS_ALLOWED, HOST_ALIAS_PATTERN, SSH_HOST_ALLOWED, SSH_HOST_PATTERN, SSH_USER_ALLOWED, SSH_USER_PATTERN } from "../common/ssh-names";
 
 export class InvalidSettingError extends Error {
     constructor(
@@ -103,6 +103,14 @@ export function checkSshHostKey(key: string, value: string): string {
         throw new InvalidSettingError(key, value, SSH_HOST_KEY_ALLOWED);
     }
     return normalized;
+}
+
+/** Where SSH reaches the box: it goes to the stack's outputs, which the laptop command dials and checks the same way. */
+export function checkSshHost(key: string, value: string): string {
+    if (!SSH_HOST_PATTERN.test(value)) {
+        throw new InvalidSettingError(key, value, SSH_HOST_ALLOWED);
+    }
+    return value;
 }
 
 /** A watched instance's name: part of URNs and AWS names, and its Host alias in ssh_config. */

@@ -18,6 +18,7 @@ import {
     checkHostAlias,
     checkHttpsUrl,
     checkOneOf,
+    checkSshHost,
     InvalidSettingError,
     parseBoolean,
     parseInteger,
@@ -139,6 +140,11 @@ const configKeyOfArg: Record<string, string> = {
     "instance.sshIngressCidrs": "sshIngressCidrs",
 };
 
+function optionalSshHost(fields: FieldReader): string | undefined {
+    const raw = fields.get("sshHost");
+    return raw === undefined ? undefined : checkSshHost(fields.label("sshHost"), raw);
+}
+
 function optionalChoice<T extends string>(fields: FieldReader, key: string, allowed: readonly T[]): T | undefined {
     const raw = fields.get(key);
     return raw === undefined ? undefined : checkOneOf(fields.label(key), raw, allowed);
@@ -225,7 +231,7 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
               },
         idleMinutes: optionalInteger(fields, "idleMinutes") ?? idleStopDefaults.idleMinutes,
         ssh: {
-            host: fields.get("sshHost"),
+            host: optionalSshHost(fields),
             user: fields.get("sshUser"),
             port: optionalInteger(fields, "sshPort"),
             privateKey: readPrivateKey(source, fields, isFleetEntry),

@@ -154,4 +154,16 @@ describe("stack outputs for the laptop command", () => {
         const error = await programError(adoptedConfig({ sshPort: "22.5" }));
         assert.match(error.message, /idle-stop:sshPort: "22\.5" is not allowed/);
     });
+
+    it("refuses an sshHost that is not a DNS name or IP address (it becomes an output the laptop dials)", async () => {
+        registerAdoptedInstance();
+        const error = await programError(adoptedConfig({ sshHost: "-oProxyCommand=sh" }));
+        assert.match(error.message, /idle-stop:sshHost: "-oProxyCommand=sh" is not allowed; expected a DNS name, an IPv4 address or an IPv6 address/);
+    });
+
+    it("refuses an IDLE_STOP_SSH_HOSTS value that is not a host", async () => {
+        process.env[addressOverridesEnv] = JSON.stringify({ alice: "198.51.100.7 -oProxyCommand=sh" });
+        const err = await programError(fleet());
+        assert.match(err.message, /IDLE_STOP_SSH_HOSTS: .* is not allowed/);
+    });
 });
