@@ -5,7 +5,7 @@
  * as host key algorithm, `ssh-rsa` for an RSA key, i.e. SHA-1 signatures, which OpenSSH 8.8 and
  * later refuse; every supported image also has an ed25519 and an ECDSA host key.
  */
-export const HOST_KEY_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"] as const;
+const HOST_KEY_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"] as const;
 
 export const SSH_HOST_KEY_ALLOWED =
     'one public host key line, "ssh-ed25519 AAAA..." or "ecdsa-sha2-nistp256 AAAA..." (384/521), optionally after the host names and followed by a comment, as in known_hosts or /etc/ssh/ssh_host_ed25519_key.pub (not RSA)';

@@ -41,7 +41,7 @@ export const MAX_HOLD_FILE = 8192;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /** A strict ISO 8601 time as ms since the epoch, or null. */
-export function isoTime(v: unknown): number | null {
+function isoTime(v: unknown): number | null {
     if (typeof v !== "string" || !ISO_TIME.test(v)) return null;
     const t = Date.parse(v);
     return Number.isFinite(t) ? t : null;

@@ -14,9 +14,9 @@ export const MAX_SCAN_ENTRIES = 10000;
 /** Hold files opened per owner per scan: that owner's most recently changed ones. */
 export const MAX_OPEN_PER_USER = 16;
 /** Hold files opened per scan in all. */
-export const MAX_OPEN_TOTAL = 1000;
+const MAX_OPEN_TOTAL = 1000;
 /** Expired holds listed per scan (for the daemon's cleanup and log); the rest are only counted. */
-export const MAX_EXPIRED_LISTED = 1000;
+const MAX_EXPIRED_LISTED = 1000;
 
 export interface HoldScan {
     active: Hold[];

@@ -9,7 +9,7 @@ import { log } from "../system/log";
 import { printable } from "../system/text";
 
 /** Expired holds remembered as handled (tried, logged); past this, new ones are only counted. */
-export const MAX_REMEMBERED_EXPIRED = 10000;
+const MAX_REMEMBERED_EXPIRED = 10000;
 /** hold_expired lines per sample; the rest go into one hold_expired_more line. */
 export const MAX_EXPIRED_LOGGED = 20;
 /** The id shown for the overflow's stand-in hold (never a hold file's: those are 8 hex digits). */

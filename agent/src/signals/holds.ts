@@ -16,9 +16,9 @@ import { ExpiredHold, Hold, HOLD_ID, MAX_HOLDS_PER_USER, REAL_PROC } from "./hol
 import { HoldScan, scanHoldFiles } from "./holds-scan";
 
 export { HOLD_REFRESH_MS, MAX_HOLDS_PER_USER } from "./hold-file";
-export type { ExpiredHold, Hold } from "./hold-file";
+export type { Hold } from "./hold-file";
 export type { HoldScan } from "./holds-scan";
-export { MAX_OPEN_PER_USER, MAX_OPEN_TOTAL, MAX_SCAN_ENTRIES } from "./holds-scan";
+export { MAX_OPEN_PER_USER } from "./holds-scan";
 
 function currentUser(): { user: string; uid: number } {
     try {
@@ -51,7 +51,7 @@ export function tryRemoveHold(holdsDir: string, id: string): boolean {
 }
 
 /** Removes the expired holds we are allowed to remove. */
-export function removeExpired(holdsDir: string, expired: readonly ExpiredHold[]): number {
+function removeExpired(holdsDir: string, expired: readonly ExpiredHold[]): number {
     return expired.filter((h) => tryRemoveHold(holdsDir, h.id)).length;
 }
 
