@@ -20,7 +20,7 @@ export async function createSink(region: string | undefined): Promise<MetricSink
                     Namespace: namespace,
                     MetricData: points.map((p) => ({
                         MetricName: p.mn,
-                        Dimensions: [{ Name: "InstanceId", Value: p.iid }],
+                        Dimensions: [{ Name: "InstanceId", Value: p.iid }, ...(p.sig === undefined ? [] : [{ Name: "Signal", Value: p.sig }])],
                         Timestamp: new Date(p.t),
                         Unit: "Count",
                         StatisticValues: { SampleCount: p.n, Sum: p.sum, Minimum: p.min, Maximum: p.max },

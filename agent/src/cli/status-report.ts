@@ -9,11 +9,11 @@ import { expectedStopAt } from "../daemon/stop-time";
 import { Spool } from "../publish/spool";
 import { ActivityTracker } from "../signals/activity-tracker";
 import { Hold } from "../signals/holds";
-import { Holds } from "../signals/holds-signal";
-import { activitySettings } from "../signals/sample";
+import { activitySettings, judgeSample } from "../signals/sample";
 import { SessionUse } from "../signals/session-use";
 import { listSessions } from "../signals/sessions";
-import { judge } from "../signals/signal";
+import { keptUpList } from "../signals/signal";
+import { KeptUp, KeptUpSignal } from "../../../common/metric";
 import { systemClock } from "../system/clock";
 import { assertProcVisible, ProcHiddenError } from "../system/hidepid";
 
@@ -35,13 +35,17 @@ export interface StatusReport {
         downloadBytesPerMinute: number;
         sshPorts: number[];
         busyCpuPercent: number;
+        busyProcessPercent: number;
+        busyGpuPercent: number;
         warnMinutes: number;
     };
     daemon: { running: boolean; pid: number; mode: string; startedAt: string; updatedAt: string; rearm: string; rearmedAt: string | null } | null;
     /** Authenticated SSH sessions, in use or not (ConnectedSessions). */
     connected: number;
-    /** What the metric carries now: sessions in use + other terminals in use (as one) + holds. */
+    /** What the metric carries now: sessions in use + other terminals in use (as one) + holds + busy work (as one per kind). */
     active: number;
+    /** What keeps the box up now, one entry per reason; empty when idle. */
+    keptUpBy: KeptUp[];
     /** 0: connected is enough (the original rule). */
     sessionIdleSeconds: number;
     sessions: SessionUse[];
@@ -91,6 +95,22 @@ function idleSinceFrom(st: StatusFile | null, fresh: boolean, active: number, no
     return st.active > 0 ? lastSample : st.idleSince ? Date.parse(st.idleSince) : null;
 }
 
+/**
+ * Kinds only the daemon can measure (they need readings over time): `status` takes them from a
+ * running daemon's status file. A new signal of that sort adds its kind here.
+ */
+const DAEMON_MEASURED: ReadonlySet<KeptUpSignal> = new Set(["process", "gpu", "transfer", "cpu"]);
+
+/** The daemon's view of the kinds only it measures: its reasons and what they add. */
+function daemonMeasured(st: StatusFile | null, fresh: boolean): { keptUp: KeptUp[]; adds: number } {
+    if (!fresh || st === null) return { keptUp: [], adds: 0 };
+    const keptUp = (st.keptUpBy ?? []).filter((k) => DAEMON_MEASURED.has(k.signal));
+    const adds = Object.entries(st.keptUpAdds ?? {})
+        .filter(([k]) => DAEMON_MEASURED.has(k as KeptUpSignal))
+        .reduce((a, [, v]) => a + (typeof v === "number" ? v : 0), 0);
+    return { keptUp, adds };
+}
+
 function configView(c: Config, st: StatusFile | null, idleMinutes: number | null): StatusReport["config"] {
     return {
         path: c.source,
@@ -109,6 +129,8 @@ function configView(c: Config, st: StatusFile | null, idleMinutes: number | null
         downloadBytesPerMinute: c.downloadBytesPerMinute,
         sshPorts: c.sshPorts,
         busyCpuPercent: c.busyCpuPercent,
+        busyProcessPercent: c.busyProcessPercent,
+        busyGpuPercent: c.busyGpuPercent,
         warnMinutes: c.warnMinutes,
     };
 }
@@ -124,10 +146,13 @@ export function buildStatus(c: Config, now = systemClock.wall()): StatusReport {
     // measurements (only it runs `ss` over time); without a running daemon they count as connected.
     const tracker = new ActivityTracker(activitySettings(c), { measureTraffic: false, startedAt: now, seed: fresh ? seedFromStatus(st) : undefined });
     const sessions = procHidden === null ? listSessions(c.procRoot) : [];
-    const verdict = judge({ holds: new Holds(c.holdsDir, false), use: tracker }, { now, sessions });
-    const holds = verdict.readings.holds.detail;
-    const use = verdict.readings.use.detail;
-    const active = procHidden === null ? verdict.active : (st?.active ?? holds.length);
+    const verdict = judgeSample(c.holdsDir, false, tracker, sessions, now);
+    const holds = verdict.holds;
+    const use = verdict.use;
+    // Busy processes, the GPU, transfers and CPU need readings over time: the daemon's view.
+    const daemon = daemonMeasured(st, fresh);
+    const active = procHidden === null ? verdict.active + daemon.adds : (st?.active ?? holds.length);
+    const keptUpBy = procHidden === null ? [...keptUpList(verdict.keptUp), ...daemon.keptUp] : fresh ? (st.keptUpBy ?? []) : keptUpList(verdict.keptUp);
     const idleSince = idleSinceFrom(st, fresh, active, now);
     const idleMinutes = c.idleMinutes ?? st?.idleMinutes ?? null;
     const stopAt = idleSince !== null && idleMinutes !== null ? expectedStopAt(idleSince, idleMinutes) : null;
@@ -147,6 +172,7 @@ export function buildStatus(c: Config, now = systemClock.wall()): StatusReport {
                   },
         connected: procHidden === null ? use.connected : (st?.sessions ?? 0),
         active,
+        keptUpBy,
         sessionIdleSeconds: c.sessionIdleSeconds,
         sessions: use.sessions,
         otherTerminals: { inUse: use.otherTerminals.inUse, ttys: use.otherTerminals.ttys, lastInputAt: use.otherTerminals.lastInputAt },

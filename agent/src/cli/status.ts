@@ -12,8 +12,10 @@ export const statusCommand: Command = {
     description: `Shows sessions (who, terminal or "no terminal", since when, idle for how long, whether they
 count as in use), terminals sshd did not open that had input, keep-awake holds, the last
 successful publish, the backlog, minutes idle so far and when the alarm would stop the instance
-(needs idleMinutes in the config). --json: connected, active, idleSince, stopExpectedAt, and per
-session inUse and idleSeconds (null where unknown). Works for any user: reads the daemon's world-readable <stateDir>/status.json.
+(needs idleMinutes in the config), and what keeps the box up now ("kept up by": typing, traffic,
+other terminals, holds, busy processes, the GPU, transfers, CPU; the last few from the daemon).
+--json: connected, active, keptUpBy, idleSince, stopExpectedAt, and per session inUse and
+idleSeconds (null where unknown). Works for any user: reads the daemon's world-readable <stateDir>/status.json.
 `,
     options: [{ flag: "--json" }],
     maxPositionals: 0,
@@ -36,6 +38,7 @@ function statusText(r: StatusReport, now: number): string[] {
     if (r.traffic === "unavailable") lines.push("traffic:      unavailable (is `ss` installed?): sessions without a terminal count while connected");
     if (r.otherTerminals.inUse > 0) lines.push(`terminals:    ${r.otherTerminals.ttys.join(", ")} (not opened by sshd) had input: count as 1`);
     lines.push(...holdLines(r, now));
+    lines.push(...keptUpLines(r));
     lines.push(
         `last publish: ${r.lastPublishAt ? `${r.lastPublishAt} (${ago(now - Date.parse(r.lastPublishAt))} ago)` : "never"}${r.lastError ? `; last error: ${r.lastError}` : ""}`,
     );
@@ -83,6 +86,12 @@ function holdLines(r: StatusReport, now: number): string[] {
         lines.push(`  ${h.id} ${h.user.padEnd(16)} ${until}${h.reason ? `  "${h.reason}"` : ""}`);
     }
     return lines;
+}
+
+/** "kept up by:" and one line per reason, or "nothing". */
+function keptUpLines(r: StatusReport): string[] {
+    if (r.keptUpBy.length === 0) return ["kept up by:   nothing"];
+    return ["kept up by:", ...r.keptUpBy.map((k) => `  ${k.signal.padEnd(15)} ${k.detail}`)];
 }
 
 function idleLine(r: StatusReport, now: number): string {

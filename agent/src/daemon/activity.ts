@@ -1,15 +1,17 @@
 // What the daemon (and `once`) keeps about use across samples: the activity tracker, the
-// ConnectedSessions datapoints (published in the same request as ActiveSessions), the warning on
-// the box, and the per-session view written to the status file. Kept out of agent-state.ts so the
-// publishing loop only calls in at three points.
+// ConnectedSessions and KeptUpBy datapoints (published in the same request as ActiveSessions), the
+// warning on the box, and the per-session and per-signal view written to the status file. Kept
+// out of agent-state.ts so the publishing loop only calls in at three points.
 import { Config } from "../config";
 import { Datapoint, PeriodAggregator } from "../publish/datapoint";
 import { log } from "../system/log";
 import { activitySettings, Sample } from "../signals/sample";
 import { ActivityTracker } from "../signals/activity-tracker";
 import { Seed, sessionKey, UseBasis } from "../signals/session-use";
-import { StopWarning } from "./stop-warning";
-import { CONNECTED_SESSIONS_METRIC } from "../../../common/metric";
+import { keptUpList } from "../signals/signal";
+import { KeptUpAggregator } from "./kept-up-metric";
+import { signalsOn, StopWarning } from "./stop-warning";
+import { CONNECTED_SESSIONS_METRIC, KeptUp, KeptUpSignal } from "../../../common/metric";
 
 /** Per-session view in the status file (what `status` shows for sessions it cannot judge itself). */
 interface SessionUseRecord {
@@ -28,6 +30,10 @@ export interface UseStatus {
     otherTerminalsInUse: number;
     cpuPercent: number | null;
     traffic: "ok" | "unavailable" | "not measured";
+    /** What keeps the box up per the last sample, one entry per reason (what `status --json` shows). */
+    keptUpBy: KeptUp[];
+    /** What each kind in keptUpBy adds to active (so `status` can add the kinds only the daemon measures). */
+    keptUpAdds: Partial<Record<KeptUpSignal, number>>;
     lastWarning: { at: string; stopAt: string; error: string | null } | null;
 }
 
@@ -43,6 +49,7 @@ export function seedFromStatus(prev: Partial<UseStatus> | null | undefined): Map
 export class AgentActivity {
     readonly tracker: ActivityTracker;
     readonly connected: PeriodAggregator;
+    readonly keptUp: KeptUpAggregator;
     private readonly warning: StopWarning;
     private lastWarning: UseStatus["lastWarning"] = null;
 
@@ -58,12 +65,21 @@ export class AgentActivity {
             onTrafficError: (error) => log("warn", "traffic_unavailable", { error, effect: "sessions without a terminal count while connected" }),
         });
         this.connected = new PeriodAggregator(c.publishSeconds * 1000, { ns: c.namespace, mn: CONNECTED_SESSIONS_METRIC, iid: c.instanceId });
-        this.warning = new StopWarning(c.warnMinutes, c.idleMinutes);
+        this.keptUp = new KeptUpAggregator(c.publishSeconds * 1000, { ns: c.namespace, iid: c.instanceId });
+        this.warning = new StopWarning(c.warnMinutes, c.idleMinutes, signalsOn(c));
     }
 
-    /** ConnectedSessions for this sample; returns the finished period's datapoint, if any. */
-    add(s: Sample): Datapoint | null {
-        return this.connected.add(s.use.connected, s.at);
+    /** ConnectedSessions and KeptUpBy for this sample; returns the finished period's datapoints (ConnectedSessions first). */
+    add(s: Sample): Datapoint[] {
+        const connected = this.connected.add(s.use.connected, s.at);
+        const kept = this.keptUp.add(s.keptUp, s.at);
+        return connected ? [connected, ...kept] : kept;
+    }
+
+    /** The current periods of ConnectedSessions and KeptUpBy, partial or not. */
+    take(): Datapoint[] {
+        const connected = this.connected.take();
+        return [...(connected ? [connected] : []), ...this.keptUp.take()];
     }
 
     /** After each sample: warn the terminals when the stop is near (once per idle stretch). */
@@ -75,7 +91,8 @@ export class AgentActivity {
         });
     }
 
-    status(s: Sample | null): UseStatus {
+    status(s: (Omit<Sample, "keptUp"> & Partial<Pick<Sample, "keptUp">>) | null): UseStatus {
+        const shares = s?.keptUp ?? s?.use.keptUp ?? [];
         return {
             connected: s?.use.connected ?? 0,
             sessionIdleSeconds: this.c.sessionIdleSeconds,
@@ -90,6 +107,8 @@ export class AgentActivity {
             otherTerminalsInUse: s?.use.otherTerminals.inUse ?? 0,
             cpuPercent: s?.use.cpuPercent ?? null,
             traffic: this.tracker.trafficOk === null ? "not measured" : this.tracker.trafficOk ? "ok" : "unavailable",
+            keptUpBy: keptUpList(shares),
+            keptUpAdds: Object.fromEntries(shares.map((x) => [x.signal, x.adds])),
             lastWarning: this.lastWarning,
         };
     }

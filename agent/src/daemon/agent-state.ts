@@ -56,18 +56,17 @@ export class AgentState {
         if (this.boot.takeExtraSample()) this.agg.add(1, now);
         const done = this.agg.add(s.active, now);
         if (done) this.pushPeriod(done);
-        const connected = this.activity.add(s); // same period, same request as ActiveSessions
-        if (connected) this.outbox.push(connected);
+        // ConnectedSessions and KeptUpBy: same period, pushed right after ActiveSessions, so the same request.
+        for (const dp of this.activity.add(s)) this.outbox.push(dp);
         this.activity.afterSample(this.idleSince(), now);
         return s;
     }
 
-    /** The current periods (ActiveSessions and ConnectedSessions), partial or not, into the outbox. */
+    /** The current periods (ActiveSessions, ConnectedSessions, KeptUpBy), partial or not, into the outbox. */
     closePeriods(): void {
         const partial = this.agg.take();
         if (partial) this.pushPeriod(partial);
-        const connected = this.activity.connected.take();
-        if (connected) this.outbox.push(connected);
+        for (const dp of this.activity.take()) this.outbox.push(dp);
     }
 
     private pushPeriod(dp: Datapoint): void {

@@ -26,6 +26,8 @@ export class StatusWriter {
             updatedAt: null,
             lastActiveAt: null,
             cpuPercent: null,
+            // Reasons carry ages and percentages that move every sample: which kinds, and what they add, is the news.
+            keptUpBy: st.keptUpBy?.map((k) => k.signal),
             sessionUse: st.sessionUse?.map((u) => ({ ...u, idleSeconds: null })),
         });
         if (!force && key === this.lastKey && now - this.lastWriteAt < this.heartbeatMs) return false;

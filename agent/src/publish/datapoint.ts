@@ -4,6 +4,8 @@ export interface Datapoint {
     ns: string;
     mn: string;
     iid: string;
+    /** The Signal dimension (KeptUpBy only): which kind of signal kept the box up. */
+    sig?: string;
     /** Period start, ms since the epoch (the datapoint's Timestamp). */
     t: number;
     /** SampleCount, Sum, Minimum, Maximum of the samples in the period. */
@@ -20,6 +22,7 @@ export function isDatapoint(v: unknown): v is Datapoint {
         typeof o.ns === "string" &&
         typeof o.mn === "string" &&
         typeof o.iid === "string" &&
+        (o.sig === undefined || typeof o.sig === "string") &&
         ["t", "n", "sum", "min", "max"].every((k) => typeof o[k] === "number" && Number.isFinite(o[k])) &&
         (o.n as number) > 0
     );
@@ -31,7 +34,7 @@ export class PeriodAggregator {
 
     constructor(
         private readonly periodMs: number,
-        private readonly key: { ns: string; mn: string; iid: string },
+        private readonly key: { ns: string; mn: string; iid: string; sig?: string },
     ) {}
 
     periodStart(atMs: number): number {

@@ -1,13 +1,17 @@
 // The signals of use judged together: SSH sessions by terminal input or client traffic, other
-// terminals as one, and the optional CPU rule; how many active sessions that makes (holds come on
-// top, sample.ts). The daemon keeps one tracker for its lifetime (traffic history, CPU times);
-// `status` makes a fresh one. Counting rules: docs/reference/metric.md.
+// terminals as one, busy processes as one, a busy GPU as one, and the optional CPU rule; how many
+// active sessions that makes (holds come on top, sample.ts) and why (keptUp). The daemon keeps one
+// tracker for its lifetime (traffic history, CPU times); `status` makes a fresh one, which measures
+// nothing over time and shows the daemon's view of those signals instead (cli/status-report.ts).
+// Counting rules: docs/reference/metric.md.
+import { BusyProcesses, ProcessUse } from "./busy-processes";
 import { ClientTraffic, ClientTrafficOptions } from "./client-traffic";
 import { CpuBusy } from "./cpu-busy";
+import { GpuBusy, GpuUse } from "./gpu-busy";
 import { OtherTerminals, OtherTerminalsUse } from "./other-terminals";
-import { ActivitySettings, SessionUse, sessionKey } from "./session-use";
+import { ActivitySettings, SessionUse, sessionKey, sessionShares } from "./session-use";
 import { Session } from "./sessions";
-import { judge, Signal, SignalInput } from "./signal";
+import { explained, judge, KeptUpShare, Reading, share, Signal, SignalInput } from "./signal";
 import { TrafficSnapshot } from "./tcp-traffic";
 import { TerminalInput } from "./terminal-input";
 
@@ -20,18 +24,35 @@ export interface Use {
     otherTerminals: OtherTerminalsUse;
     cpuPercent: number | null;
     cpuBusy: boolean;
-    /** sessions in use + (1 if any other terminal is in use) + (1 if CPU busy). Holds come on top. */
+    processes: ProcessUse;
+    gpu: GpuUse;
+    /** sessions in use + 1 for each other kind in use (other terminals, busy processes, GPU, CPU). Holds come on top. */
     active: number;
+    /** Why, one share per kind (signal.ts). */
+    keptUp: KeptUpShare[];
 }
 
-/** The signals of use, built from the agent's settings: a new signal of use is one more entry. */
+/**
+ * The signals of use, built from the agent's settings: a new signal of use is one more entry
+ * here, a class implementing Signal<D> with a keptUp method, e.g.
+ *     transfers: new NetTransfer(s, opts),
+ * (its KeptUpBy datapoints, its `status` line and its share of the metric then follow). Older
+ * signals without a keptUp method get theirs through explained().
+ */
 function useSignals(s: ActivitySettings, opts: ClientTrafficOptions) {
+    const timed = { measure: opts.measureTraffic, periodMs: s.publishSeconds * 1000, windowMs: s.sessionIdleSeconds * 1000 };
     return {
-        terminals: new TerminalInput(s.devRoot, s.sessionIdleSeconds),
-        traffic: new ClientTraffic(s, opts),
-        otherTerminals: new OtherTerminals(s.devRoot, s.sessionIdleSeconds),
-        cpu: new CpuBusy(s.procRoot, s.busyCpuPercent),
+        terminals: explained(new TerminalInput(s.devRoot, s.sessionIdleSeconds), (r) => sessionShares(r.detail)),
+        traffic: explained(new ClientTraffic(s, opts), (r) => sessionShares(r.detail)),
+        otherTerminals: explained(new OtherTerminals(s.devRoot, s.sessionIdleSeconds), otherTerminalShares),
+        processes: new BusyProcesses(s.procRoot, s.busyProcessPercent, { ...timed, ownPid: process.pid, ownUid: process.getuid?.() }),
+        gpu: new GpuBusy(s.busyGpuPercent, timed),
+        cpu: new CpuBusy(s.procRoot, s.busyCpuPercent, timed.windowMs),
     };
+}
+
+function otherTerminalShares(r: Reading<OtherTerminalsUse>): KeptUpShare[] {
+    return share("other-terminal", r.active, [`${r.detail.ttys.join(", ")} (not opened by sshd): input within the window`]);
 }
 
 export class ActivityTracker implements Signal<Use> {
@@ -66,8 +87,12 @@ export class ActivityTracker implements Signal<Use> {
         return { active: use.active, detail: use };
     }
 
+    keptUp(r: Reading<Use>): KeptUpShare[] {
+        return r.detail.keptUp;
+    }
+
     assess(sessions: readonly Session[], now: number): Use {
-        const { active, readings } = judge(this.signals, { now, sessions });
+        const { active, readings, keptUp } = judge(this.signals, { now, sessions });
         const judged = new Map([...readings.terminals.detail, ...readings.traffic.detail].map((u) => [sessionKey(u), u]));
         return {
             at: now,
@@ -77,7 +102,10 @@ export class ActivityTracker implements Signal<Use> {
             otherTerminals: readings.otherTerminals.detail,
             cpuPercent: readings.cpu.detail.cpuPercent,
             cpuBusy: readings.cpu.detail.cpuBusy,
+            processes: readings.processes.detail,
+            gpu: readings.gpu.detail,
             active,
+            keptUp,
         };
     }
 }

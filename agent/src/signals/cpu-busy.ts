@@ -1,8 +1,9 @@
 // Signal: whole-machine CPU use between two reads of /proc/stat (the `cpu` line), for the optional
-// busyCpuPercent rule: a batch job that keeps the CPUs busy counts as one active session.
+// busyCpuPercent rule: a batch job that keeps the CPUs busy counts as one active session, for
+// sessionIdleSeconds after the last busy sample (the window rule, signal.ts BusyWindow).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Signal } from "./signal";
+import { BusyWindow, KeptUpShare, Reading, share, Signal } from "./signal";
 
 interface CpuTimes {
     busy: number;
@@ -26,23 +27,35 @@ function readCpu(procRoot: string): CpuTimes | null {
 export interface CpuUse {
     /** Busy percent since the last sample; null when off, on the first sample, or without /proc/stat. */
     cpuPercent: number | null;
+    /** Counts now: busy in this sample, or within the window. */
     cpuBusy: boolean;
 }
 
 export class CpuBusy implements Signal<CpuUse> {
     readonly name = "cpu";
     private prev: CpuTimes | null = null;
+    private readonly window: BusyWindow<number>;
 
-    /** busyCpuPercent 0: off (/proc/stat is not read). */
+    /** busyCpuPercent 0: off (/proc/stat is not read). windowMs: sessionIdleSeconds in ms. */
     constructor(
         private readonly procRoot: string,
         private readonly busyCpuPercent: number,
-    ) {}
+        windowMs = 0,
+    ) {
+        this.window = new BusyWindow(windowMs);
+    }
 
-    sample(): { active: number; detail: CpuUse } {
-        const cpuPercent = this.busyCpuPercent > 0 ? this.percent() : null;
-        const cpuBusy = cpuPercent !== null && cpuPercent >= this.busyCpuPercent;
+    sample({ now }: { now: number }): Reading<CpuUse> {
+        if (this.busyCpuPercent <= 0) return { active: 0, detail: { cpuPercent: null, cpuBusy: false } };
+        const cpuPercent = this.percent();
+        this.window.measured(now, new Map(cpuPercent !== null && cpuPercent >= this.busyCpuPercent ? [["cpu", cpuPercent]] : []));
+        const cpuBusy = this.window.counting(now).length > 0;
         return { active: cpuBusy ? 1 : 0, detail: { cpuPercent, cpuBusy } };
+    }
+
+    keptUp(r: Reading<CpuUse>): KeptUpShare[] {
+        const pct = r.detail.cpuPercent === null ? "" : ` (${Math.round(r.detail.cpuPercent)}% now)`;
+        return share("cpu", r.active, [`CPU busy >= ${this.busyCpuPercent}% within the window${pct}`]);
     }
 
     /** Percent of CPU time busy since the previous call; null on the first call or without /proc/stat. */

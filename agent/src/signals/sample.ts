@@ -8,7 +8,8 @@ import { Hold } from "./holds";
 import { Holds } from "./holds-signal";
 import { ActivitySettings } from "./session-use";
 import { listSessions, Session } from "./sessions";
-import { judge } from "./signal";
+import { explained, judge, KeptUpShare, share } from "./signal";
+import { printable } from "../system/text";
 
 export interface Sample {
     at: number;
@@ -19,6 +20,19 @@ export interface Sample {
     use: Use;
     /** sessions in use + other terminals in use (as one) + holds: the metric's value for this sample. */
     active: number;
+    /** Why, one share per kind (signal.ts): what `status` prints and the KeptUpBy metric carries. */
+    keptUp: KeptUpShare[];
+}
+
+function holdShares(holds: Hold[]): KeptUpShare[] {
+    return share(
+        "hold",
+        holds.length,
+        holds.map((h) => {
+            const what = h.expiresAt ? `until ${h.expiresAt}` : `while pid ${h.owner?.pid} runs${h.command ? ` (${printable(h.command, 60)})` : ""}`;
+            return `hold ${h.id} by ${printable(h.user, 32)} ${what}${h.reason ? `: ${printable(h.reason, 60)}` : ""}`;
+        }),
+    );
 }
 
 /** Tracker settings from the agent config. */
@@ -29,6 +43,8 @@ export function activitySettings(c: Config): ActivitySettings {
         downloadBytesPerMinute: c.downloadBytesPerMinute,
         sshPorts: c.sshPorts,
         busyCpuPercent: c.busyCpuPercent,
+        busyProcessPercent: c.busyProcessPercent,
+        busyGpuPercent: c.busyGpuPercent,
         publishSeconds: c.publishSeconds,
         procRoot: c.procRoot,
         devRoot: c.devRoot,
@@ -41,6 +57,12 @@ export function takeSample(c: Config, cleanup: boolean, now: number, tracker?: A
     assertProcVisible(c.procRoot, now);
     const sessions = listSessions(c.procRoot, known);
     const use = tracker ?? new ActivityTracker(activitySettings(c), { measureTraffic: false, startedAt: now });
-    const { active, readings } = judge({ holds: new Holds(c.holdsDir, cleanup), use }, { now, sessions });
-    return { at: now, sessions, holds: readings.holds.detail, use: readings.use.detail, active };
+    return judgeSample(c.holdsDir, cleanup, use, sessions, now);
+}
+
+/** Every signal judged on listed sessions: holds, then the tracker's signals of use. */
+export function judgeSample(holdsDir: string, cleanup: boolean, use: ActivityTracker, sessions: Session[], now: number): Sample {
+    const holds = explained(new Holds(holdsDir, cleanup), (r) => holdShares(r.detail));
+    const { active, readings, keptUp } = judge({ holds, use }, { now, sessions });
+    return { at: now, sessions, holds: readings.holds.detail, use: readings.use.detail, active, keptUp };
 }

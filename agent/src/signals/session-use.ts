@@ -3,7 +3,10 @@
 // traffic (client-traffic.ts). Logging in is activity: a session's idle time never starts before
 // its login. With sessionIdleSeconds 0 the original rule holds: every connected session counts.
 // Counting rules: docs/reference/metric.md.
+import { formatDuration } from "../system/duration";
+import { printable } from "../system/text";
 import { Session } from "./sessions";
+import { KeptUpShare, mergeShares } from "./signal";
 
 export interface ActivitySettings {
     /** 0: connected is enough (the original rule). */
@@ -14,6 +17,10 @@ export interface ActivitySettings {
     sshPorts: readonly number[];
     /** 0: off. */
     busyCpuPercent: number;
+    /** Percent of ONE core a process of a person's work must use to count; 0: off. */
+    busyProcessPercent: number;
+    /** GPU utilization percent that counts; 0: off. */
+    busyGpuPercent: number;
     /** How often `ss` may run (once per publish period). */
     publishSeconds: number;
     procRoot: string;
@@ -49,4 +56,17 @@ export function judgeSession(x: Session, last: number | null, by: UseBasis, now:
 /** How many of the judged sessions are in use. */
 export function inUseCount(judged: readonly SessionUse[]): number {
     return judged.filter((x) => x.inUse).length;
+}
+
+/** Why judged sessions keep the box up: by input ("terminal"), traffic ("traffic"), or merely connected ("connected"). */
+export function sessionShares(judged: readonly SessionUse[]): KeptUpShare[] {
+    const shares: KeptUpShare[] = [];
+    for (const x of judged) {
+        if (!x.inUse) continue;
+        const where = x.ttys.length > 0 ? x.ttys.join(",") : "no terminal";
+        const ago = x.idleSeconds === null ? "" : ` ${formatDuration(x.idleSeconds * 1000)} ago`;
+        const why = x.by === "terminal" ? `input${ago}` : x.by === "traffic" ? `client traffic${ago}` : "connected";
+        shares.push({ signal: x.by, adds: 1, details: [`${printable(x.user, 32)} ${where} (pid ${x.pid}): ${why}`] });
+    }
+    return mergeShares(shares);
 }

@@ -7,7 +7,7 @@ import type { Datapoint } from "../datapoint";
 import { credentialChain } from "./credentials";
 import { resolveCloudWatchEndpoint, resolveRegion } from "./endpoint";
 import { jsonRpcClient } from "./json-rpc";
-import { INSTANCE_ID_DIMENSION } from "../../../../common/metric";
+import { INSTANCE_ID_DIMENSION, SIGNAL_DIMENSION } from "../../../../common/metric";
 
 export async function createSink(configuredRegion: string | undefined, clock: Clock = systemClock): Promise<MetricSink> {
     const region = await resolveRegion(configuredRegion);
@@ -35,7 +35,10 @@ export async function createSink(configuredRegion: string | undefined, clock: Cl
                 Namespace: namespace,
                 MetricData: points.map((p) => ({
                     MetricName: p.mn,
-                    Dimensions: [{ Name: INSTANCE_ID_DIMENSION, Value: p.iid }],
+                    Dimensions: [
+                        { Name: INSTANCE_ID_DIMENSION, Value: p.iid },
+                        ...(p.sig === undefined ? [] : [{ Name: SIGNAL_DIMENSION, Value: p.sig }]),
+                    ],
                     // AWS JSON carries timestamps as epoch seconds.
                     Timestamp: p.t / 1000,
                     Unit: "Count",

@@ -1,0 +1,201 @@
+// Signal: a process of a person's work using at least busyProcessPercent of ONE core, averaged
+// over a publish period, counts as one active session (all such processes together add 1), for
+// sessionIdleSeconds after it was last seen busy (signal.ts BusyWindow). Per process, not per box:
+// one single-threaded job on a 16-core box counts. Who "a person" is: docs/reference/metric.md.
+//
+// Cost: /proc/PID/stat of every process is read once per publish period (not per sample); the
+// PID directory's owner, cgroup and cmdline only for the few processes over the threshold.
+import { readFileSync, statSync } from "node:fs";
+import { listPids } from "../system/proc";
+import { readProcFile } from "../system/proc-read";
+import { formatDuration } from "../system/duration";
+import { BusyWindow, KeptUpShare, Reading, share, Signal, SignalInput } from "./signal";
+
+/** PF_KTHREAD in /proc/PID/stat's flags: a kernel thread. */
+const PF_KTHREAD = 0x00200000;
+/** uids that are never a person: nobody, and systemd's DynamicUser= range (system services). */
+const NOBODY = 65534;
+const DYNAMIC_USERS = { min: 61184, max: 65519 };
+/** The cgroup of a container's process (Docker, containerd/CRI, Podman), not of the daemons themselves. */
+const CONTAINER_CGROUP = /(?:docker|libpod|cri-containerd|containerd)[-/][0-9a-f]{12,}/;
+const NAME_MAX = 60;
+
+/** What counts as one process's CPU: ticks of its own and of its children it reaped. */
+interface Ticks {
+    start: number;
+    ppid: number;
+    tty: number;
+    own: number;
+    reaped: number;
+}
+
+export type WorkOf = "user" | "terminal" | "container";
+
+export interface BusyProcess {
+    pid: number;
+    uid: number;
+    /** The program and its first argument that is not an option, base names, printable ASCII. */
+    name: string;
+    /** Percent of one core over the last measured period. */
+    percent: number;
+    /** Why it is a person's work: a human uid, root on a terminal, or a container. */
+    workOf: WorkOf;
+}
+
+export interface ProcessUse {
+    /** Busy processes that count now (busy in the last period, or within the window). */
+    busy: (BusyProcess & { lastBusyAgoSeconds: number })[];
+    /** When /proc was last measured, or null (off, not measured yet, or `status`). */
+    measuredAt: string | null;
+}
+
+export interface BusyProcessOptions {
+    /** The daemon measures; `status` (a fresh process) shows the daemon's view instead. */
+    measure: boolean;
+    /** How often the processes are read: the publish period. */
+    periodMs: number;
+    /** The window rule: sessionIdleSeconds in ms (0: while busy). */
+    windowMs: number;
+    /** Never counted: the agent's own user (unless root) and process. */
+    ownUid?: number;
+    ownPid?: number;
+    /** Where human uids start (UID_MIN of /etc/login.defs). */
+    uidMin?: number;
+}
+
+/** UID_MIN from /etc/login.defs (the first uid useradd gives a person), 1000 when not set. */
+export function loginUidMin(path = "/etc/login.defs"): number {
+    try {
+        const m = /^\s*UID_MIN\s+(\d+)\s*$/m.exec(readFileSync(path, "utf8"));
+        if (m) return Number(m[1]);
+    } catch {
+        /* no login.defs */
+    }
+    return 1000;
+}
+
+/** Fields of /proc/PID/stat the signal needs; null for a kernel thread or an unreadable line. */
+export function parseTicks(text: string): Ticks | null {
+    const close = text.lastIndexOf(")");
+    if (close < 0) return null;
+    const f = text.slice(close + 2).split(" ");
+    // f[0] is field 3 (state): field N is f[N - 3].
+    const num = (n: number): number => Number(f[n - 3]);
+    const ppid = num(4);
+    if ((num(9) & PF_KTHREAD) !== 0 || ppid === 2) return null;
+    const t: Ticks = { ppid, tty: num(7), own: num(14) + num(15), reaped: num(16) + num(17), start: num(22) };
+    return Number.isFinite(t.own) && Number.isFinite(t.reaped) && Number.isFinite(t.start) ? t : null;
+}
+
+/** A uid a person logs in with (not root, not a system or service user). */
+export function humanUid(uid: number, uidMin: number): boolean {
+    return uid >= uidMin && uid !== NOBODY && !(uid >= DYNAMIC_USERS.min && uid <= DYNAMIC_USERS.max);
+}
+
+/** "/usr/bin/python3\0-u\0/home/a/train.py\0--lr\0..." -> "python3 train.py" (no option values, no paths). */
+export function processName(cmdline: string | null, comm: string): string {
+    const args = (cmdline ?? "").split("\0").filter((a) => a !== "");
+    const base = (a: string): string => a.replace(/\/+$/, "").split("/").pop() ?? a;
+    const words = args.length === 0 ? [comm] : [base(args[0]), ...args.slice(1, 4).filter((a) => !a.startsWith("-")).slice(0, 1).map(base)];
+    // eslint-disable-next-line no-control-regex
+    return words.join(" ").replace(/[^\x20-\x7e]/g, "?").slice(0, NAME_MAX) || "?";
+}
+
+export class BusyProcesses implements Signal<ProcessUse> {
+    readonly name = "busy-processes";
+    private prev = new Map<number, Ticks>();
+    private prevAt: number | null = null;
+    private readonly window: BusyWindow<BusyProcess>;
+    private readonly uidMin: number;
+
+    /** busyProcessPercent 0: off (nothing is read). */
+    constructor(
+        private readonly procRoot: string,
+        private readonly busyProcessPercent: number,
+        private readonly o: BusyProcessOptions,
+    ) {
+        this.window = new BusyWindow(o.windowMs);
+        this.uidMin = o.uidMin ?? (busyProcessPercent > 0 && o.measure ? loginUidMin() : 1000);
+    }
+
+    sample({ now }: SignalInput): Reading<ProcessUse> {
+        if (this.busyProcessPercent <= 0 || !this.o.measure) return { active: 0, detail: { busy: [], measuredAt: null } };
+        if (this.prevAt === null || now - this.prevAt >= this.o.periodMs || now < this.prevAt) this.measure(now);
+        const busy = this.window.counting(now).map(({ value, agoMs }) => ({ ...value, lastBusyAgoSeconds: Math.round(agoMs / 1000) }));
+        return {
+            active: busy.length > 0 ? 1 : 0,
+            detail: { busy, measuredAt: this.prevAt === null ? null : new Date(this.prevAt).toISOString() },
+        };
+    }
+
+    keptUp(r: Reading<ProcessUse>): KeptUpShare[] {
+        return share(
+            "process",
+            r.active,
+            r.detail.busy.map((p) => {
+                const when = p.lastBusyAgoSeconds > 0 ? `, last busy ${formatDuration(p.lastBusyAgoSeconds * 1000)} ago` : "";
+                return `${p.name} (uid ${p.uid}) ${Math.round(p.percent)}% of a core${when}`;
+            }),
+        );
+    }
+
+    /** Reads every process's CPU ticks and records those of a person's work over the threshold. */
+    private measure(now: number): void {
+        const cur = new Map<number, Ticks>();
+        for (const pid of listPids(this.procRoot)) {
+            const text = readProcFile(`${this.procRoot}/${pid}/stat`);
+            const t = text === null ? null : parseTicks(text);
+            if (t !== null) cur.set(pid, t);
+        }
+        const seconds = this.prevAt === null ? 0 : (now - this.prevAt) / 1000;
+        // A first read, or a clock step: a baseline only.
+        const busy = seconds > 0 && seconds <= (10 * this.o.periodMs) / 1000 ? this.busyNow(cur, seconds) : new Map<string, BusyProcess>();
+        this.prev = cur;
+        this.prevAt = now;
+        this.window.measured(now, busy);
+    }
+
+    private busyNow(cur: ReadonlyMap<number, Ticks>, seconds: number): Map<string, BusyProcess> {
+        // Ticks of processes gone since the last read, by parent: their CPU until then was measured
+        // already; what the parent's reaped counter gained beyond that is new work (a build's
+        // short-lived compilers show up in make's counter, never as processes of their own).
+        const goneByParent = new Map<number, number>();
+        for (const [pid, p] of this.prev) {
+            const c = cur.get(pid);
+            if (c === undefined || c.start !== p.start) goneByParent.set(p.ppid, (goneByParent.get(p.ppid) ?? 0) + p.own + p.reaped);
+        }
+        const busy = new Map<string, BusyProcess>();
+        for (const [pid, c] of cur) {
+            const p = this.prev.get(pid);
+            if (p === undefined || p.start !== c.start || pid === this.o.ownPid) continue;
+            const reaped = Math.max(0, c.reaped - p.reaped - (goneByParent.get(pid) ?? 0));
+            const percent = (c.own - p.own + reaped) / seconds; // 100 ticks a second = 100 % of a core
+            if (percent < this.busyProcessPercent) continue;
+            const who = this.workOf(pid, c);
+            if (who === null) continue;
+            const name = processName(readProcFile(`${this.procRoot}/${pid}/cmdline`), this.comm(pid));
+            busy.set(`${pid}@${c.start}`, { pid, uid: who.uid, name, percent, workOf: who.workOf });
+        }
+        return busy;
+    }
+
+    /** Whose work a busy process is, or null when it is not a person's (docs/reference/metric.md). */
+    private workOf(pid: number, t: Ticks): { uid: number; workOf: WorkOf } | null {
+        let uid: number;
+        try {
+            uid = statSync(`${this.procRoot}/${pid}`).uid; // the process's (effective) owner
+        } catch {
+            return null; // gone
+        }
+        if (uid === this.o.ownUid && uid !== 0) return null;
+        if (humanUid(uid, this.uidMin)) return { uid, workOf: "user" };
+        if (uid === 0 && t.tty !== 0) return { uid, workOf: "terminal" };
+        const cgroup = readProcFile(`${this.procRoot}/${pid}/cgroup`);
+        if (cgroup !== null && CONTAINER_CGROUP.test(cgroup)) return { uid, workOf: "container" };
+        return null;
+    }
+
+    private comm(pid: number): string {
+        return (readProcFile(`${this.procRoot}/${pid}/comm`) ?? "?").replace(/\n$/, "");
+    }
+}
