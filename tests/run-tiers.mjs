@@ -28,6 +28,7 @@ const UNIT = [
     "tests/laptop/commands.test.ts",
     "tests/laptop/program-outputs.test.ts",
     "tests/agent/activity-units.test.ts",
+    "tests/agent/busy-signals.test.ts",
     "tests/agent/outbox.test.ts",
     "tests/agent/scheduler.test.ts",
     "tests/agent/sessions-synthetic.test.ts",

@@ -164,7 +164,7 @@ export class BusyProcesses implements Signal<ProcessUse> {
             const c = cur.get(pid);
             if (c === undefined || c.start !== p.start) goneByParent.set(p.ppid, (goneByParent.get(p.ppid) ?? 0) + p.own + p.reaped);
         }
-        const busy = new Map<string, BusyProcess>();
+        const found: { key: string; p: BusyProcess }[] = [];
         for (const [pid, c] of cur) {
             const p = this.prev.get(pid);
             if (p === undefined || p.start !== c.start || pid === this.o.ownPid) continue;
@@ -174,9 +174,11 @@ export class BusyProcesses implements Signal<ProcessUse> {
             const who = this.workOf(pid, c);
             if (who === null) continue;
             const name = processName(readProcFile(`${this.procRoot}/${pid}/cmdline`), this.comm(pid));
-            busy.set(`${pid}@${c.start}`, { pid, uid: who.uid, name, percent, workOf: who.workOf });
+            found.push({ key: `${pid}@${c.start}`, p: { pid, uid: who.uid, name, percent, workOf: who.workOf } });
         }
-        return busy;
+        // The busiest first (what `status` lists first), then by pid.
+        found.sort((a, b) => Math.round(b.p.percent) - Math.round(a.p.percent) || a.p.pid - b.p.pid);
+        return new Map(found.map((f) => [f.key, f.p]));
     }
 
     /** Whose work a busy process is, or null when it is not a person's (docs/reference/metric.md). */

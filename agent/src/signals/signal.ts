@@ -135,6 +135,6 @@ export class BusyWindow<V> {
             if (inWindow) out.push({ value: e.value, agoMs: Math.max(0, now - e.at) });
             else if (this.windowMs === 0 || now - e.at >= this.windowMs) this.last.delete(k);
         }
-        return out.reverse();
+        return out.sort((a, b) => a.agoMs - b.agoMs); // stable: a measurement's own order within the same age
     }
 }

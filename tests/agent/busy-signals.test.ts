@@ -1,0 +1,257 @@
+// The busy-process and GPU signals, the window rule, the KeptUpBy aggregation and the warning's
+// list of signals, on synthetic /proc trees and pure functions (docs/reference/metric.md).
+import * as assert from "node:assert/strict";
+import { chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BusyProcesses, humanUid, parseTicks, processName } from "../../agent/src/signals/busy-processes";
+import { parseGpuCsv } from "../../agent/src/signals/gpu-busy";
+import { BusyWindow, judge, keptUpList, mergeShares } from "../../agent/src/signals/signal";
+import { KeptUpAggregator } from "../../agent/src/daemon/kept-up-metric";
+import { signalsOn, StopWarning, warningText } from "../../agent/src/daemon/stop-warning";
+import { parseConfig } from "../../agent/src/config";
+import { tempDir } from "../support/agent";
+
+interface P {
+    pid: number;
+    ppid?: number;
+    uid?: number;
+    comm?: string;
+    cmdline?: string;
+    tty?: number;
+    flags?: number;
+    own: number;
+    reaped?: number;
+    start?: number;
+    cgroup?: string;
+}
+
+/** A /proc with just what the signal reads: PID/stat (ticks), the PID dir's owner, cmdline, comm, cgroup. */
+class TickProc {
+    readonly root = tempDir("idle-stop-tickproc-");
+
+    set(p: P): this {
+        const dir = join(this.root, String(p.pid));
+        mkdirSync(dir, { recursive: true });
+        const comm = p.comm ?? "proc";
+        // fields 3.. : state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime ... starttime(22)
+        const f = ["R", p.ppid ?? 1, p.pid, p.pid, p.tty ?? 0, -1, p.flags ?? 4194560, 0, 0, 0, 0, p.own, 0, p.reaped ?? 0, 0, 20, 0, 1, 0, p.start ?? 1000];
+        while (f.length < 50) f.push(0);
+        writeFileSync(join(dir, "stat"), `${p.pid} (${comm}) ${f.join(" ")}\n`);
+        writeFileSync(join(dir, "comm"), `${comm}\n`);
+        writeFileSync(join(dir, "cmdline"), p.cmdline ?? "");
+        writeFileSync(join(dir, "cgroup"), p.cgroup ?? "0::/user.slice/user-1001.slice/session-3.scope\n");
+        chownSync(dir, p.uid ?? 0, 0);
+        return this;
+    }
+
+    remove(pid: number): this {
+        rmSync(join(this.root, String(pid)), { recursive: true, force: true });
+        return this;
+    }
+}
+
+const T0 = 1_800_000_000_000;
+const periodMs = 60_000;
+
+function signal(proc: TickProc, windowMs = 0, percent = 25): BusyProcesses {
+    return new BusyProcesses(proc.root, percent, { measure: true, periodMs, windowMs, ownUid: 999, ownPid: 4242, uidMin: 1000 });
+}
+
+function busyNames(s: BusyProcesses, now: number): string[] {
+    const r = s.sample({ now, sessions: [] });
+    return s.keptUp(r).flatMap((x) => x.details);
+}
+
+describe("busy processes: a person's work over a share of one core", () => {
+    it("parses stat (kernel threads and kthreadd's children are no one's work), names, human uids", () => {
+        assert.equal(parseTicks("2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 5 6 0 0 20 0 1 0 10 0 0"), null);
+        assert.equal(parseTicks("77 (kworker/0:1) I 2 0 0 0 -1 69238880 0 0 0 0 5 6 0 0 20 0 1 0 10 0 0"), null);
+        assert.deepEqual(parseTicks("900 (my (odd) name) R 1 900 900 34817 -1 4194304 0 0 0 0 50 10 7 3 20 0 1 0 4444 0 0"), {
+            ppid: 1,
+            tty: 34817,
+            own: 60,
+            reaped: 10,
+            start: 4444,
+        });
+        assert.equal(processName("/usr/bin/python3\0-u\0/home/a/train.py\0--lr\0secret\0", "python3"), "python3 train.py");
+        assert.equal(processName("make\0-j1\0", "make"), "make");
+        assert.equal(processName("", "cc1"), "cc1");
+        assert.equal(processName("/bin/\x1b[31mevil\0", "x"), "?[31mevil");
+        assert.ok(processName(`${"a".repeat(500)}\0`, "x").length <= 60);
+        assert.deepEqual(
+            [0, 999, 1000, 1001, 65534, 61184, 65519, 100000].map((u) => humanUid(u, 1000)),
+            [false, false, true, true, false, false, false, true],
+        );
+    });
+
+    it("counts a human's busy process, root on a terminal and a container's root; never a daemon, the agent, nobody or an idle one", () => {
+        const proc = new TickProc();
+        const all: P[] = [
+            { pid: 100, uid: 1001, cmdline: "python3\0train.py\0", own: 0 },
+            { pid: 101, uid: 0, tty: 34816, cmdline: "make\0", own: 0 },
+            { pid: 102, uid: 0, cmdline: "java\0", own: 0, cgroup: "0::/system.slice/docker-0123456789abcdef0123.scope\n" },
+            { pid: 103, uid: 0, cmdline: "dockerd\0", own: 0, cgroup: "0::/system.slice/docker.service\n" },
+            { pid: 104, uid: 0, cmdline: "unattended-upgrade\0", own: 0 },
+            { pid: 105, uid: 999, cmdline: "agent-user-thing\0", own: 0 },
+            { pid: 106, uid: 65534, cmdline: "nobody-thing\0", own: 0 },
+            { pid: 107, uid: 1001, cmdline: "vscode-server\0", own: 0 },
+            { pid: 4242, uid: 1001, cmdline: "the-agent\0", own: 0 },
+        ];
+        for (const p of all) proc.set(p);
+        const s = signal(proc);
+        assert.equal(s.sample({ now: T0, sessions: [] }).active, 0, "a first read is a baseline");
+        // one minute later: 98% of a core each, except the idle VS Code server stand-in (3%)
+        for (const p of all) proc.set({ ...p, own: p.pid === 107 ? 180 : 5880 });
+        const r = s.sample({ now: T0 + periodMs, sessions: [] });
+        assert.equal(r.active, 1, "all of them together add 1");
+        assert.deepEqual(s.keptUp(r), [
+            {
+                signal: "process",
+                adds: 1,
+                details: ["python3 train.py (uid 1001) 98% of a core", "make (uid 0) 98% of a core", "java (uid 0) 98% of a core"],
+            },
+        ]);
+        assert.deepEqual(r.detail.busy.map((b) => b.workOf).sort(), ["container", "terminal", "user"]);
+    });
+
+    it("a build's short-lived compilers count through make's reaped-children ticks, once", () => {
+        const proc = new TickProc();
+        proc.set({ pid: 200, uid: 1001, cmdline: "make\0-j1\0", own: 10 });
+        proc.set({ pid: 201, ppid: 200, uid: 1001, cmdline: "gcc\0a.c\0", own: 0, start: 2000 });
+        const s = signal(proc);
+        s.sample({ now: T0, sessions: [] });
+        // gcc ran 30 s more (3000 ticks in all by its end) and was reaped; 40 more compilers came and went
+        proc.remove(201);
+        proc.set({ pid: 200, uid: 1001, cmdline: "make\0-j1\0", own: 20, reaped: 3000 + 3000 });
+        const r = s.sample({ now: T0 + periodMs, sessions: [] });
+        // (20-10) + (6000 - 0 - 0 known at the last read) = 6010 ticks in 60 s
+        assert.deepEqual(busyNames(s, T0 + periodMs), ["make (uid 1001) 100% of a core"]);
+        assert.equal(r.active, 1);
+        // what gcc had used by the last read is not counted again
+        proc.set({ pid: 300, ppid: 200, uid: 1001, cmdline: "cc1\0", own: 2000, start: 3000 });
+        s.sample({ now: T0 + 2 * periodMs, sessions: [] }); // make idle this minute, cc1 new (baseline)
+        proc.remove(300);
+        proc.set({ pid: 200, uid: 1001, cmdline: "make\0-j1\0", own: 20, reaped: 6000 + 2000 + 100 });
+        s.sample({ now: T0 + 3 * periodMs, sessions: [] });
+        assert.deepEqual(busyNames(s, T0 + 3 * periodMs), [], "cc1's 2000 ticks were seen; only 100 are new (2%)");
+    });
+
+    it("reads /proc once per period, not per sample", () => {
+        const proc = new TickProc();
+        proc.set({ pid: 100, uid: 1001, cmdline: "x\0", own: 0 });
+        const s = signal(proc);
+        s.sample({ now: T0, sessions: [] });
+        proc.set({ pid: 100, uid: 1001, cmdline: "x\0", own: 6000 });
+        assert.equal(s.sample({ now: T0 + 10_000, sessions: [] }).active, 0, "10 s later: not read again");
+        assert.equal(s.sample({ now: T0 + periodMs, sessions: [] }).active, 1);
+    });
+
+    it("the window rule: counts for the window after it was last busy; window 0: while busy", () => {
+        const proc = new TickProc();
+        proc.set({ pid: 100, uid: 1001, cmdline: "x\0", own: 0 });
+        const windowed = signal(proc, 5 * periodMs);
+        const zero = signal(proc, 0);
+        for (const s of [windowed, zero]) s.sample({ now: T0, sessions: [] });
+        proc.set({ pid: 100, uid: 1001, cmdline: "x\0", own: 6000 });
+        for (const s of [windowed, zero]) assert.equal(s.sample({ now: T0 + periodMs, sessions: [] }).active, 1);
+        proc.remove(100); // the job finished
+        const after = (s: BusyProcesses, k: number): number => s.sample({ now: T0 + k * periodMs, sessions: [] }).active;
+        assert.equal(after(zero, 2), 0, "window 0: stops with the measurement that sees it idle");
+        assert.equal(after(windowed, 2), 1);
+        assert.match(busyNames(windowed, T0 + 3 * periodMs)[0], /x \(uid 1001\) 100% of a core, last busy 2m ago/);
+        assert.equal(after(windowed, 5), 1);
+        assert.equal(after(windowed, 6), 0, "stops counting within one window");
+    });
+
+    it("busyProcessPercent 0 (or a status reader) reads nothing", () => {
+        const proc = new TickProc();
+        proc.set({ pid: 100, uid: 1001, own: 0 });
+        const off = new BusyProcesses(proc.root, 0, { measure: true, periodMs, windowMs: 0 });
+        const reader = new BusyProcesses(proc.root, 25, { measure: false, periodMs, windowMs: 0 });
+        for (const s of [off, reader]) {
+            s.sample({ now: T0, sessions: [] });
+            proc.set({ pid: 100, uid: 1001, own: 6000 });
+            assert.deepEqual(s.sample({ now: T0 + periodMs, sessions: [] }), { active: 0, detail: { busy: [], measuredAt: null } });
+        }
+    });
+});
+
+describe("GPU readings, the window, KeptUpBy, the warning", () => {
+    it("parses nvidia-smi's csv; [N/A] and junk are left out", () => {
+        assert.deepEqual(parseGpuCsv("0, 87\n1, 0\n2, [N/A]\nNVIDIA-SMI has failed\n\n"), [
+            { index: "0", percent: 87 },
+            { index: "1", percent: 0 },
+        ]);
+        assert.deepEqual(parseGpuCsv(""), []);
+    });
+
+    it("BusyWindow keeps keys for the window, most recent first, bounded", () => {
+        const w = new BusyWindow<string>(1000, 2);
+        w.measured(0, new Map([["a", "A"]]));
+        w.measured(100, new Map([["b", "B"]]));
+        assert.deepEqual(w.counting(500).map((x) => x.value), ["B", "A"]);
+        w.measured(200, new Map([["c", "C"]]));
+        assert.deepEqual(w.counting(500).map((x) => x.value), ["C", "B"], "bounded: the oldest went");
+        assert.deepEqual(w.counting(1150).map((x) => x.value), ["C"]);
+    });
+
+    it("the judge merges shares per kind; adds sum to active", () => {
+        const sig = (kind: "process" | "hold", n: number) => ({
+            name: kind,
+            sample: () => ({ active: n, detail: null }),
+            keptUp: () => [{ signal: kind, adds: n, details: Array.from({ length: n }, (_, i) => `${kind} ${i}`) }],
+        });
+        const v = judge({ a: sig("hold", 2), b: sig("process", 1), c: sig("hold", 1), d: sig("process", 0) }, { now: 0, sessions: [] });
+        assert.equal(v.active, 4);
+        assert.deepEqual(
+            v.keptUp.map((s) => [s.signal, s.adds]),
+            [
+                ["hold", 3],
+                ["process", 1],
+            ],
+        );
+        assert.deepEqual(keptUpList(mergeShares(v.keptUp))[3], { signal: "process", detail: "process 0" });
+    });
+
+    it("KeptUpBy: one datapoint per kind that kept the box up in the period, the Maximum of what it added", () => {
+        const agg = new KeptUpAggregator(60_000, { ns: "IdleStop", iid: "i-0123456789abcdef0" });
+        assert.deepEqual(agg.add([{ signal: "terminal", adds: 2, details: [] }], 0), []);
+        agg.add([{ signal: "process", adds: 1, details: [] }], 10_000);
+        agg.add([], 20_000);
+        const done = agg.add([], 60_000);
+        assert.deepEqual(
+            done.map((d) => [d.mn, d.sig, d.t, d.n, d.sum, d.min, d.max]),
+            [
+                ["KeptUpBy", "terminal", 0, 3, 2, 0, 2],
+                ["KeptUpBy", "process", 0, 3, 1, 0, 1],
+            ],
+        );
+        assert.deepEqual(agg.take(), [], "a quiet period sends nothing");
+    });
+
+    it("the warning names the signals that are on, in lines wall does not fold; and warns again in the next idle stretch", async () => {
+        const c = parseConfig({}, "test");
+        const on = signalsOn(c);
+        assert.deepEqual(on, ["typing", "SSH traffic", "a busy process (25% of a core)", "GPU >= 10%", "transfers >= 1 MiB/min", "keep-awake holds"]);
+        const text = warningText(T0 + 5 * 60000, T0, on);
+        assert.match(text, /^idle-stop: stops at .*\nNothing kept it up of: typing, SSH traffic, a busy process \(25% of a core\)/);
+        for (const line of text.split("\n")) assert.ok(line.length <= 79, line);
+        assert.match(text.replace(/\n {2}/g, " "), /GPU >= 10%, transfers >= 1 MiB\/min, keep-awake holds\.$/);
+        const sent: string[] = [];
+        const w = new StopWarning(5, 15, on, (m) => {
+            sent.push(m);
+            return Promise.resolve();
+        });
+        const min = 60_000;
+        const results: number[] = [];
+        // idle from T0: warned once at 10 min, not again in the same stretch
+        for (const k of [0, 9, 10, 11, 12]) if (w.check(T0, T0 + k * min, () => undefined) !== null) results.push(k);
+        w.check(null, T0 + 13 * min, () => undefined); // in use again
+        // idle a second time, from 14 min: warned again at 24 min
+        for (const k of [14, 23, 24, 25]) if (w.check(T0 + 14 * min, T0 + k * min, () => undefined) !== null) results.push(k);
+        assert.deepEqual(results, [10, 24]);
+        assert.equal(sent.length, 2);
+        assert.match(sent[1], /Nothing kept it up of: typing/);
+        await Promise.resolve();
+    });
+});
