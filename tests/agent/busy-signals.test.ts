@@ -76,6 +76,7 @@ describe("busy processes: a person's work over a share of one core", () => {
         assert.equal(processName("/usr/bin/python3\0-u\0/home/a/train.py\0--lr\0secret\0", "python3"), "python3 train.py");
         assert.equal(processName("make\0-j1\0", "make"), "make");
         assert.equal(processName("", "cc1"), "cc1");
+        assert.equal(processName("bash\0-c\0while :; do :; done\0", "bash"), "bash");
         assert.equal(processName("/bin/\x1b[31mevil\0", "x"), "?[31mevil");
         assert.ok(processName(`${"a".repeat(500)}\0`, "x").length <= 60);
         assert.deepEqual(

@@ -92,11 +92,15 @@ export function humanUid(uid: number, uidMin: number): boolean {
     return uid >= uidMin && uid !== NOBODY && !(uid >= DYNAMIC_USERS.min && uid <= DYNAMIC_USERS.max);
 }
 
-/** "/usr/bin/python3\0-u\0/home/a/train.py\0--lr\0..." -> "python3 train.py" (no option values, no paths). */
+/**
+ * "/usr/bin/python3\0-u\0/home/a/train.py\0--lr\0..." -> "python3 train.py": the program and its
+ * first argument that is neither an option nor code (`bash -c '...'`, `python3 -c '...'`: no
+ * whitespace), base names only, so no option values, paths or inline scripts reach the status file.
+ */
 export function processName(cmdline: string | null, comm: string): string {
     const args = (cmdline ?? "").split("\0").filter((a) => a !== "");
     const base = (a: string): string => a.replace(/\/+$/, "").split("/").pop() ?? a;
-    const words = args.length === 0 ? [comm] : [base(args[0]), ...args.slice(1, 4).filter((a) => !a.startsWith("-")).slice(0, 1).map(base)];
+    const words = args.length === 0 ? [comm] : [base(args[0]), ...args.slice(1, 4).filter((a) => !a.startsWith("-") && !/\s/.test(a)).slice(0, 1).map(base)];
     // eslint-disable-next-line no-control-regex
     return words.join(" ").replace(/[^\x20-\x7e]/g, "?").slice(0, NAME_MAX) || "?";
 }
