@@ -98,7 +98,7 @@ export function usePublishHarness(): PublishHarness {
     function activePoints(): Datapoint[] {
         return theCw()
             .datapoints()
-            .filter((d) => d.metricName !== "ConnectedSessions");
+            .filter((d) => d.metricName !== "ConnectedSessions" && d.metricName !== "KeptUpBy"); // the configured metric only
     }
     function daemon(cfgPath: string, extraEnv: Record<string, string> = {}): Daemon {
         const d = new Daemon(cfgPath, clientEnv(theCw().url, extraEnv));
