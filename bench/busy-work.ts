@@ -31,12 +31,12 @@ function percents(a: Map<number, Ticks>, b: Map<number, Ticks>, seconds: number)
     const gone = new Map<number, number>();
     for (const [pid, p] of a) {
         const c = b.get(pid);
-        if (!c || c.start !== p.start) gone.set(p.ppid, (gone.get(p.ppid) ?? 0) + p.own + p.reaped);
+        if (c?.start !== p.start) gone.set(p.ppid, (gone.get(p.ppid) ?? 0) + p.own + p.reaped);
     }
     const out = new Map<number, number>();
     for (const [pid, c] of b) {
         const p = a.get(pid);
-        if (!p || p.start !== c.start) continue;
+        if (p?.start !== c.start) continue;
         out.set(pid, (c.own - p.own + Math.max(0, c.reaped - p.reaped - (gone.get(pid) ?? 0))) / seconds);
     }
     return out;
@@ -46,7 +46,7 @@ function tree(root: number, snap: Map<number, Ticks>): number[] {
     const kids = new Map<number, number[]>();
     for (const [pid, t] of snap) kids.set(t.ppid, [...(kids.get(t.ppid) ?? []), pid]);
     const out = [root];
-    for (let i = 0; i < out.length; i++) out.push(...(kids.get(out[i]) ?? []));
+    for (const pid of out) out.push(...(kids.get(pid) ?? [])); // visits what it appends
     return out;
 }
 
@@ -63,7 +63,10 @@ function cProject(): string {
     const dir = mkdtempSync(join(tmpdir(), "busy-work-c-"));
     const objs: string[] = [];
     for (let i = 0; i < 12; i++) {
-        writeFileSync(join(dir, `f${i}.c`), `#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\nint f${i}(int x){int s=0;for(int j=0;j<x;j++)s+=j*${i};return s;}\n`);
+        writeFileSync(
+            join(dir, `f${i}.c`),
+            `#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\nint f${i}(int x){int s=0;for(int j=0;j<x;j++)s+=j*${i};return s;}\n`,
+        );
         objs.push(`f${i}.o`);
     }
     writeFileSync(join(dir, "main.c"), "int main(void){return 0;}\n");
@@ -76,12 +79,16 @@ const realPython = execFileSync("python3", ["-c", "import sys; print(sys.executa
 async function main(): Promise<void> {
     const seconds = Number(process.env.BENCH_BUSY_SECONDS ?? 60);
     const cdir = cProject();
-    const workloads: { name: string; group: "idle" | "work"; cmd: string }[] = [
+    const workloads: Array<{ name: string; group: "idle" | "work"; cmd: string }> = [
         { name: "top", group: "idle", cmd: "top" },
         { name: "htop", group: "idle", cmd: "htop" },
         { name: "watch date", group: "idle", cmd: "watch date" },
         { name: "tmux, nothing running", group: "idle", cmd: "bash" },
-        { name: "idle node http server (VS Code server stand-in)", group: "idle", cmd: `node -e "require('http').createServer((q, r) => r.end()).listen(0)"` },
+        {
+            name: "idle node http server (VS Code server stand-in)",
+            group: "idle",
+            cmd: `node -e "require('http').createServer((q, r) => r.end()).listen(0)"`,
+        },
         { name: "idle python3 REPL (Jupyter kernel stand-in)", group: "idle", cmd: realPython },
         { name: "busy loop, one thread", group: "work", cmd: "bash -c 'while :; do :; done'" },
         { name: "make -j1, in a loop", group: "work", cmd: `bash -c 'cd ${cdir} && while :; do make -s clean; make -s -j1 >/dev/null; done'` },
@@ -100,7 +107,13 @@ async function main(): Promise<void> {
             const pids = tree(roots[i], b);
             const top = pids.map((p) => ({ pid: p, comm: comm(p), percent: pct.get(p) ?? 0 })).sort((x, y) => y.percent - x.percent);
             const total = pids.reduce((s, p) => s + (pct.get(p) ?? 0), 0);
-            return { workload: w.name, group: w.group, busiest: top[0]?.comm ?? "?", percent: +(top[0]?.percent ?? 0).toFixed(2), treePercent: +total.toFixed(2) };
+            return {
+                workload: w.name,
+                group: w.group,
+                busiest: top[0]?.comm ?? "?",
+                percent: +(top[0]?.percent ?? 0).toFixed(2),
+                treePercent: +total.toFixed(2),
+            };
         });
         process.stdout.write(`${JSON.stringify({ seconds, loadavg: readFileSync("/proc/loadavg", "utf8").trim(), rows }, null, 1)}\n\n`);
         process.stdout.write("| workload | busiest process | % of one core (busiest process) | whole tree |\n|---|---|---|---|\n");

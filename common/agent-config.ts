@@ -111,9 +111,9 @@ export const agentConfigDefaults = {
     downloadBytesPerMinute: 1048576,
     sshPorts: [22],
     busyCpuPercent: 0,
-    /** Provisional until measured (docs/reference/metric.md): idle tools use a few percent of a core, work near 100. */
+    /** Measured (docs/reference/metric.md, bench/busy-work.ts): idle tools <= 0.5 % of a core, a busy loop 81 %, make -j1 71 % on a loaded box. */
     busyProcessPercent: 25,
-    /** Provisional until measured: an idle GPU with a model loaded reads 0 %. */
+    /** nvidia-smi's utilization.gpu: an idle GPU with a model loaded reads 0 %, a training loop near 100 (docs/reference/metric.md). */
     busyGpuPercent: 10,
     /** Provisional until measured: 1 MiB/min (~17 KB/s); an idle box's background traffic stays far below. */
     transferBytesPerMinute: 1048576,

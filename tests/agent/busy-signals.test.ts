@@ -34,7 +34,28 @@ class TickProc {
         mkdirSync(dir, { recursive: true });
         const comm = p.comm ?? "proc";
         // fields 3.. : state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime ... starttime(22)
-        const f = ["R", p.ppid ?? 1, p.pid, p.pid, p.tty ?? 0, -1, p.flags ?? 4194560, 0, 0, 0, 0, p.own, 0, p.reaped ?? 0, 0, 20, 0, 1, 0, p.start ?? 1000];
+        const f = [
+            "R",
+            p.ppid ?? 1,
+            p.pid,
+            p.pid,
+            p.tty ?? 0,
+            -1,
+            p.flags ?? 4194560,
+            0,
+            0,
+            0,
+            0,
+            p.own,
+            0,
+            p.reaped ?? 0,
+            0,
+            20,
+            0,
+            1,
+            0,
+            p.start ?? 1000,
+        ];
         while (f.length < 50) f.push(0);
         writeFileSync(join(dir, "stat"), `${p.pid} (${comm}) ${f.join(" ")}\n`);
         writeFileSync(join(dir, "comm"), `${comm}\n`);
@@ -190,10 +211,20 @@ describe("GPU readings, the window, KeptUpBy, the warning", () => {
         const w = new BusyWindow<string>(1000, 2);
         w.measured(0, new Map([["a", "A"]]));
         w.measured(100, new Map([["b", "B"]]));
-        assert.deepEqual(w.counting(500).map((x) => x.value), ["B", "A"]);
+        assert.deepEqual(
+            w.counting(500).map((x) => x.value),
+            ["B", "A"],
+        );
         w.measured(200, new Map([["c", "C"]]));
-        assert.deepEqual(w.counting(500).map((x) => x.value), ["C", "B"], "bounded: the oldest went");
-        assert.deepEqual(w.counting(1150).map((x) => x.value), ["C"]);
+        assert.deepEqual(
+            w.counting(500).map((x) => x.value),
+            ["C", "B"],
+            "bounded: the oldest went",
+        );
+        assert.deepEqual(
+            w.counting(1150).map((x) => x.value),
+            ["C"],
+        );
     });
 
     it("the judge merges shares per kind; adds sum to active", () => {

@@ -32,7 +32,9 @@ class Tmux {
 
     start(cmd: string): this {
         execFileSync("tmux", ["-L", this.sock, "new-session", "-d", "-x", "100", "-y", "30", cmd]);
-        const [server, pane] = execFileSync("tmux", ["-L", this.sock, "display-message", "-p", "#{pid} #{pane_pid}"], { encoding: "utf8" }).trim().split(" ");
+        const [server, pane] = execFileSync("tmux", ["-L", this.sock, "display-message", "-p", "#{pid} #{pane_pid}"], { encoding: "utf8" })
+            .trim()
+            .split(" ");
         this.serverPid = Number(server);
         this.panePid = Number(pane);
         return this;
@@ -77,7 +79,7 @@ function keptUpBy(cw: CloudWatchEndpoint, signal: string): Datapoint[] {
 describe("busy work counts as use, with no SSH session", function () {
     this.timeout(120_000);
     let cw: CloudWatchEndpoint;
-    const cleanups: (() => unknown)[] = [];
+    const cleanups: Array<() => unknown> = [];
 
     before(async () => {
         cw = await startCloudWatchEndpoint();
@@ -136,7 +138,12 @@ describe("busy work counts as use, with no SSH session", function () {
         assert.equal(kept.unit, "Count");
         const req = cw.accepted("PutMetricData").find((r) => r.at === kept.at) as NonNullable<ReturnType<CloudWatchEndpoint["accepted"]>[number]>;
         const body = JSON.parse(req.rawBody.toString()) as {
-            MetricData: { MetricName: string; Timestamp: number; Dimensions: { Name: string; Value: string }[]; StatisticValues: { Maximum: number } }[];
+            MetricData: Array<{
+                MetricName: string;
+                Timestamp: number;
+                Dimensions: Array<{ Name: string; Value: string }>;
+                StatisticValues: { Maximum: number };
+            }>;
         };
         const active = body.MetricData.find((m) => m.MetricName === "ActiveSessions" && m.Timestamp * 1000 === kept.timestamp);
         assert.ok(active && active.StatisticValues.Maximum >= 1, req.rawBody.toString());

@@ -152,7 +152,8 @@ export function buildStatus(c: Config, now = systemClock.wall()): StatusReport {
     // Busy processes, the GPU, transfers and CPU need readings over time: the daemon's view.
     const daemon = daemonMeasured(st, fresh);
     const active = procHidden === null ? verdict.active + daemon.adds : (st?.active ?? holds.length);
-    const keptUpBy = procHidden === null ? [...keptUpList(verdict.keptUp), ...daemon.keptUp] : fresh ? (st.keptUpBy ?? []) : keptUpList(verdict.keptUp);
+    const keptUpBy =
+        procHidden === null ? [...keptUpList(verdict.keptUp), ...daemon.keptUp] : fresh ? (st.keptUpBy ?? []) : keptUpList(verdict.keptUp);
     const idleSince = idleSinceFrom(st, fresh, active, now);
     const idleMinutes = c.idleMinutes ?? st?.idleMinutes ?? null;
     const stopAt = idleSince !== null && idleMinutes !== null ? expectedStopAt(idleSince, idleMinutes) : null;

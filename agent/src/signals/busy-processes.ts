@@ -44,7 +44,7 @@ export interface BusyProcess {
 
 export interface ProcessUse {
     /** Busy processes that count now (busy in the last period, or within the window). */
-    busy: (BusyProcess & { lastBusyAgoSeconds: number })[];
+    busy: Array<BusyProcess & { lastBusyAgoSeconds: number }>;
     /** When /proc was last measured, or null (off, not measured yet, or `status`). */
     measuredAt: string | null;
 }
@@ -100,9 +100,24 @@ export function humanUid(uid: number, uidMin: number): boolean {
 export function processName(cmdline: string | null, comm: string): string {
     const args = (cmdline ?? "").split("\0").filter((a) => a !== "");
     const base = (a: string): string => a.replace(/\/+$/, "").split("/").pop() ?? a;
-    const words = args.length === 0 ? [comm] : [base(args[0]), ...args.slice(1, 4).filter((a) => !a.startsWith("-") && !/\s/.test(a)).slice(0, 1).map(base)];
-    // eslint-disable-next-line no-control-regex
-    return words.join(" ").replace(/[^\x20-\x7e]/g, "?").slice(0, NAME_MAX) || "?";
+    const words =
+        args.length === 0
+            ? [comm]
+            : [
+                  base(args[0]),
+                  ...args
+                      .slice(1, 4)
+                      .filter((a) => !a.startsWith("-") && !/\s/.test(a))
+                      .slice(0, 1)
+                      .map(base),
+              ];
+
+    return (
+        words
+            .join(" ")
+            .replace(/[^\x20-\x7e]/g, "?")
+            .slice(0, NAME_MAX) || "?"
+    );
 }
 
 export class BusyProcesses implements Signal<ProcessUse> {
@@ -166,12 +181,12 @@ export class BusyProcesses implements Signal<ProcessUse> {
         const goneByParent = new Map<number, number>();
         for (const [pid, p] of this.prev) {
             const c = cur.get(pid);
-            if (c === undefined || c.start !== p.start) goneByParent.set(p.ppid, (goneByParent.get(p.ppid) ?? 0) + p.own + p.reaped);
+            if (c?.start !== p.start) goneByParent.set(p.ppid, (goneByParent.get(p.ppid) ?? 0) + p.own + p.reaped);
         }
-        const found: { key: string; p: BusyProcess }[] = [];
+        const found: Array<{ key: string; p: BusyProcess }> = [];
         for (const [pid, c] of cur) {
             const p = this.prev.get(pid);
-            if (p === undefined || p.start !== c.start || pid === this.o.ownPid) continue;
+            if (p?.start !== c.start || pid === this.o.ownPid) continue;
             const reaped = Math.max(0, c.reaped - p.reaped - (goneByParent.get(pid) ?? 0));
             const percent = (c.own - p.own + reaped) / seconds; // 100 ticks a second = 100 % of a core
             if (percent < this.busyProcessPercent) continue;

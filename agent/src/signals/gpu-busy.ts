@@ -22,7 +22,7 @@ export interface GpuReading {
 
 export interface GpuUse {
     /** GPUs that count now (busy in the last reading, or within the window). */
-    busy: (GpuReading & { lastBusyAgoSeconds: number })[];
+    busy: Array<GpuReading & { lastBusyAgoSeconds: number }>;
     /** The last reading of every GPU; null: off, no nvidia-smi, it failed, or not read yet. */
     gpus: GpuReading[] | null;
 }
@@ -90,7 +90,10 @@ export class GpuBusy implements Signal<GpuUse> {
         return share(
             "gpu",
             r.active,
-            r.detail.busy.map((g) => `GPU ${g.index} ${Math.round(g.percent)}%${g.lastBusyAgoSeconds > 0 ? `, last busy ${formatDuration(g.lastBusyAgoSeconds * 1000)} ago` : ""}`),
+            r.detail.busy.map(
+                (g) =>
+                    `GPU ${g.index} ${Math.round(g.percent)}%${g.lastBusyAgoSeconds > 0 ? `, last busy ${formatDuration(g.lastBusyAgoSeconds * 1000)} ago` : ""}`,
+            ),
         );
     }
 
@@ -107,16 +110,21 @@ export class GpuBusy implements Signal<GpuUse> {
         const file = this.nvidiaSmi(now);
         if (file === null) return;
         this.running = true;
-        execFile(file, [...NVIDIA_SMI_ARGS], { timeout: TIMEOUT_MS, maxBuffer: 64 * 1024, env: { PATH: this.o.path ?? process.env.PATH ?? "/usr/bin:/bin", LANG: "C" } }, (err, stdout) => {
-            this.running = false;
-            if (err) return this.failed(now, err.message);
-            const gpus = parseGpuCsv(stdout);
-            if (gpus.length === 0) return this.failed(now, `no GPU in its output: ${JSON.stringify(stdout.slice(0, 100))}`);
-            this.last = gpus;
-            if (this.lastError !== null) log("info", "gpu_readable", { gpus: gpus.length });
-            this.lastError = null;
-            this.window.measured(now, new Map(gpus.filter((g) => g.percent >= this.busyGpuPercent).map((g) => [g.index, g])));
-        });
+        execFile(
+            file,
+            [...NVIDIA_SMI_ARGS],
+            { timeout: TIMEOUT_MS, maxBuffer: 64 * 1024, env: { PATH: this.o.path ?? process.env.PATH ?? "/usr/bin:/bin", LANG: "C" } },
+            (err, stdout) => {
+                this.running = false;
+                if (err) return this.failed(now, err.message);
+                const gpus = parseGpuCsv(stdout);
+                if (gpus.length === 0) return this.failed(now, `no GPU in its output: ${JSON.stringify(stdout.slice(0, 100))}`);
+                this.last = gpus;
+                if (this.lastError !== null) log("info", "gpu_readable", { gpus: gpus.length });
+                this.lastError = null;
+                this.window.measured(now, new Map(gpus.filter((g) => g.percent >= this.busyGpuPercent).map((g) => [g.index, g])));
+            },
+        );
     }
 
     private failed(now: number, error: string): void {

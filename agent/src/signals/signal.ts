@@ -128,8 +128,8 @@ export class BusyWindow<V> {
     }
 
     /** What counts now: [value, ms since last seen busy], most recent first. */
-    counting(now: number): { value: V; agoMs: number }[] {
-        const out: { value: V; agoMs: number }[] = [];
+    counting(now: number): Array<{ value: V; agoMs: number }> {
+        const out: Array<{ value: V; agoMs: number }> = [];
         for (const [k, e] of this.last) {
             const inWindow = this.windowMs > 0 ? now - e.at < this.windowMs && now >= e.at : this.latest.has(k);
             if (inWindow) out.push({ value: e.value, agoMs: Math.max(0, now - e.at) });
