@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { BusyProcesses, humanUid, parseTicks, processName } from "../../agent/src/signals/busy-processes";
 import { parseGpuCsv } from "../../agent/src/signals/gpu-busy";
 import { BusyWindow, judge, keptUpList, mergeShares } from "../../agent/src/signals/signal";
+import { sessionShares, SessionUse } from "../../agent/src/signals/session-use";
 import { KeptUpAggregator } from "../../agent/src/daemon/kept-up-metric";
 import { signalsOn, StopWarning, warningText } from "../../agent/src/daemon/stop-warning";
 import { parseConfig } from "../../agent/src/config";
@@ -243,6 +244,22 @@ describe("GPU readings, the window, KeptUpBy, the warning", () => {
             ],
         );
         assert.deepEqual(keptUpList(mergeShares(v.keptUp))[3], { signal: "process", detail: "process 0" });
+    });
+
+    it("sessions keep the box up by terminal input, by traffic, or merely connected: one reason each", () => {
+        const base = { since: "2026-12-03T10:00:00.000Z", uid: 1001, ppid: 1, comm: "sshd", title: "sshd: a", lastActivityAt: null };
+        const judged: SessionUse[] = [
+            { ...base, pid: 10, user: "alice", tty: "pts/1", ttys: ["pts/1"], inUse: true, idleSeconds: 12, by: "terminal" },
+            { ...base, pid: 11, user: "bob", tty: null, ttys: [], inUse: true, idleSeconds: 90, by: "traffic" },
+            { ...base, pid: 12, user: "carol", tty: null, ttys: [], inUse: true, idleSeconds: null, by: "connected" },
+            { ...base, pid: 13, user: "dave", tty: "pts/2", ttys: ["pts/2"], inUse: false, idleSeconds: 9999, by: "terminal" },
+            { ...base, pid: 14, user: "erin\u001b[2J", tty: "pts/3", ttys: ["pts/3"], inUse: true, idleSeconds: 0, by: "terminal" },
+        ];
+        assert.deepEqual(sessionShares(judged), [
+            { signal: "terminal", adds: 2, details: ["alice pts/1 (pid 10): input 12s ago", "erin?[2J pts/3 (pid 14): input 0s ago"] },
+            { signal: "traffic", adds: 1, details: ["bob no terminal (pid 11): client traffic 1m30s ago"] },
+            { signal: "connected", adds: 1, details: ["carol no terminal (pid 12): connected"] },
+        ]);
     });
 
     it("KeptUpBy: one datapoint per kind that kept the box up in the period, the Maximum of what it added", () => {
