@@ -78,7 +78,7 @@ export function loginUidMin(path = "/etc/login.defs"): number {
 export function parseTicks(text: string): Ticks | null {
     const close = text.lastIndexOf(")");
     if (close < 0) return null;
-    const f = text.slice(close + 2).split(" ");
+    const f = text.slice(close + 2).split(" ", 20); // up to field 22 (starttime)
     // f[0] is field 3 (state): field N is f[N - 3].
     const num = (n: number): number => Number(f[n - 3]);
     const ppid = num(4);
