@@ -127,12 +127,12 @@ export class BusyWindow<V> {
         while (this.last.size > this.max) this.last.delete(this.last.keys().next().value as string);
     }
 
-    /** What counts now: [value, ms since last seen busy], most recent first. */
+    /** What counts now, most recent first; agoMs: since last seen busy, 0 when the latest measurement saw it busy. */
     counting(now: number): Array<{ value: V; agoMs: number }> {
         const out: Array<{ value: V; agoMs: number }> = [];
         for (const [k, e] of this.last) {
             const inWindow = this.windowMs > 0 ? now - e.at < this.windowMs && now >= e.at : this.latest.has(k);
-            if (inWindow) out.push({ value: e.value, agoMs: Math.max(0, now - e.at) });
+            if (inWindow) out.push({ value: e.value, agoMs: this.latest.has(k) ? 0 : Math.max(0, now - e.at) });
             else if (this.windowMs === 0 || now - e.at >= this.windowMs) this.last.delete(k);
         }
         return out.sort((a, b) => a.agoMs - b.agoMs); // stable: a measurement's own order within the same age
