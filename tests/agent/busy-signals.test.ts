@@ -283,7 +283,7 @@ describe("GPU readings, the window, KeptUpBy, the warning", () => {
         const on = signalsOn(c);
         assert.deepEqual(on, ["typing", "SSH traffic", "a busy process (25% of a core)", "GPU >= 10%", "transfers >= 1 MiB/min", "keep-awake holds"]);
         const text = warningText(T0 + 5 * 60000, T0, on);
-        assert.match(text, /^idle-stop: stops at .*\nNothing kept it up of: typing, SSH traffic, a busy process \(25% of a core\)/);
+        assert.match(text, /^idle-stop: stops at .*\nWould keep it up: typing, SSH traffic, a busy process \(25% of a core\)/);
         for (const line of text.split("\n")) assert.ok(line.length <= 79, line);
         assert.match(text.replace(/\n {2}/g, " "), /GPU >= 10%, transfers >= 1 MiB\/min, keep-awake holds\.$/);
         const sent: string[] = [];
@@ -300,7 +300,7 @@ describe("GPU readings, the window, KeptUpBy, the warning", () => {
         for (const k of [14, 23, 24, 25]) if (w.check(T0 + 14 * min, T0 + k * min, () => undefined) !== null) results.push(k);
         assert.deepEqual(results, [10, 24]);
         assert.equal(sent.length, 2);
-        assert.match(sent[1], /Nothing kept it up of: typing/);
+        assert.match(sent[1], /Would keep it up: typing/);
         await Promise.resolve();
     });
 });

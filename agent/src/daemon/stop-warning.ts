@@ -37,7 +37,7 @@ export function warningText(stopAt: number, now: number, on: readonly string[] =
     // Lines that wall does not fold (it wraps at 79 columns).
     const first = `idle-stop: stops at ${hhmm} UTC (in ${left}). Keep it: type, or idle-stop hold 1h`;
     if (on.length === 0) return first;
-    return `${first}\n${foldList("Nothing kept it up of: ", on, 79).join("\n")}`;
+    return `${first}\n${foldList("Would keep it up: ", on, 79).join("\n")}`;
 }
 
 /** "head item, item, ..." folded at width columns, continuation lines indented by two spaces. */
