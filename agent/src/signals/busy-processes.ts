@@ -64,7 +64,7 @@ export interface BusyProcessOptions {
 }
 
 /** UID_MIN from /etc/login.defs (the first uid useradd gives a person), 1000 when not set. */
-export function loginUidMin(path = "/etc/login.defs"): number {
+function loginUidMin(path = "/etc/login.defs"): number {
     try {
         const m = /^\s*UID_MIN\s+(\d+)\s*$/m.exec(readFileSync(path, "utf8"));
         if (m) return Number(m[1]);

@@ -10,7 +10,7 @@ import { formatDuration } from "../system/duration";
 import { log } from "../system/log";
 import { BusyWindow, KeptUpShare, Reading, share, Signal, SignalInput } from "./signal";
 
-export const NVIDIA_SMI_ARGS = ["--query-gpu=index,utilization.gpu", "--format=csv,noheader,nounits"] as const;
+const NVIDIA_SMI_ARGS = ["--query-gpu=index,utilization.gpu", "--format=csv,noheader,nounits"] as const;
 const TIMEOUT_MS = 10_000;
 /** A box without nvidia-smi is looked at again this often (a driver installed later). */
 const LOOKUP_AGAIN_MS = 3600_000;
@@ -48,7 +48,7 @@ export function parseGpuCsv(out: string): GpuReading[] {
 }
 
 /** The first executable nvidia-smi on PATH, or null. */
-export function findOnPath(name: string, path: string): string | null {
+function findOnPath(name: string, path: string): string | null {
     for (const dir of path.split(":")) {
         if (!dir.startsWith("/")) continue; // relative PATH entries would depend on the cwd
         const file = `${dir}/${name}`;
