@@ -159,6 +159,20 @@ describe("busy processes: a person's work over a share of one core", () => {
         assert.deepEqual(busyNames(s, T0 + 3 * periodMs), [], "cc1's 2000 ticks were seen; only 100 are new (2%)");
     });
 
+    it("a kernel thread never counts; a user process that reuses its pid does", () => {
+        const proc = new TickProc();
+        proc.set({ pid: 50, flags: 0x00208040, own: 0, cmdline: "" });
+        const s = signal(proc);
+        s.sample({ now: T0, sessions: [] });
+        proc.set({ pid: 50, flags: 0x00208040, own: 6000, cmdline: "" });
+        assert.equal(s.sample({ now: T0 + periodMs, sessions: [] }).active, 0);
+        // the kernel thread exits; a person's process gets its pid (a new /proc directory)
+        proc.remove(50).set({ pid: 50, uid: 1001, cmdline: "job\0", own: 0, start: 9000 });
+        s.sample({ now: T0 + 2 * periodMs, sessions: [] });
+        proc.set({ pid: 50, uid: 1001, cmdline: "job\0", own: 6000, start: 9000 });
+        assert.deepEqual(busyNames(s, T0 + 3 * periodMs), ["job (uid 1001) 100% of a core"]);
+    });
+
     it("reads /proc once per period, not per sample", () => {
         const proc = new TickProc();
         proc.set({ pid: 100, uid: 1001, cmdline: "x\0", own: 0 });

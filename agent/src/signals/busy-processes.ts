@@ -19,6 +19,7 @@ const DYNAMIC_USERS = { min: 61184, max: 65519 };
 /** The cgroup of a container's process (Docker, containerd/CRI, Podman), not of the daemons themselves. */
 const CONTAINER_CGROUP = /(?:docker|libpod|cri-containerd|containerd)[-/][0-9a-f]{12,}/;
 const NAME_MAX = 60;
+const NO_THROW = { throwIfNoEntry: false, bigint: true } as const;
 
 /** What counts as one process's CPU: ticks of its own and of its children it reaped. */
 interface Ticks {
@@ -76,14 +77,21 @@ function loginUidMin(path = "/etc/login.defs"): number {
 
 /** Fields of /proc/PID/stat the signal needs; null for a kernel thread or an unreadable line. */
 export function parseTicks(text: string): Ticks | null {
+    return isKernelThread(text) ? null : ticksOf(text);
+}
+
+function isKernelThread(text: string): boolean {
+    const f = text.slice(text.lastIndexOf(")") + 2).split(" ", 7);
+    return (Number(f[6]) & PF_KTHREAD) !== 0 || f[1] === "2";
+}
+
+function ticksOf(text: string): Ticks | null {
     const close = text.lastIndexOf(")");
     if (close < 0) return null;
     const f = text.slice(close + 2).split(" ", 20); // up to field 22 (starttime)
     // f[0] is field 3 (state): field N is f[N - 3].
     const num = (n: number): number => Number(f[n - 3]);
-    const ppid = num(4);
-    if ((num(9) & PF_KTHREAD) !== 0 || ppid === 2) return null;
-    const t: Ticks = { ppid, tty: num(7), own: num(14) + num(15), reaped: num(16) + num(17), start: num(22) };
+    const t: Ticks = { ppid: num(4), tty: num(7), own: num(14) + num(15), reaped: num(16) + num(17), start: num(22) };
     return Number.isFinite(t.own) && Number.isFinite(t.reaped) && Number.isFinite(t.start) ? t : null;
 }
 
@@ -124,6 +132,8 @@ export class BusyProcesses implements Signal<ProcessUse> {
     readonly name = "busy-processes";
     private prev = new Map<number, Ticks>();
     private prevAt: number | null = null;
+    /** Kernel threads seen at the last read: pid -> its /proc directory's identity. */
+    private kthreads = new Map<number, string>();
     private readonly window: BusyWindow<BusyProcess>;
     private readonly uidMin: number;
 
@@ -161,11 +171,26 @@ export class BusyProcesses implements Signal<ProcessUse> {
     /** Reads every process's CPU ticks and records those of a person's work over the threshold. */
     private measure(now: number): void {
         const cur = new Map<number, Ticks>();
+        const kthreads = new Map<number, string>();
         for (const pid of listPids(this.procRoot)) {
+            // Kernel threads (often half of all pids) cost one stat(2) once known: the same pid
+            // directory (inode and change time) is the same process (system/known-pids.ts says why).
+            const known = this.kthreads.get(pid);
+            if (known !== undefined && known === this.dirIdentity(pid)) {
+                kthreads.set(pid, known);
+                continue;
+            }
             const text = readProcFile(`${this.procRoot}/${pid}/stat`);
-            const t = text === null ? null : parseTicks(text);
+            if (text === null) continue;
+            if (isKernelThread(text)) {
+                const id = this.dirIdentity(pid);
+                if (id !== undefined) kthreads.set(pid, id);
+                continue;
+            }
+            const t = ticksOf(text);
             if (t !== null) cur.set(pid, t);
         }
+        this.kthreads = kthreads;
         const seconds = this.prevAt === null ? 0 : (now - this.prevAt) / 1000;
         // A first read, or a clock step: a baseline only.
         const busy = seconds > 0 && seconds <= (10 * this.o.periodMs) / 1000 ? this.busyNow(cur, seconds) : new Map<string, BusyProcess>();
@@ -214,6 +239,11 @@ export class BusyProcesses implements Signal<ProcessUse> {
         const cgroup = readProcFile(`${this.procRoot}/${pid}/cgroup`);
         if (cgroup !== null && CONTAINER_CGROUP.test(cgroup)) return { uid, workOf: "container" };
         return null;
+    }
+
+    private dirIdentity(pid: number): string | undefined {
+        const st = statSync(`${this.procRoot}/${pid}`, NO_THROW);
+        return st ? `${st.ino}:${st.ctimeNs}` : undefined;
     }
 
     private comm(pid: number): string {
