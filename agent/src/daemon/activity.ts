@@ -57,13 +57,17 @@ export class AgentActivity {
         private readonly c: Config & { instanceId: string },
         startedAt: number,
         seed: Seed,
+        mode: "run" | "once" = "run",
     ) {
-        this.tracker = new ActivityTracker(activitySettings(c), {
+        const opts = {
             measureTraffic: true,
             startedAt,
             seed,
-            onTrafficError: (error) => log("warn", "traffic_unavailable", { error, effect: "sessions without a terminal count while connected" }),
-        });
+            onTrafficError: (error: string) =>
+                log("warn", "traffic_unavailable", { error, effect: "sessions without a terminal count while connected" }),
+        };
+        // `once` takes a single sample: nothing to measure busy processes or the GPU over.
+        this.tracker = new ActivityTracker(activitySettings(c), opts, mode === "run");
         this.connected = new PeriodAggregator(c.publishSeconds * 1000, { ns: c.namespace, mn: CONNECTED_SESSIONS_METRIC, iid: c.instanceId });
         this.keptUp = new KeptUpAggregator(c.publishSeconds * 1000, { ns: c.namespace, iid: c.instanceId });
         this.warning = new StopWarning(c.warnMinutes, c.idleMinutes, signalsOn(c));

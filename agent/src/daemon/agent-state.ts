@@ -46,7 +46,7 @@ export class AgentState {
         const prev = readStatus(c.stateDir);
         if (prev?.lastActiveAt) this.lastActiveAt = Date.parse(prev.lastActiveAt);
         if (prev?.lastPublishAt) this.outbox.lastPublishAt = Date.parse(prev.lastPublishAt);
-        this.activity = new AgentActivity(c, this.startedAt, seedFromStatus(prev));
+        this.activity = new AgentActivity(c, this.startedAt, seedFromStatus(prev), mode);
     }
 
     sample(now = this.clock.wall()): Sample {

@@ -39,8 +39,8 @@ export interface Use {
  * (its KeptUpBy datapoints, its `status` line and its share of the metric then follow). Older
  * signals without a keptUp method get theirs through explained().
  */
-function useSignals(s: ActivitySettings, opts: ClientTrafficOptions) {
-    const timed = { measure: opts.measureTraffic, periodMs: s.publishSeconds * 1000, windowMs: s.sessionIdleSeconds * 1000 };
+function useSignals(s: ActivitySettings, opts: ClientTrafficOptions, overTime: boolean) {
+    const timed = { measure: overTime, periodMs: s.publishSeconds * 1000, windowMs: s.sessionIdleSeconds * 1000 };
     return {
         terminals: explained(new TerminalInput(s.devRoot, s.sessionIdleSeconds), (r) => sessionShares(r.detail)),
         traffic: explained(new ClientTraffic(s, opts), (r) => sessionShares(r.detail)),
@@ -63,8 +63,9 @@ export class ActivityTracker implements Signal<Use> {
      * measureTraffic: the daemon measures; `status` (any user, a fresh process) does not and
      * relies on `seed`, the daemon's last credits from its status file.
      */
-    constructor(s: ActivitySettings, opts: ClientTrafficOptions) {
-        this.signals = useSignals(s, opts);
+    /** overTime: busy processes and the GPU are measured (the daemon; not `once`, which samples once, nor `status`). */
+    constructor(s: ActivitySettings, opts: ClientTrafficOptions, overTime = opts.measureTraffic) {
+        this.signals = useSignals(s, opts, overTime);
     }
 
     /** null: traffic not measured yet; false: `ss` failed (no-terminal sessions then count while connected). */
