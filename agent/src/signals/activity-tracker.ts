@@ -52,7 +52,8 @@ function useSignals(s: ActivitySettings, opts: ClientTrafficOptions, overTime: b
 }
 
 function otherTerminalShares(r: Reading<OtherTerminalsUse>): KeptUpShare[] {
-    return share("other-terminal", r.active, [`${r.detail.ttys.join(", ")} (not opened by sshd): input within the window`]);
+    const terminals = r.detail.ttys.map((tty, i) => `${tty} (${r.detail.owners[i] ?? "?"})`);
+    return share("other-terminal", r.active, [`${terminals.join(", ")}, not opened by sshd: input within the window`]);
 }
 
 export class ActivityTracker implements Signal<Use> {
