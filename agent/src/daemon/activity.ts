@@ -19,6 +19,8 @@ interface SessionUseRecord {
     idleSeconds: number | null;
     lastActivityAt: string | null;
     by: UseBasis;
+    /** Why a session without a terminal counts while connected (its traffic cannot be measured). */
+    reason?: string;
 }
 
 export interface UseStatus {
@@ -56,6 +58,7 @@ export class AgentActivity {
             startedAt,
             seed,
             onTrafficError: (error) => log("warn", "traffic_unavailable", { error, effect: "sessions without a terminal count while connected" }),
+            onSocketsUnseen: (error) => log("warn", "ssh_sockets_unseen", { error, fix: "sshPorts" }),
         });
         this.connected = new PeriodAggregator(c.publishSeconds * 1000, { ns: c.namespace, mn: CONNECTED_SESSIONS_METRIC, iid: c.instanceId });
         this.warning = new StopWarning(c.warnMinutes, c.idleMinutes);
@@ -86,6 +89,7 @@ export class AgentActivity {
                 idleSeconds: x.idleSeconds,
                 lastActivityAt: x.lastActivityAt,
                 by: x.by,
+                ...("reason" in x && typeof x.reason === "string" ? { reason: x.reason } : {}),
             })),
             otherTerminalsInUse: s?.use.otherTerminals.inUse ?? 0,
             cpuPercent: s?.use.cpuPercent ?? null,

@@ -28,6 +28,7 @@ export function activitySettings(c: Config): ActivitySettings {
         trafficBytesPerMinute: c.trafficBytesPerMinute,
         downloadBytesPerMinute: c.downloadBytesPerMinute,
         sshPorts: c.sshPorts,
+        loginGraceSeconds: c.loginGraceSeconds,
         busyCpuPercent: c.busyCpuPercent,
         publishSeconds: c.publishSeconds,
         procRoot: c.procRoot,

@@ -12,6 +12,8 @@ export interface ActivitySettings {
     /** Server-to-client bytes per minute above which a no-terminal session is in use (downloads); 0 = off. */
     downloadBytesPerMinute: number;
     sshPorts: readonly number[];
+    /** sshd's LoginGraceTime: a younger socket may be unauthenticated (client-traffic.ts); absent: OpenSSH's 120. */
+    loginGraceSeconds?: number;
     /** 0: off. */
     busyCpuPercent: number;
     /** How often `ss` may run (once per publish period). */
