@@ -86,7 +86,7 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
         cleanup(() => t.close());
         await sleep((S + 5) * 1000); // past the login's own credit
         const st = await waitStatus(stateDir, (x) => useOf(x, user)?.by === "connected", "the session counted as connected");
-        const u = useOf(st, user) as (ReturnType<typeof useOf> & { reason?: string }) | undefined;
+        const u = useOf(st, user);
         assert.equal(u?.inUse, true, JSON.stringify(u));
         assert.match(u?.reason ?? "", new RegExp(`sshPorts ${elsewhere}.*not in sshPorts`));
         assert.equal(st.traffic, "ok", "ss itself works");

@@ -7,7 +7,16 @@ import { execFileSync } from "node:child_process";
 import { parseConfig } from "../../agent/src/config";
 import { readSshdFacts, socketUnitPorts, sshdFactsFromDump, withSshdFacts } from "../../agent/src/install/sshd";
 
-const DUMP = ["port 22", "port 2299", "addressfamily any", "listenaddress [::]:2299", "listenaddress 0.0.0.0:22", "logingracetime 120", "maxstartups 10:30:100", ""].join("\n");
+const DUMP = [
+    "port 22",
+    "port 2299",
+    "addressfamily any",
+    "listenaddress [::]:2299",
+    "listenaddress 0.0.0.0:22",
+    "logingracetime 120",
+    "maxstartups 10:30:100",
+    "",
+].join("\n");
 
 describe("installer: sshd's facts in agent.json", () => {
     it("reads ports and LoginGraceTime from sshd -T output", () => {
@@ -37,7 +46,11 @@ describe("installer: sshd's facts in agent.json", () => {
         assert.equal(withSshdFacts(same, { ports: [22], loginGraceSeconds: 120 }), same);
         assert.equal(withSshdFacts(same, null), same);
         // LoginGraceTime beyond the agent's range is clamped to it
-        assert.equal((JSON.parse(withSshdFacts(same, { ports: [22], loginGraceSeconds: 999999 }).toString()) as { loginGraceSeconds: number }).loginGraceSeconds, 86400);
+        assert.equal(
+            (JSON.parse(withSshdFacts(same, { ports: [22], loginGraceSeconds: 999999 }).toString()) as { loginGraceSeconds: number })
+                .loginGraceSeconds,
+            86400,
+        );
     });
 
     it("this machine's sshd: the same facts as `sshd -T` prints", function () {

@@ -47,7 +47,10 @@ function systemSshd(): { ports: number[]; loginGraceSeconds: number } {
 }
 
 /** The config the deployment passes; by default with the system sshd's facts already in it, so the installer adds nothing. */
-function agentConfig(idleMinutes: number, sshd: Record<string, unknown> = { sshPorts: systemSshd().ports, loginGraceSeconds: systemSshd().loginGraceSeconds }): string {
+function agentConfig(
+    idleMinutes: number,
+    sshd: Record<string, unknown> = { sshPorts: systemSshd().ports, loginGraceSeconds: systemSshd().loginGraceSeconds },
+): string {
     return JSON.stringify({
         instanceId: INSTANCE_ID,
         region: TEST_CREDENTIALS.region,
@@ -106,7 +109,11 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         await sftpPutDir(sshd(), user, payload, `${stagingDir(release)}/dist`);
     }
 
-    async function install(release: string, idleMinutes: number, extra: { clientAlive?: number; sshd?: Record<string, unknown> } = {}): Promise<string> {
+    async function install(
+        release: string,
+        idleMinutes: number,
+        extra: { clientAlive?: number; sshd?: Record<string, unknown> } = {},
+    ): Promise<string> {
         const cmd = installCommand({
             release,
             agentConfigJson: agentConfig(idleMinutes, extra.sshd),

@@ -132,7 +132,9 @@ describe("transfers: non-SSH traffic counts, SSH traffic and an idle box's backg
         const signal = new NetTransfer(settings(eth.procRoot, [sshd().port]), { measure: true });
         const off = new NetTransfer(settings(eth.procRoot, [sshd().port], { transferBytesPerMinute: 0 }), { measure: true });
         const whileBusy = new NetTransfer(settings(eth.procRoot, [sshd().port], { sessionIdleSeconds: 0 }), { measure: true });
-        const curl = spawn("curl", ["-s", "-o", "/dev/null", "--max-time", "12", "--limit-rate", "100k", `http://127.0.0.1:${port}/`], { stdio: "ignore" });
+        const curl = spawn("curl", ["-s", "-o", "/dev/null", "--max-time", "12", "--limit-rate", "100k", `http://127.0.0.1:${port}/`], {
+            stdio: "ignore",
+        });
         stops.push(() => curl.kill("SIGKILL"));
         const curlDone = new Promise((r) => curl.on("exit", r));
         const both = (): void => {

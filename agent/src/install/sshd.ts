@@ -203,7 +203,8 @@ export function withSshdFacts(configBytes: Buffer, facts: SshdFacts | null): Buf
     const config = JSON.parse(configBytes.toString("utf8")) as Record<string, unknown>;
     const given = Array.isArray(config.sshPorts) ? (config.sshPorts as number[]) : [...agentConfigDefaults.sshPorts];
     const ports = [...new Set([...given, ...facts.ports])].sort((a, b) => a - b);
-    const grace = facts.loginGraceSeconds === null ? config.loginGraceSeconds : Math.min(facts.loginGraceSeconds, agentConfigRanges.loginGraceSeconds.max);
+    const grace =
+        facts.loginGraceSeconds === null ? config.loginGraceSeconds : Math.min(facts.loginGraceSeconds, agentConfigRanges.loginGraceSeconds.max);
     if (Array.isArray(config.sshPorts) && ports.length === given.length && config.loginGraceSeconds === grace) return configBytes;
     config.sshPorts = ports;
     if (grace !== undefined) config.loginGraceSeconds = grace;
@@ -219,6 +220,8 @@ export function recordSshdFacts(configBytes: Buffer): Buffer {
     }
     const out = withSshdFacts(configBytes, facts);
     const c = JSON.parse(out.toString("utf8")) as { sshPorts?: number[]; loginGraceSeconds?: number };
-    say(`sshd: listens on ${facts.ports.join(", ") || "?"}; agent.json sshPorts ${(c.sshPorts ?? agentConfigDefaults.sshPorts).join(", ")}, loginGraceSeconds ${c.loginGraceSeconds ?? "default"}`);
+    say(
+        `sshd: listens on ${facts.ports.join(", ") || "?"}; agent.json sshPorts ${(c.sshPorts ?? agentConfigDefaults.sshPorts).join(", ")}, loginGraceSeconds ${c.loginGraceSeconds ?? "default"}`,
+    );
     return out;
 }

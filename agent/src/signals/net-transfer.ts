@@ -78,7 +78,11 @@ export function parseNetDev(text: string): Map<string, number> {
         const colon = line.indexOf(":");
         if (colon < 0) continue;
         const name = line.slice(0, colon).trim();
-        const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+        const f = line
+            .slice(colon + 1)
+            .trim()
+            .split(/\s+/)
+            .map(Number);
         if (name === "lo" || f.length < 16 || !Number.isFinite(f[0]) || !Number.isFinite(f[8])) continue;
         out.set(name, f[0] + f[8]);
     }
