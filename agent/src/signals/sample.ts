@@ -29,6 +29,7 @@ export function activitySettings(c: Config): ActivitySettings {
         downloadBytesPerMinute: c.downloadBytesPerMinute,
         sshPorts: c.sshPorts,
         loginGraceSeconds: c.loginGraceSeconds,
+        transferBytesPerMinute: c.transferBytesPerMinute,
         busyCpuPercent: c.busyCpuPercent,
         publishSeconds: c.publishSeconds,
         procRoot: c.procRoot,

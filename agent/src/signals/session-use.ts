@@ -14,6 +14,8 @@ export interface ActivitySettings {
     sshPorts: readonly number[];
     /** sshd's LoginGraceTime: a younger socket may be unauthenticated (client-traffic.ts); absent: OpenSSH's 120. */
     loginGraceSeconds?: number;
+    /** Non-SSH traffic at or above this many bytes per minute is one active (net-transfer.ts); 0 = off. */
+    transferBytesPerMinute: number;
     /** 0: off. */
     busyCpuPercent: number;
     /** How often `ss` may run (once per publish period). */
