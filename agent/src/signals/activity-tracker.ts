@@ -8,7 +8,8 @@ import { OtherTerminals, OtherTerminalsUse } from "./other-terminals";
 import { ActivitySettings, SessionUse, sessionKey } from "./session-use";
 import { Session } from "./sessions";
 import { judge, Signal, SignalInput } from "./signal";
-import { TrafficSnapshot } from "./tcp-traffic";
+import { SocketSnapshots, TrafficSnapshot } from "./tcp-traffic";
+import { NetTransfer } from "./net-transfer";
 import { TerminalInput } from "./terminal-input";
 
 export interface Use {
@@ -26,9 +27,11 @@ export interface Use {
 
 /** The signals of use, built from the agent's settings: a new signal of use is one more entry. */
 function useSignals(s: ActivitySettings, opts: ClientTrafficOptions) {
+    const sockets = opts.sockets ?? new SocketSnapshots(s.sshPorts, s.publishSeconds * 1000, opts.snapshot);
     return {
         terminals: new TerminalInput(s.devRoot, s.sessionIdleSeconds),
-        traffic: new ClientTraffic(s, opts),
+        traffic: new ClientTraffic(s, { ...opts, sockets }),
+        transfer: new NetTransfer(s, { measure: opts.measureTraffic, sockets }),
         otherTerminals: new OtherTerminals(s.devRoot, s.sessionIdleSeconds),
         cpu: new CpuBusy(s.procRoot, s.busyCpuPercent),
     };
