@@ -4,8 +4,7 @@
 // sessionIdleSeconds is 10: still over three publish periods, the interval of traffic credits.
 // Harness: tests/support/activity-harness.ts.
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { parseSs } from "../../agent/src/signals/tcp-traffic";
+import { snapshotTraffic } from "../../agent/src/signals/tcp-traffic";
 import { useActivityHarness } from "../support/activity-harness";
 import { freePort, sleep, waitUntil } from "../support/sshd";
 import { forwardedTraffic } from "../support/traffic";
@@ -113,10 +112,10 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
             clearInterval(timer);
             scanner.destroy();
         });
-        const before = scannerBytes(scanner.localPort);
+        const before = await scannerBytes(scanner.localPort);
         const from = Date.now();
         await holdsFor(stateDir, 20000, (x) => useOf(x, user)?.inUse === false && x.active === 0, "the scanner's bytes credit nobody");
-        const after = scannerBytes(scanner.localPort);
+        const after = await scannerBytes(scanner.localPort);
         assert.ok(!scanner.destroyed, "sshd still holds the unauthenticated connection");
         const perMinute = ((after - before) * 60000) / (Date.now() - from);
         assert.ok(perMinute >= 3000, `the scanner's socket was busy by the traffic rule: ${perMinute} B/min`);
@@ -124,10 +123,10 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
     });
 
     /** Bytes sshd received on the scanner's connection (its socket on the server side, peer = the scanner's port). */
-    function scannerBytes(localPort: number | undefined): number {
-        const out = execFileSync("ss", ["-tinH", "state", "established", `( sport = :${sshd().port} )`], { encoding: "utf8" });
-        const sock = parseSs(out).find((x) => x.id.endsWith(`:${localPort}`));
-        assert.ok(sock !== undefined, `the scanner's socket in ${out}`);
+    async function scannerBytes(localPort: number | undefined): Promise<number> {
+        const snap = await snapshotTraffic([sshd().port]);
+        const sock = snap.sockets.find((x) => x.id.endsWith(`:${localPort}`));
+        assert.ok(sock !== undefined, `the scanner's socket in ${JSON.stringify(snap.sockets)}`);
         return sock.bytesReceived;
     }
 });

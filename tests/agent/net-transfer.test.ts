@@ -7,20 +7,18 @@
 // this test's own connections only: a loopback HTTP server serving curl, or the loopback sshd.
 // The signal's own `ss` run over the real sshd's sockets is not replaced.
 import * as assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { NetTransfer, parseNetDev, readNetDev, TransferSettings, TransferUse } from "../../agent/src/signals/net-transfer";
 import { listSessions, Session } from "../../agent/src/signals/sessions";
-import { parseSsWithSegments } from "../../agent/src/signals/tcp-traffic";
+import { snapshotTraffic } from "../../agent/src/signals/tcp-traffic";
 import { agentConfigDefaults } from "../../common/agent-config";
 import { tempDir } from "../support/agent";
 import { sleep, useSshd, waitUntil } from "../support/sshd";
 
-const execFileAsync = promisify(execFile);
 const THRESHOLD = agentConfigDefaults.transferBytesPerMinute;
 const PUBLISH_S = 2;
 const IDLE_S = 6;
@@ -41,8 +39,7 @@ class PortAsInterface {
     }
 
     async refresh(): Promise<void> {
-        const { stdout } = await execFileAsync("ss", ["-tinH", "state", "established", `( sport = :${this.port()} )`]);
-        for (const s of parseSsWithSegments(stdout)) {
+        for (const s of (await snapshotTraffic([this.port()])).sockets) {
             const wire = s.bytesReceived + s.bytesAcked + (s.segs ?? 0) * 66;
             this.perSocket.set(s.id, Math.max(this.perSocket.get(s.id) ?? 0, wire));
         }

@@ -12,9 +12,9 @@ import { Signal, SignalInput } from "./signal";
 import { SnapshotResult, SocketCounters, SocketSnapshots, TrafficSnapshot } from "./tcp-traffic";
 
 /** Bytes on the wire per TCP segment beyond its payload (Ethernet 14 + IPv6 40 + TCP 32 = 86), rounded up: SSH is never under-subtracted. */
-export const SEGMENT_OVERHEAD_BYTES = 100;
+const SEGMENT_OVERHEAD_BYTES = 100;
 /** Retransmissions and SSH's own packets on top of the acknowledged payload, on the safe side. */
-export const SSH_PAYLOAD_MARGIN = 1.05;
+const SSH_PAYLOAD_MARGIN = 1.05;
 
 export interface TransferSettings {
     procRoot: string;
@@ -95,7 +95,7 @@ function wireBytes(s: SocketCounters): number {
 }
 
 /** An SSH socket at one reading: its counters and its wire bytes per ms since the reading before (null: first seen). */
-export interface SshSocketReading {
+interface SshSocketReading {
     counters: SocketCounters;
     perMs: number | null;
 }
@@ -106,7 +106,7 @@ export interface SshSocketReading {
  * its last rate to the end (or, seen once, to have moved as much again), since its last bytes
  * are no longer in any counter `ss` can read.
  */
-export function sshBytesBetween(before: ReadonlyMap<string, SshSocketReading>, after: readonly SocketCounters[], ms: number): number {
+function sshBytesBetween(before: ReadonlyMap<string, SshSocketReading>, after: readonly SocketCounters[], ms: number): number {
     let sum = 0;
     const present = new Set<string>();
     for (const s of after) {
@@ -141,7 +141,7 @@ function netBytesBetween(before: ReadonlyMap<string, number>, after: ReadonlyMap
 }
 
 /** "1.8 MiB/min", "512 KiB/min", "900 B/min". */
-export function formatRate(bytesPerMinute: number): string {
+function formatRate(bytesPerMinute: number): string {
     if (bytesPerMinute >= 1024 * 1024) return `${(bytesPerMinute / (1024 * 1024)).toFixed(1)} MiB/min`;
     if (bytesPerMinute >= 1024) return `${Math.round(bytesPerMinute / 1024)} KiB/min`;
     return `${Math.round(bytesPerMinute)} B/min`;

@@ -38,7 +38,7 @@ export function parseSs(text: string): SocketCounters[] {
 }
 
 /** parseSs with each socket's segment count (segs_in + segs_out) too. */
-export function parseSsWithSegments(text: string): SocketCounters[] {
+function parseSsWithSegments(text: string): SocketCounters[] {
     return parseSsLines(text, true);
 }
 
