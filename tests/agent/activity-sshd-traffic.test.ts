@@ -4,15 +4,16 @@
 // sessionIdleSeconds is 10: still over three publish periods, the interval of traffic credits.
 // Harness: tests/support/activity-harness.ts.
 import * as assert from "node:assert/strict";
+import { snapshotTraffic } from "../../agent/src/signals/tcp-traffic";
 import { useActivityHarness } from "../support/activity-harness";
-import { sleep, waitUntil } from "../support/sshd";
+import { freePort, sleep, waitUntil } from "../support/sshd";
 import { forwardedTraffic } from "../support/traffic";
 
 const S = 10;
 
 describe("in use, not just connected (real sshd, real terminals, real traffic)", function () {
     this.timeout(180000);
-    const { sshd, cw, cleanup, startAgent, statusCli, useOf, waitStatus, holdsFor, maxima } = useActivityHarness(S);
+    const { sshd, cw, cleanup, startAgent, statusCli, useOf, waitStatus, holdsFor, maxima, status } = useActivityHarness(S);
 
     it("a no-terminal session carrying only VS Code-like keep-alives is not in use; ConnectedSessions still shows it", async () => {
         const { stateDir } = startAgent();
@@ -74,4 +75,58 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
             JSON.stringify(late()),
         );
     });
+
+    it("fails safe: with sshd on a port not in sshPorts, a no-terminal session moving data counts as connected, says why, and the journal names sshPorts once", async () => {
+        // the issue's measured case: sshd on 2299, the agent's default ports, `active 0`
+        const elsewhere = await freePort();
+        const { daemon, stateDir } = startAgent({ sshPorts: [elsewhere] });
+        const user = sshd().addUser();
+        const t = await forwardedTraffic(sshd(), user, { serverAliveSeconds: 5, bytes: 200, everyMs: 2000 });
+        cleanup(() => t.close());
+        await sleep((S + 5) * 1000); // past the login's own credit
+        const st = await waitStatus(stateDir, (x) => useOf(x, user)?.by === "connected", "the session counted as connected");
+        const u = useOf(st, user);
+        assert.equal(u?.inUse, true, JSON.stringify(u));
+        assert.match(u?.reason ?? "", new RegExp(`sshPorts ${elsewhere}.*not in sshPorts`));
+        assert.equal(st.traffic, "ok", "ss itself works");
+        assert.equal(st.active, 1);
+        await holdsFor(stateDir, 2 * 3000 + 1000, (x) => useOf(x, user)?.inUse === true && x.active === 1, "still counted while connected");
+        const lines = daemon.events("ssh_sockets_unseen");
+        assert.equal(lines.length, 1, daemon.stderr);
+        assert.match(lines[0], /fix=sshPorts/);
+        assert.match(lines[0], /add sshd's ports .* to sshPorts in agent\.json/);
+    });
+
+    it("a connection that never authenticates (a scanner sending bytes) does not credit an idle no-terminal session", async () => {
+        // the fixture's sshd has LoginGraceTime 60 (tests/support/sshd.ts)
+        const { stateDir } = startAgent({ loginGraceSeconds: 60 });
+        const user = sshd().addUser();
+        const t = await forwardedTraffic(sshd(), user, { serverAliveSeconds: 5, bytes: 13, everyMs: 5000 });
+        cleanup(() => t.close());
+        await waitStatus(stateDir, (x) => useOf(x, user)?.inUse === false && x.active === 0, "the keep-alive session idle");
+        // banner, then a 32764-byte packet that never completes, 100 bytes every 0.5 s (12 KB/min)
+        const scanner = await sshd().rawConnection({ sendBanner: true });
+        scanner.write(Buffer.from([0, 0, 0x7f, 0xfc]));
+        const timer = setInterval(() => scanner.write(Buffer.alloc(100, 0x41)), 500);
+        cleanup(() => {
+            clearInterval(timer);
+            scanner.destroy();
+        });
+        const before = await scannerBytes(scanner.localPort);
+        const from = Date.now();
+        await holdsFor(stateDir, 20000, (x) => useOf(x, user)?.inUse === false && x.active === 0, "the scanner's bytes credit nobody");
+        const after = await scannerBytes(scanner.localPort);
+        assert.ok(!scanner.destroyed, "sshd still holds the unauthenticated connection");
+        const perMinute = ((after - before) * 60000) / (Date.now() - from);
+        assert.ok(perMinute >= 3000, `the scanner's socket was busy by the traffic rule: ${perMinute} B/min`);
+        assert.equal(status(stateDir)?.connected, 1, "the scanner is no session");
+    });
+
+    /** Bytes sshd received on the scanner's connection (its socket on the server side, peer = the scanner's port). */
+    async function scannerBytes(localPort: number | undefined): Promise<number> {
+        const snap = await snapshotTraffic([sshd().port]);
+        const sock = snap.sockets.find((x) => x.id.endsWith(`:${localPort}`));
+        assert.ok(sock !== undefined, `the scanner's socket in ${JSON.stringify(snap.sockets)}`);
+        return sock.bytesReceived;
+    }
 });

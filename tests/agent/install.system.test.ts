@@ -6,6 +6,7 @@
 // Needs root (creates users, writes /opt, /etc, /var/lib) and the packages openssh-server,
 // openssh-client, sudo; systemd-analyze (package systemd) for the unit check.
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { installCommand, stagingDir, uninstallCommand } from "../../components/agent-commands";
@@ -44,7 +45,19 @@ const NOTICE = /idle-stop: this machine stops after (\d+) idle minutes? with no 
  */
 const ORIGINAL_RULE = { sessionIdleSeconds: 0, busyProcessPercent: 0, busyGpuPercent: 0, transferBytesPerMinute: 0 };
 
-function agentConfig(idleMinutes: number, signals: Record<string, number> = ORIGINAL_RULE): string {
+/** The system sshd's ports and LoginGraceTime as `sshd -T` prints them (what the installer records in agent.json). */
+function systemSshd(): { ports: number[]; loginGraceSeconds: number } {
+    const dump = execFileSync("/usr/sbin/sshd", ["-T"], { encoding: "utf8" });
+    const ports = [...dump.matchAll(/^(?:port (\d+)|listenaddress \S*:(\d+))$/gm)].map((m) => Number(m[1] ?? m[2]));
+    return { ports: [...new Set(ports)].sort((a, b) => a - b), loginGraceSeconds: Number(/^logingracetime (\d+)$/m.exec(dump)?.[1]) };
+}
+
+/** The config the deployment passes; by default with the system sshd's facts already in it, so the installer adds nothing. */
+function agentConfig(
+    idleMinutes: number,
+    signals: Record<string, number> = ORIGINAL_RULE,
+    sshd: Record<string, unknown> = { sshPorts: systemSshd().ports, loginGraceSeconds: systemSshd().loginGraceSeconds },
+): string {
     return JSON.stringify({
         instanceId: INSTANCE_ID,
         region: TEST_CREDENTIALS.region,
@@ -54,6 +67,7 @@ function agentConfig(idleMinutes: number, signals: Record<string, number> = ORIG
         publishSeconds: 2,
         idleMinutes,
         ...signals,
+        ...sshd,
     });
 }
 
@@ -106,11 +120,11 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
     async function install(
         release: string,
         idleMinutes: number,
-        extra: { clientAlive?: number; signals?: Record<string, number> } = {},
+        extra: { clientAlive?: number; signals?: Record<string, number>; sshd?: Record<string, unknown> } = {},
     ): Promise<string> {
         const cmd = installCommand({
             release,
-            agentConfigJson: agentConfig(idleMinutes, extra.signals),
+            agentConfigJson: agentConfig(idleMinutes, extra.signals, extra.sshd),
             credentialsOnStdin: true,
             clientAliveIntervalSeconds: extra.clientAlive,
             clientAliveCountMax: extra.clientAlive === undefined ? undefined : 4,
@@ -399,6 +413,26 @@ describe("agent installer over real SSH (install.sh / uninstall.sh)", function (
         // A re-install without ClientAlive settings removes the drop-in again.
         await install(R2, 7);
         assert.ok(!existsSync("/etc/ssh/sshd_config.d/60-idle-stop.conf"));
+    });
+
+    it("records sshd's listening ports (with the stack's) and its LoginGraceTime in agent.json", async () => {
+        const sys = systemSshd();
+        assert.ok(sys.ports.length > 0 && sys.loginGraceSeconds >= 0, JSON.stringify(sys));
+        // the stack's port only (a box reached through 2299), no loginGraceSeconds: the installer adds sshd's
+        const out = await install(R2, 7, { sshd: { sshPorts: [2299] } });
+        const config = JSON.parse(readFileSync("/etc/idle-stop/agent.json", "utf8")) as { sshPorts: number[]; loginGraceSeconds: number };
+        assert.deepEqual(
+            config.sshPorts,
+            [...new Set([2299, ...sys.ports])].sort((a, b) => a - b),
+        );
+        assert.equal(config.loginGraceSeconds, sys.loginGraceSeconds);
+        assert.match(out, new RegExp(`sshd: listens on ${sys.ports.join(", ")}; agent.json sshPorts`));
+        // no sshPorts at all: the agent's default (22) with sshd's ports
+        await install(R2, 7, { sshd: {} });
+        assert.deepEqual(
+            (JSON.parse(readFileSync("/etc/idle-stop/agent.json", "utf8")) as { sshPorts: number[] }).sshPorts,
+            [...new Set([22, ...sys.ports])].sort((a, b) => a - b),
+        );
     });
 
     it("uninstall removes everything it created and nothing else; running it again is harmless", async () => {

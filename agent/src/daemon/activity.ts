@@ -21,6 +21,8 @@ interface SessionUseRecord {
     idleSeconds: number | null;
     lastActivityAt: string | null;
     by: UseBasis;
+    /** Why a session without a terminal counts while connected (its traffic cannot be measured). */
+    reason?: string;
 }
 
 export interface UseStatus {
@@ -65,6 +67,7 @@ export class AgentActivity {
             seed,
             onTrafficError: (error: string) =>
                 log("warn", "traffic_unavailable", { error, effect: "sessions without a terminal count while connected" }),
+            onSocketsUnseen: (error: string) => log("warn", "ssh_sockets_unseen", { error, fix: "sshPorts" }),
         };
         // `once` takes a single sample: nothing to measure busy processes or the GPU over.
         this.tracker = new ActivityTracker(activitySettings(c), opts, mode === "run");
@@ -107,6 +110,7 @@ export class AgentActivity {
                 idleSeconds: x.idleSeconds,
                 lastActivityAt: x.lastActivityAt,
                 by: x.by,
+                ...("reason" in x && typeof x.reason === "string" ? { reason: x.reason } : {}),
             })),
             otherTerminalsInUse: s?.use.otherTerminals.inUse ?? 0,
             cpuPercent: s?.use.cpuPercent ?? null,

@@ -49,7 +49,7 @@ export function installBundle(payload: string, release: string, idleMinutes: num
     );
 }
 
-/** /etc/idle-stop: agent.json as given, the credentials (0600, the agent's) and agent.env. */
+/** /etc/idle-stop: agent.json (as given, plus sshd's facts), the credentials (0600, the agent's) and agent.env. */
 export function installEtc(manifest: Manifest, configBytes: Buffer, credentials: Buffer | null, agent: { uid: number; gid: number }): void {
     if (!existsSync(ETC_DIR)) mkdirSync(ETC_DIR, { recursive: true });
     manifest.add(`dir ${ETC_DIR}`);

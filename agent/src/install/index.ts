@@ -13,6 +13,8 @@
 // - Everything created is recorded in /opt/idle-stop/manifest ("dir|file|user|group PATH",
 //   "member USER GROUP"); uninstall.sh removes exactly that. Files outside the product's
 //   directories are overwritten only when recorded or marked "Installed by idle-stop".
+// - agent.json is the given config with sshd's facts added (sshd.ts recordSshdFacts): sshPorts
+//   with every port sshd listens on, loginGraceSeconds from its LoginGraceTime.
 // - Creates: user/group idle-stop (system, no login shell); /opt/idle-stop 0755 (bundle,
 //   uninstall.sh, idle-stop-daemon.sh, the unit's copy, README, node -> the chosen Node.js,
 //   node-path, runtime/ when downloaded, RELEASE, manifest); /etc/idle-stop 0755 (agent.json 0644,
@@ -38,7 +40,7 @@ import { INSTALL_USAGE, InstallOptions, parseInstallArgs } from "./options";
 import { PREFIX } from "./paths";
 import { checkProcAccess, joinProcGroup } from "./proc-access";
 import { startAgent } from "./service";
-import { configureSshd } from "./sshd";
+import { configureSshd, recordSshdFacts } from "./sshd";
 import { secureStateDir } from "./state-dir";
 
 async function install(o: InstallOptions, payload: string): Promise<void> {
@@ -61,7 +63,7 @@ async function install(o: InstallOptions, payload: string): Promise<void> {
         const idleMinutes = input.config.idleMinutes;
         installBundle(payload, o.release, idleMinutes);
         const agent = agentIds();
-        installEtc(manifest, input.bytes, credentials, agent);
+        installEtc(manifest, recordSshdFacts(input.bytes), credentials, agent);
         secureStateDir(manifest, input.holdsDir, agent.gid);
         installWrapper(manifest, payload);
         installLoginNotice(manifest, input.config);

@@ -7,7 +7,7 @@ import { fail } from "./messages";
 import { STATE_DIR } from "./paths";
 
 interface AgentConfigInput {
-    /** The decoded bytes, installed as /etc/idle-stop/agent.json unchanged. */
+    /** The decoded bytes, installed as /etc/idle-stop/agent.json (with sshd's facts added: sshd.ts recordSshdFacts). */
     bytes: Buffer;
     config: Config;
     /** The holds directory without trailing slashes (directly inside STATE_DIR). */

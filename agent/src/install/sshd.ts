@@ -1,7 +1,9 @@
 // The sshd drop-in with ClientAlive settings, so dead SSH connections do not keep the machine
 // awake: checked with sshd -t before and after, taken back when sshd rejects it, and compared
-// with what sshd really uses (sshd -T).
+// with what sshd really uses (sshd -T). Also what the agent must know of sshd (recordSshdFacts):
+// the ports it listens on and its LoginGraceTime, written into agent.json.
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { agentConfigDefaults, agentConfigRanges } from "../../../common/agent-config";
 import { Manifest, putFile } from "./manifest";
 import { fail, say } from "./messages";
 import { ClientAlive } from "./options";
@@ -143,4 +145,83 @@ function readdirSafe(dir: string): string[] {
     } catch {
         return [];
     }
+}
+
+/** What the agent needs to know of the system's sshd (docs/reference/installer.md, "agent.json"). */
+export interface SshdFacts {
+    /** Every port sshd (or a socket-activating ssh.socket) listens on. */
+    ports: number[];
+    /** LoginGraceTime in seconds; null when `sshd -T` gave none. */
+    loginGraceSeconds: number | null;
+}
+
+/** Ports and LoginGraceTime in `sshd -T` output (`port 22`, `listenaddress [::]:2222`, `logingracetime 120`). */
+export function sshdFactsFromDump(dump: string): SshdFacts {
+    const ports = new Set<number>();
+    let loginGraceSeconds: number | null = null;
+    for (const line of dump.split("\n")) {
+        const [key, value = ""] = line.trim().split(/\s+/);
+        if (key === "port" && /^\d+$/.test(value)) ports.add(Number(value));
+        const listen = key === "listenaddress" ? /:(\d+)$/.exec(value) : null;
+        if (listen) ports.add(Number(listen[1]));
+        if (key === "logingracetime" && /^\d+$/.test(value)) loginGraceSeconds = Number(value);
+    }
+    return { ports: [...ports].filter(validPort).sort((a, b) => a - b), loginGraceSeconds };
+}
+
+/** Stream ports in `systemctl show ssh.socket -p Listen` output (`Listen=[::]:22 (Stream)`, one or more). */
+export function socketUnitPorts(text: string): number[] {
+    const ports = [...text.matchAll(/(?:^|[\s=])(?:\S*:)?(\d+) \(Stream\)/g)].map((m) => Number(m[1]));
+    return [...new Set(ports)].filter(validPort).sort((a, b) => a - b);
+}
+
+function validPort(p: number): boolean {
+    return Number.isInteger(p) && p >= 1 && p <= 65535;
+}
+
+/** The system's sshd facts: `sshd -T`, plus Ubuntu's socket-activated ssh.socket; null when sshd cannot say. */
+export function readSshdFacts(): SshdFacts | null {
+    const bin = sshdBinary();
+    if (bin === null) return null;
+    const dump = run(bin, ["-T"]);
+    if (dump.code !== 0) return null;
+    const facts = sshdFactsFromDump(dump.stdout);
+    if (existsSync("/run/systemd/system") && commandPath("systemctl") !== null) {
+        const unit = run("systemctl", ["show", "ssh.socket", "-p", "Listen"]);
+        if (unit.code === 0) facts.ports = [...new Set([...facts.ports, ...socketUnitPorts(unit.stdout)])].sort((a, b) => a - b);
+    }
+    return facts;
+}
+
+/**
+ * agent.json with sshd's facts: sshPorts becomes the given ports (the stack's, or the agent's
+ * default 22) together with every port sshd listens on, and loginGraceSeconds sshd's
+ * LoginGraceTime. Unchanged bytes when there is nothing to add.
+ */
+export function withSshdFacts(configBytes: Buffer, facts: SshdFacts | null): Buffer {
+    if (facts === null || (facts.ports.length === 0 && facts.loginGraceSeconds === null)) return configBytes;
+    const config = JSON.parse(configBytes.toString("utf8")) as Record<string, unknown>;
+    const given = Array.isArray(config.sshPorts) ? (config.sshPorts as number[]) : [...agentConfigDefaults.sshPorts];
+    const ports = [...new Set([...given, ...facts.ports])].sort((a, b) => a - b);
+    const grace =
+        facts.loginGraceSeconds === null ? config.loginGraceSeconds : Math.min(facts.loginGraceSeconds, agentConfigRanges.loginGraceSeconds.max);
+    if (Array.isArray(config.sshPorts) && ports.length === given.length && config.loginGraceSeconds === grace) return configBytes;
+    config.sshPorts = ports;
+    if (grace !== undefined) config.loginGraceSeconds = grace;
+    return Buffer.from(`${JSON.stringify(config)}\n`, "utf8");
+}
+
+/** The config to install: the given one with sshd's facts, and a line saying what was recorded. */
+export function recordSshdFacts(configBytes: Buffer): Buffer {
+    const facts = readSshdFacts();
+    if (facts === null) {
+        say("note: could not read sshd's effective settings (sshd -T); agent.json keeps the given sshPorts");
+        return configBytes;
+    }
+    const out = withSshdFacts(configBytes, facts);
+    const c = JSON.parse(out.toString("utf8")) as { sshPorts?: number[]; loginGraceSeconds?: number };
+    say(
+        `sshd: listens on ${facts.ports.join(", ") || "?"}; agent.json sshPorts ${(c.sshPorts ?? agentConfigDefaults.sshPorts).join(", ")}, loginGraceSeconds ${c.loginGraceSeconds ?? "default"}`,
+    );
+    return out;
 }

@@ -1,5 +1,5 @@
 // The signals of use judged together: SSH sessions by terminal input or client traffic, other
-// terminals as one, busy processes as one, a busy GPU as one, and the optional CPU rule; how many
+// terminals as one, busy processes as one, a busy GPU as one, non-SSH transfers as one, and the optional CPU rule; how many
 // active sessions that makes (holds come on top, sample.ts) and why (keptUp). The daemon keeps one
 // tracker for its lifetime (traffic history, CPU times); `status` makes a fresh one, which measures
 // nothing over time and shows the daemon's view of those signals instead (cli/status-report.ts).
@@ -12,7 +12,8 @@ import { OtherTerminals, OtherTerminalsUse } from "./other-terminals";
 import { ActivitySettings, SessionUse, sessionKey, sessionShares } from "./session-use";
 import { Session } from "./sessions";
 import { explained, judge, KeptUpShare, Reading, share, Signal, SignalInput } from "./signal";
-import { TrafficSnapshot } from "./tcp-traffic";
+import { NetTransfer, TransferUse } from "./net-transfer";
+import { SocketSnapshots, TrafficSnapshot } from "./tcp-traffic";
 import { TerminalInput } from "./terminal-input";
 
 export interface Use {
@@ -26,6 +27,7 @@ export interface Use {
     cpuBusy: boolean;
     processes: ProcessUse;
     gpu: GpuUse;
+    transfer: TransferUse;
     /** sessions in use + 1 for each other kind in use (other terminals, busy processes, GPU, CPU). Holds come on top. */
     active: number;
     /** Why, one share per kind (signal.ts). */
@@ -35,20 +37,31 @@ export interface Use {
 /**
  * The signals of use, built from the agent's settings: a new signal of use is one more entry
  * here, a class implementing Signal<D> with a keptUp method, e.g.
- *     transfers: new NetTransfer(s, opts),
+ *     gpu: new GpuBusy(s.busyGpuPercent, timed),
  * (its KeptUpBy datapoints, its `status` line and its share of the metric then follow). Older
  * signals without a keptUp method get theirs through explained().
  */
 function useSignals(s: ActivitySettings, opts: ClientTrafficOptions, overTime: boolean) {
     const timed = { measure: overTime, periodMs: s.publishSeconds * 1000, windowMs: s.sessionIdleSeconds * 1000 };
+    // One `ss` run per publish period, shared by the SSH traffic rule and the transfers signal.
+    const sockets = opts.sockets ?? new SocketSnapshots(s.sshPorts, s.publishSeconds * 1000, opts.snapshot);
     return {
         terminals: explained(new TerminalInput(s.devRoot, s.sessionIdleSeconds), (r) => sessionShares(r.detail)),
-        traffic: explained(new ClientTraffic(s, opts), (r) => sessionShares(r.detail)),
+        traffic: explained(new ClientTraffic(s, { ...opts, sockets }), (r) => sessionShares(r.detail)),
+        transfer: explained(new NetTransfer(s, { measure: overTime, sockets }), transferShares),
         otherTerminals: explained(new OtherTerminals(s.devRoot, s.sessionIdleSeconds), otherTerminalShares),
         processes: new BusyProcesses(s.procRoot, s.busyProcessPercent, { ...timed, ownPid: process.pid, ownUid: process.getuid?.() }),
         gpu: new GpuBusy(s.busyGpuPercent, timed),
         cpu: new CpuBusy(s.procRoot, s.busyCpuPercent, timed.windowMs),
     };
+}
+
+function transferShares(r: Reading<TransferUse>): KeptUpShare[] {
+    return share(
+        "transfer",
+        r.active,
+        NetTransfer.keptUp(r.detail).map((k) => k.detail),
+    );
 }
 
 function otherTerminalShares(r: Reading<OtherTerminalsUse>): KeptUpShare[] {
@@ -106,6 +119,7 @@ export class ActivityTracker implements Signal<Use> {
             cpuBusy: readings.cpu.detail.cpuBusy,
             processes: readings.processes.detail,
             gpu: readings.gpu.detail,
+            transfer: readings.transfer.detail,
             active,
             keptUp,
         };

@@ -42,6 +42,8 @@ export function activitySettings(c: Config): ActivitySettings {
         trafficBytesPerMinute: c.trafficBytesPerMinute,
         downloadBytesPerMinute: c.downloadBytesPerMinute,
         sshPorts: c.sshPorts,
+        loginGraceSeconds: c.loginGraceSeconds,
+        transferBytesPerMinute: c.transferBytesPerMinute,
         busyCpuPercent: c.busyCpuPercent,
         busyProcessPercent: c.busyProcessPercent,
         busyGpuPercent: c.busyGpuPercent,

@@ -15,6 +15,10 @@ export interface ActivitySettings {
     /** Server-to-client bytes per minute above which a no-terminal session is in use (downloads); 0 = off. */
     downloadBytesPerMinute: number;
     sshPorts: readonly number[];
+    /** sshd's LoginGraceTime: a younger socket may be unauthenticated (client-traffic.ts); absent: OpenSSH's 120. */
+    loginGraceSeconds?: number;
+    /** Non-SSH traffic at or above this many bytes per minute is one active (net-transfer.ts); 0 = off. */
+    transferBytesPerMinute: number;
     /** 0: off. */
     busyCpuPercent: number;
     /** Percent of ONE core a process of a person's work must use to count; 0: off. */
@@ -36,6 +40,8 @@ export interface SessionUse extends Session {
     lastActivityAt: string | null;
     /** What judged it: terminal input, client traffic, or mere connection (rule off / traffic unknown). */
     by: UseBasis;
+    /** Why it counts while merely connected although the rule is on (its use cannot be measured). */
+    reason?: string;
 }
 
 /** Where the no-terminal sessions' last activity comes from (daemon: its own measurements). */
@@ -65,7 +71,8 @@ export function sessionShares(judged: readonly SessionUse[]): KeptUpShare[] {
         if (!x.inUse) continue;
         const where = x.ttys.length > 0 ? x.ttys.join(",") : "no terminal";
         const ago = x.idleSeconds === null ? "" : ` ${formatDuration(x.idleSeconds * 1000)} ago`;
-        const why = x.by === "terminal" ? `input${ago}` : x.by === "traffic" ? `client traffic${ago}` : "connected";
+        const why =
+            x.by === "terminal" ? `input${ago}` : x.by === "traffic" ? `client traffic${ago}` : x.reason ? `connected (${x.reason})` : "connected";
         shares.push({ signal: x.by, adds: 1, details: [`${printable(x.user, 32)} ${where} (pid ${x.pid}): ${why}`] });
     }
     return mergeShares(shares);

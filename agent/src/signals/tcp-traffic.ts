@@ -1,7 +1,8 @@
 // Traffic of SSH connections, per TCP socket, from the kernel's INET_DIAG
 // interface. Any user may read every socket's counters that way, but Node has no netlink, so the
 // agent runs `ss -tinH state established '( sport = :22 )'` once per publish period (never per
-// sample) and compares two snapshots: the bytes a client sent between them, per minute.
+// sample; SocketSnapshots shares that one run between the signals that need it) and compares two
+// snapshots: the bytes a client sent between them, per minute.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { systemClock } from "../system/clock";
@@ -13,6 +14,8 @@ export interface SocketCounters {
     bytesReceived: number;
     /** Payload bytes the client acknowledged receiving (tcpi_bytes_acked): downloads. */
     bytesAcked: number;
+    /** Segments both ways (segs_in + segs_out, acknowledgements included): their headers, for net-transfer.ts. */
+    segs?: number;
 }
 
 export interface TrafficSnapshot {
@@ -31,6 +34,15 @@ export function ssArgs(ports: readonly number[]): string[] {
  * indented line of TCP info that carries `bytes_received:N` (absent until the peer sent data).
  */
 export function parseSs(text: string): SocketCounters[] {
+    return parseSsLines(text, false);
+}
+
+/** parseSs with each socket's segment count (segs_in + segs_out) too. */
+function parseSsWithSegments(text: string): SocketCounters[] {
+    return parseSsLines(text, true);
+}
+
+function parseSsLines(text: string, withSegs: boolean): SocketCounters[] {
     const out: SocketCounters[] = [];
     let cur: SocketCounters | null = null;
     for (const line of text.split("\n")) {
@@ -41,13 +53,14 @@ export function parseSs(text: string): SocketCounters[] {
                 cur = null;
                 continue;
             }
-            cur = { id: `${f[2]} ${f[3]}`, bytesReceived: 0, bytesAcked: 0 };
+            cur = { id: `${f[2]} ${f[3]}`, bytesReceived: 0, bytesAcked: 0, ...(withSegs ? { segs: 0 } : {}) };
             out.push(cur);
         } else if (cur !== null) {
             const m = /\bbytes_received:(\d+)/.exec(line);
             if (m) cur.bytesReceived = Number(m[1]);
             const a = /\bbytes_acked:(\d+)/.exec(line);
             if (a) cur.bytesAcked = Number(a[1]);
+            if (withSegs) cur.segs = [/\bsegs_in:(\d+)/, /\bsegs_out:(\d+)/].reduce((n, re) => n + Number(re.exec(line)?.[1] ?? 0), 0);
         }
     }
     return out;
@@ -62,7 +75,48 @@ export async function snapshotTraffic(ports: readonly number[], now: () => numbe
         maxBuffer: 16 * 1024 * 1024,
         env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
     });
-    return { at: now(), sockets: parseSs(stdout) };
+    return { at: now(), sockets: parseSsWithSegments(stdout) };
+}
+
+/** What one `ss` run gave: a snapshot, or why there is none. */
+export type SnapshotResult = { ok: true; snap: TrafficSnapshot; requestedAt: number } | { ok: false; error: string; requestedAt: number };
+
+/**
+ * One `ss` run per publish period at most, shared by the signals that read SSH sockets
+ * (client-traffic.ts, net-transfer.ts): each asks when it needs one, every subscriber gets the
+ * result. A request while a run is pending, or within a period of the last, does nothing.
+ */
+export class SocketSnapshots {
+    private requestedAt = -Infinity;
+    private pending = false;
+    private readonly listeners: Array<(r: SnapshotResult) => void> = [];
+
+    constructor(
+        private readonly ports: readonly number[],
+        private readonly periodMs: number,
+        private readonly snapshot: (ports: readonly number[]) => Promise<TrafficSnapshot> = snapshotTraffic,
+    ) {}
+
+    subscribe(fn: (r: SnapshotResult) => void): void {
+        this.listeners.push(fn);
+    }
+
+    /** Starts a run when none is pending and the last began a period or more ago. */
+    request(now: number): void {
+        if (this.pending || now - this.requestedAt < this.periodMs) return;
+        const requestedAt = now;
+        this.requestedAt = now;
+        this.pending = true;
+        this.snapshot(this.ports).then(
+            (snap) => this.deliver({ ok: true, snap, requestedAt }),
+            (e: unknown) => this.deliver({ ok: false, error: e instanceof Error ? e.message : String(e), requestedAt }),
+        );
+    }
+
+    private deliver(r: SnapshotResult): void {
+        this.pending = false;
+        for (const fn of this.listeners) fn(r);
+    }
 }
 
 export interface SocketRate {
