@@ -18,7 +18,9 @@ export function regionalProviders(regions: ReadonlyArray<string | undefined>): M
         if (providers.has(region) || region === undefined) continue;
         providers.set(
             region,
-            region === stackRegion ? undefined : new aws.Provider(`idle-stop-${region}`, { region: region as aws.Region, ...(profile ? { profile } : {}) }),
+            region === stackRegion
+                ? undefined
+                : new aws.Provider(`idle-stop-${region}`, { region: region as aws.Region, ...(profile ? { profile } : {}) }),
         );
     }
     return providers;
