@@ -25,7 +25,10 @@ function providerUrnOf(reference: string): string {
     return reference.slice(0, reference.lastIndexOf("::"));
 }
 
-type Widget = { type: string; properties: Record<string, unknown> };
+interface Widget {
+    type: string;
+    properties: Record<string, unknown>;
+}
 type MetricLine = Array<string | Record<string, unknown>>;
 
 function dashboardWidgets(resources: RecordedResource[]): Widget[] {
@@ -120,7 +123,7 @@ describe("fleets across regions", () => {
                 (w) => w.properties.title === `Why ${entry} is up: what each kind of signal added to active sessions, per minute`,
             );
             assert.equal(keptUp?.properties.region, region, `${entry}'s "why is it up" widget`);
-            for (const line of keptUp!.properties.metrics as MetricLine[]) {
+            for (const line of keptUp.properties.metrics as MetricLine[]) {
                 assert.equal((line[line.length - 1] as Record<string, unknown>).region, region);
             }
         }
