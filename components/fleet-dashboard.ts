@@ -1,8 +1,9 @@
 /**
  * One CloudWatch dashboard per stack: active sessions of every watched instance against the stop
  * threshold, the alarms' states, whether each instance is running at all, and per instance what
- * kept it up (one line per kind of signal). Instances may live in several regions: every metric line
- * names its instance's region, so one dashboard covers the whole fleet.
+ * kept it up (one line per kind of signal). Instances may live in several regions: a metric line of
+ * another region names its region, and a per-instance widget sits in its instance's region, so one
+ * dashboard covers the whole fleet.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -50,7 +51,7 @@ function keptUpWidget(instance: DashboardInstance, index: number, dashboardRegio
         instance.instanceId,
         SIGNAL_DIMENSION,
         signal,
-        { label: signal, stat: "Maximum", period: 60, region },
+        { label: signal, stat: "Maximum", period: 60 },
     ]);
     return {
         type: "metric",
@@ -71,15 +72,16 @@ function keptUpWidget(instance: DashboardInstance, index: number, dashboardRegio
 }
 
 function dashboardBody(stack: string, region: string, instances: DashboardInstance[]): string {
-    // A metric line's own `region` lets a widget in the dashboard's region graph other regions.
-    const regionOf = (i: DashboardInstance) => i.region ?? region;
+    // A metric line's own `region` lets a widget in the dashboard's region graph another region's
+    // metric; set only when it differs, so a one-region dashboard is unchanged.
+    const regionOf = (i: DashboardInstance) => (i.region === undefined || i.region === region ? {} : { region: i.region });
     const idleRange = [...new Set(instances.map((i) => i.idleMinutes))].sort((a, b) => a - b);
     const sessions: MetricLine[] = instances.map((i) => [
         i.namespace,
         i.metricName,
         INSTANCE_ID_DIMENSION,
         i.instanceId,
-        { label: i.name, stat: "Maximum", period: 60, region: regionOf(i) },
+        { label: i.name, stat: "Maximum", period: 60, ...regionOf(i) },
     ]);
     // Connected but not necessarily in use (the agent publishes both): the gap is open-but-idle sessions.
     const connected: MetricLine[] = instances.map((i) => [
@@ -87,14 +89,14 @@ function dashboardBody(stack: string, region: string, instances: DashboardInstan
         CONNECTED_SESSIONS_METRIC,
         INSTANCE_ID_DIMENSION,
         i.instanceId,
-        { label: `${i.name} connected`, stat: "Maximum", period: 60, lineStyle: "dashed", region: regionOf(i) },
+        { label: `${i.name} connected`, stat: "Maximum", period: 60, lineStyle: "dashed", ...regionOf(i) },
     ]);
     const running: MetricLine[] = instances.map((i) => [
         "AWS/EC2",
         "CPUUtilization",
         "InstanceId",
         i.instanceId,
-        { label: i.name, stat: "SampleCount", period: 300, region: regionOf(i) },
+        { label: i.name, stat: "SampleCount", period: 300, ...regionOf(i) },
     ]);
     const widgets: Widget[] = [
         {

@@ -36,13 +36,13 @@ function dashboardWidgets(resources: RecordedResource[]): Widget[] {
     return (JSON.parse(body) as { widgets: Widget[] }).widgets;
 }
 
-/** The options object at the end of the metric line for `instanceId`, in a widget titled like `title`. */
-function lineOptions(widgets: Widget[], title: RegExp, instanceId: string): Record<string, unknown> {
+/** The regions a widget titled like `title` graphs `instanceId` in: each line's own region, else the widget's. */
+function lineRegions(widgets: Widget[], title: RegExp, instanceId: string): unknown[] {
     const widget = widgets.find((w) => title.test(String(w.properties.title)));
     assert.ok(widget, `a widget titled ${title}`);
-    const line = (widget.properties.metrics as MetricLine[]).find((l) => l.includes(instanceId));
-    assert.ok(line, `a line for ${instanceId} in ${String(widget.properties.title)}`);
-    return line[line.length - 1] as Record<string, unknown>;
+    const lines = (widget.properties.metrics as MetricLine[]).filter((l) => l.includes(instanceId));
+    assert.ok(lines.length > 0, `a line for ${instanceId} in ${String(widget.properties.title)}`);
+    return [...new Set(lines.map((line) => (line[line.length - 1] as Record<string, unknown>).region ?? widget.properties.region))];
 }
 
 function agentJson(resources: RecordedResource[], entry: string): Record<string, unknown> {
@@ -117,15 +117,20 @@ describe("fleets across regions", () => {
         const regions = { home: "us-east-1", dublin: "eu-west-1", sydney: "ap-southeast-2" };
         for (const [entry, region] of Object.entries(regions)) {
             const id = instances[entry].instanceId;
-            assert.equal(lineOptions(widgets, /^Active sessions/, id).region, region, `${entry}'s sessions line`);
-            assert.equal(lineOptions(widgets, /^Instance running/, id).region, region, `${entry}'s running line`);
+            assert.deepEqual(lineRegions(widgets, /^Active sessions/, id), [region], `${entry}'s sessions and connected lines`);
+            assert.deepEqual(lineRegions(widgets, /^Instance running/, id), [region], `${entry}'s running line`);
             const keptUp = widgets.find(
                 (w) => w.properties.title === `Why ${entry} is up: what each kind of signal added to active sessions, per minute`,
             );
             assert.equal(keptUp?.properties.region, region, `${entry}'s "why is it up" widget`);
-            for (const line of keptUp.properties.metrics as MetricLine[]) {
-                assert.equal((line[line.length - 1] as Record<string, unknown>).region, region);
-            }
+            assert.deepEqual(lineRegions([keptUp], /^Why /, id), [region], `${entry}'s "why is it up" lines`);
+        }
+        for (const title of [/^Active sessions/, /^Instance running/]) {
+            assert.equal(
+                widgets.find((w) => title.test(String(w.properties.title)))?.properties.region,
+                "us-east-1",
+                "fleet-wide widgets in the stack's region",
+            );
         }
         const alarms = widgets.find((w) => w.type === "alarm")!.properties.alarms as string[];
         assert.ok(
