@@ -170,7 +170,9 @@ describe("fleets across regions", () => {
         for (const bad of ["Europe", "eu-west", "eu-west-1; rm -rf /", 7]) {
             const error = await programError(regionsConfig([home, { ...dublin, region: bad }]));
             assert.match(error.message, /idle-stop:instances\[1\] "dublin"\.region/, `names the field for ${String(bad)}`);
+            assert.ok(error.message.includes(`${JSON.stringify(String(bad))} is not allowed`), `shows the value: ${error.message}`);
             assert.match(error.message, /an AWS region such as eu-west-1/);
+            assert.equal(recorded.length, 0, "nothing is declared before the config is checked");
         }
     });
 
