@@ -6,6 +6,7 @@
  */
 import { INSTANCE_ID_PATTERN } from "../../../common/aws-ids";
 import { RuntimeError, UsageError } from "../../../common/errors";
+import { SSH_HOST_ALLOWED, SSH_HOST_PATTERN } from "../../../common/ssh-names";
 import type { AddressChoice } from "../aws/instances";
 import { choiceOption, integerOption, parseCommand, stringOption } from "../cli/args";
 import { Command } from "../cli/command";
@@ -16,6 +17,8 @@ interface ProxyOptions {
     readonly region?: string;
     readonly port: number;
     readonly address: AddressChoice;
+    /** A configured sshHost: dialled instead of the instance's current address. */
+    readonly host?: string;
     readonly timeoutSeconds: number;
     readonly name?: string;
     readonly profile?: string;
@@ -26,7 +29,10 @@ const pollMs = 1000;
 
 export const proxy: Command = {
     name: "proxy",
-    usage: ["--instance-id ID [--region R] [--port 22] [--address auto|public|private]", "[--timeout SECONDS] [--name LABEL] [--profile NAME]"],
+    usage: [
+        "--instance-id ID [--region R] [--port 22] [--address auto|public|private]",
+        "[--host H] [--timeout SECONDS] [--name LABEL] [--profile NAME]",
+    ],
     summary: "SSH ProxyCommand: wake the box if it sleeps, then relay",
     description: `An SSH ProxyCommand (ssh -o ProxyCommand='idle-stop proxy --instance-id i-...'). A stopped
 instance is started (exactly one StartInstances), a stopping one is waited for and then started,
@@ -41,6 +47,12 @@ stream. Fails with one line and exit 1 for a terminated or unknown instance, a m
         { name: "region", type: "string", value: "R", description: "its region (default: the SDK's, e.g. AWS_REGION or the profile's)" },
         { name: "port", type: "string", value: "N", description: "SSH port (default 22)" },
         { name: "address", type: "string", value: "A", description: "auto (public IP if any, else private; default), public, private" },
+        {
+            name: "host",
+            type: "string",
+            value: "H",
+            description: "dial H (the box's configured sshHost) instead of its current address",
+        },
         { name: "timeout", type: "string", value: "SECONDS", description: "give up after this long (default 300)" },
         { name: "name", type: "string", value: "LABEL", description: "how progress names the box (default: its Name tag, else its id)" },
         {
@@ -58,10 +70,14 @@ have your shell's environment`,
         if (instanceId === undefined) throw new UsageError("proxy: --instance-id is required");
         if (!INSTANCE_ID_PATTERN.test(instanceId))
             throw new UsageError(`proxy: --instance-id ${JSON.stringify(instanceId)}: expected i- and 8 or 17 hex digits`);
+        const host = stringOption(p, "host");
+        if (host !== undefined && !SSH_HOST_PATTERN.test(host))
+            throw new UsageError(`proxy: --host ${JSON.stringify(host)}: expected ${SSH_HOST_ALLOWED}`);
         return wakeAndRelay({
             instanceId,
             region: stringOption(p, "region"),
             port: integerOption("proxy", p, "port", 22, 1, 65535),
+            host,
             address: choiceOption("proxy", p, "address", ["auto", "public", "private"] as const, "auto"),
             timeoutSeconds: integerOption("proxy", p, "timeout", 300, 1, 3600),
             name: stringOption(p, "name"),
@@ -80,7 +96,7 @@ async function wakeAndRelay(options: ProxyOptions): Promise<number> {
     const progress = new Progress();
     const ec2 = ec2Client(options.region, options.profile);
     const woken = await ensureRunning(ec2, options.instanceId, { label: options.name, deadline, pollMs, observer: progress });
-    const host = addressOf(woken.instance, options.address);
+    const host = options.host ?? addressOf(woken.instance, options.address);
     if (host === undefined) {
         throw new RuntimeError(
             `${boxLabel(woken.label, options.instanceId)} has no ${options.address === "auto" ? "" : `${options.address} `}address`,
