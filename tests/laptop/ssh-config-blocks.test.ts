@@ -128,8 +128,8 @@ describe("idle-stop ssh-config: one block per stack", function () {
         pulumi.setOutputs({ instances: { alice: boxOutput("alice", { instanceId: aliceId, sshPort: 2200 }) } });
         const r = await runLaptop(["ssh-config", "--stack", "dev", "--dry-run"], { env });
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, /\n-    Port 22\n/);
-        assert.match(r.stdout, /\n\+    Port 2200\n/);
+        assert.match(r.stdout, /\n- {4}Port 22\n/);
+        assert.match(r.stdout, /\n\+ {4}Port 2200\n/);
         assert.match(r.stdout, /\n {5}User root\n/, "context lines start with a space");
         assert.equal(readFileSync(configPath, "utf8"), before);
         assert.equal(statSync(configPath).mtimeMs, mtime);

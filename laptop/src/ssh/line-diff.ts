@@ -1,6 +1,9 @@
 /** A unified-style diff of two texts, line by line: what `ssh-config --dry-run` prints. */
 
-type Op = { kind: " " | "-" | "+"; text: string };
+interface Op {
+    kind: " " | "-" | "+";
+    text: string;
+}
 
 /** The edit script between two line lists (longest common subsequence; ssh configs are short). */
 function editScript(a: string[], b: string[]): Op[] {
