@@ -78,7 +78,7 @@ function patternMatches(pattern: string, alias: string): boolean {
 }
 
 /** Whether a `Host` line's pattern list (comma- or space-separated, `!` negates) matches `alias`. */
-export function hostLineMatches(patterns: string[], alias: string): boolean {
+function hostLineMatches(patterns: string[], alias: string): boolean {
     let matched = false;
     for (const raw of patterns.flatMap((p) => p.split(","))) {
         if (raw === "") continue;
