@@ -24,6 +24,8 @@ interface P {
     reaped?: number;
     start?: number;
     cgroup?: string;
+    /** /proc/PID/loginuid; default unset (4294967295). */
+    loginuid?: number;
 }
 
 /** A /proc with just what the signal reads: PID/stat (ticks), the PID dir's owner, cmdline, comm, cgroup. */
@@ -62,6 +64,7 @@ class TickProc {
         writeFileSync(join(dir, "comm"), `${comm}\n`);
         writeFileSync(join(dir, "cmdline"), p.cmdline ?? "");
         writeFileSync(join(dir, "cgroup"), p.cgroup ?? "0::/user.slice/user-1001.slice/session-3.scope\n");
+        writeFileSync(join(dir, "loginuid"), String(p.loginuid ?? 4294967295));
         chownSync(dir, p.uid ?? 0, 0);
         return this;
     }
@@ -135,6 +138,24 @@ describe("busy processes: a person's work over a share of one core", () => {
             },
         ]);
         assert.deepEqual(r.detail.busy.map((b) => b.workOf).sort(), ["container", "terminal", "user"]);
+    });
+
+    it("root's job started by a person whose SSH session ended (no tty left) counts by its login uid", () => {
+        const proc = new TickProc();
+        const all: P[] = [
+            { pid: 110, uid: 0, cmdline: "bash\0./train.sh\0", own: 0, loginuid: 1001 },
+            { pid: 111, uid: 0, cmdline: "cron-job\0", own: 0 },
+            { pid: 112, uid: 0, cmdline: "root-login\0", own: 0, loginuid: 0 },
+        ];
+        for (const p of all) proc.set(p);
+        const s = signal(proc);
+        s.sample({ now: T0, sessions: [] });
+        for (const p of all) proc.set({ ...p, own: 6000 });
+        const r = s.sample({ now: T0 + periodMs, sessions: [] });
+        assert.deepEqual(
+            r.detail.busy.map((b) => [b.pid, b.workOf]),
+            [[110, "login"]],
+        );
     });
 
     it("a build's short-lived compilers count through make's reaped-children ticks, once", () => {

@@ -15,6 +15,8 @@ import { BusyWindow, KeptUpShare, Reading, share, Signal, SignalInput } from "./
 const PF_KTHREAD = 0x00200000;
 /** uids that are never a person: nobody, and systemd's DynamicUser= range (system services). */
 const NOBODY = 65534;
+/** /proc/PID/loginuid of a process no login started (boot, systemd services): (uid_t)-1. */
+const UNSET_LOGINUID = 4294967295;
 const DYNAMIC_USERS = { min: 61184, max: 65519 };
 /** The cgroup of a container's process (Docker, containerd/CRI, Podman), not of the daemons themselves. */
 const CONTAINER_CGROUP = /(?:docker|libpod|cri-containerd|containerd)[-/][0-9a-f]{12,}/;
@@ -30,7 +32,7 @@ interface Ticks {
     reaped: number;
 }
 
-export type WorkOf = "user" | "terminal" | "container";
+export type WorkOf = "user" | "terminal" | "login" | "container";
 
 export interface BusyProcess {
     pid: number;
@@ -39,7 +41,7 @@ export interface BusyProcess {
     name: string;
     /** Percent of one core over the last measured period. */
     percent: number;
-    /** Why it is a person's work: a human uid, root on a terminal, or a container. */
+    /** Why it is a person's work: a human uid, root on a terminal, root started from a person's login, or a container. */
     workOf: WorkOf;
 }
 
@@ -236,9 +238,20 @@ export class BusyProcesses implements Signal<ProcessUse> {
         if (uid === this.o.ownUid && uid !== 0) return null;
         if (humanUid(uid, this.uidMin)) return { uid, workOf: "user" };
         if (uid === 0 && t.tty !== 0) return { uid, workOf: "terminal" };
+        // `sudo nohup ./train.sh &` then logout: the kernel clears the controlling tty, but the
+        // audit login uid (set at login, inherited, readable by all) still names the person.
+        if (uid === 0 && this.loginUid(pid)) return { uid, workOf: "login" };
         const cgroup = readProcFile(`${this.procRoot}/${pid}/cgroup`);
         if (cgroup !== null && CONTAINER_CGROUP.test(cgroup)) return { uid, workOf: "container" };
         return null;
+    }
+
+    /** Whether the process descends from a person's login: its /proc/PID/loginuid is a human uid (4294967295: unset). */
+    private loginUid(pid: number): boolean {
+        const text = readProcFile(`${this.procRoot}/${pid}/loginuid`);
+        if (text === null || !/^\d+\s*$/.test(text)) return false;
+        const uid = Number(text.trim());
+        return uid !== UNSET_LOGINUID && humanUid(uid, this.uidMin);
     }
 
     private dirIdentity(pid: number): string | undefined {
