@@ -10,6 +10,9 @@ import { sessionShares, SessionUse } from "../../agent/src/signals/session-use";
 import { KeptUpAggregator } from "../../agent/src/daemon/kept-up-metric";
 import { signalsOn, StopWarning, warningText } from "../../agent/src/daemon/stop-warning";
 import { parseConfig } from "../../agent/src/config";
+import { busySeedFromStatus } from "../../agent/src/daemon/activity";
+import { ActivityTracker } from "../../agent/src/signals/activity-tracker";
+import { activitySettings } from "../../agent/src/signals/sample";
 import { tempDir } from "../support/agent";
 
 interface P {
@@ -219,6 +222,40 @@ describe("busy processes: a person's work over a share of one core", () => {
         assert.match(busyNames(windowed, T0 + 3 * periodMs)[0], /x \(uid 1001\) 100% of a core, last busy 2m ago/);
         assert.equal(after(windowed, 5), 1);
         assert.equal(after(windowed, 6), 0, "stops counting within one window");
+    });
+
+    it("a restarted daemon keeps counting what was busy before, from its status file, until the window ends", () => {
+        const proc = new TickProc();
+        proc.set({ pid: 100, uid: 1001, cmdline: "python3\0train.py\0", own: 0 });
+        const dev = tempDir();
+        mkdirSync(join(dev, "pts"));
+        const c = parseConfig(
+            { procRoot: proc.root, devRoot: dev, sessionIdleSeconds: 3600, busyGpuPercent: 0, transferBytesPerMinute: 0, busyCpuPercent: 0 },
+            "test",
+        );
+        const tracker = (seed?: ReturnType<typeof busySeedFromStatus>): ActivityTracker =>
+            new ActivityTracker(activitySettings(c), { measureTraffic: false, startedAt: T0 }, true, seed);
+        const before = tracker();
+        before.assess([], T0);
+        proc.set({ pid: 100, uid: 1001, cmdline: "python3\0train.py\0", own: 6000 });
+        assert.equal(before.assess([], T0 + periodMs).processes.busy.length, 1);
+        // the job ends, the daemon writes its status file and restarts 10 minutes later
+        const file: unknown = JSON.parse(JSON.stringify({ lastBusy: before.lastBusy(T0 + periodMs) }));
+        proc.remove(100);
+        const after = tracker(busySeedFromStatus(file as Parameters<typeof busySeedFromStatus>[0]));
+        const first = after.assess([], T0 + periodMs + 600_000);
+        assert.equal(first.active, 1, "counts from the restarted daemon's first sample");
+        assert.deepEqual(
+            first.processes.busy.map((b) => [b.name, b.lastBusyAgoSeconds]),
+            [["python3 train.py", 600]],
+        );
+        assert.equal(after.assess([], T0 + periodMs + 3600_000).active, 0, "until its window ends");
+        assert.deepEqual(busySeedFromStatus({ lastBusy: { process: [{ key: 1 }], transfer: { at: "x" } } as never }), {
+            process: [],
+            gpu: [],
+            cpu: [],
+            transfer: null,
+        });
     });
 
     it("busyProcessPercent 0 (or a status reader) reads nothing", () => {

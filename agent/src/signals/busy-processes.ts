@@ -9,7 +9,7 @@ import { readFileSync, statSync } from "node:fs";
 import { listPids } from "../system/proc";
 import { readProcFile } from "../system/proc-read";
 import { formatDuration } from "../system/duration";
-import { BusyWindow, KeptUpShare, Reading, share, Signal, SignalInput } from "./signal";
+import { BusySeen, BusyWindow, KeptUpShare, Reading, share, Signal, SignalInput } from "./signal";
 
 /** PF_KTHREAD in /proc/PID/stat's flags: a kernel thread. */
 const PF_KTHREAD = 0x00200000;
@@ -59,6 +59,8 @@ export interface BusyProcessOptions {
     periodMs: number;
     /** The window rule: sessionIdleSeconds in ms (0: while busy). */
     windowMs: number;
+    /** A restarted daemon's last-busy times from its status file (daemon/activity.ts). */
+    seed?: ReadonlyArray<BusySeen<BusyProcess>>;
     /** Never counted: the agent's own user (unless root) and process. */
     ownUid?: number;
     ownPid?: number;
@@ -146,6 +148,7 @@ export class BusyProcesses implements Signal<ProcessUse> {
         private readonly o: BusyProcessOptions,
     ) {
         this.window = new BusyWindow(o.windowMs);
+        this.window.seed(o.seed ?? []);
         this.uidMin = o.uidMin ?? (busyProcessPercent > 0 && o.measure ? loginUidMin() : 1000);
     }
 
@@ -157,6 +160,11 @@ export class BusyProcesses implements Signal<ProcessUse> {
             active: busy.length > 0 ? 1 : 0,
             detail: { busy, measuredAt: this.prevAt === null ? null : new Date(this.prevAt).toISOString() },
         };
+    }
+
+    /** The last-busy times still inside the window, for the status file (a restart keeps counting them). */
+    lastBusy(now: number): Array<BusySeen<BusyProcess>> {
+        return this.window.seen(now);
     }
 
     keptUp(r: Reading<ProcessUse>): KeptUpShare[] {

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { formatDuration } from "../system/duration";
 import { log } from "../system/log";
-import { BusyWindow, KeptUpShare, Reading, share, Signal, SignalInput } from "./signal";
+import { BusySeen, BusyWindow, KeptUpShare, Reading, share, Signal, SignalInput } from "./signal";
 
 const NVIDIA_SMI_ARGS = ["--query-gpu=index,utilization.gpu", "--format=csv,noheader,nounits"] as const;
 const TIMEOUT_MS = 10_000;
@@ -32,6 +32,8 @@ export interface GpuBusyOptions {
     measure: boolean;
     periodMs: number;
     windowMs: number;
+    /** A restarted daemon's last-busy times from its status file (daemon/activity.ts). */
+    seed?: ReadonlyArray<BusySeen<GpuReading>>;
     /** PATH to look nvidia-smi up in (default: the agent's own). */
     path?: string;
 }
@@ -77,6 +79,7 @@ export class GpuBusy implements Signal<GpuUse> {
         private readonly o: GpuBusyOptions,
     ) {
         this.window = new BusyWindow(o.windowMs);
+        this.window.seed(o.seed ?? []);
     }
 
     sample({ now }: SignalInput): Reading<GpuUse> {
@@ -84,6 +87,11 @@ export class GpuBusy implements Signal<GpuUse> {
         if (!this.running && (this.lastRunAt === null || now - this.lastRunAt >= this.o.periodMs || now < this.lastRunAt)) this.query(now);
         const busy = this.window.counting(now).map(({ value, agoMs }) => ({ ...value, lastBusyAgoSeconds: Math.round(agoMs / 1000) }));
         return { active: busy.length > 0 ? 1 : 0, detail: { busy, gpus: this.last } };
+    }
+
+    /** The last-busy times still inside the window, for the status file (a restart keeps counting them). */
+    lastBusy(now: number): Array<BusySeen<GpuReading>> {
+        return this.window.seen(now);
     }
 
     keptUp(r: Reading<GpuUse>): KeptUpShare[] {
