@@ -258,6 +258,22 @@ describe("busy processes: a person's work over a share of one core", () => {
         });
     });
 
+    it("a clock stepped back keeps what was busy counting (with the window and without)", () => {
+        const proc = new TickProc();
+        proc.set({ pid: 100, uid: 1001, cmdline: "x\0", own: 0 });
+        const windowed = signal(proc, 5 * periodMs);
+        const zero = signal(proc, 0);
+        for (const s of [windowed, zero]) s.sample({ now: T0, sessions: [] });
+        proc.set({ pid: 100, uid: 1001, cmdline: "x\0", own: 6000 });
+        for (const s of [windowed, zero]) assert.equal(s.sample({ now: T0 + periodMs, sessions: [] }).active, 1);
+        // the clock steps back an hour: the next read is a baseline, not "idle"
+        for (const s of [windowed, zero]) assert.equal(s.sample({ now: T0 - 3600_000, sessions: [] }).active, 1);
+        const w = new BusyWindow<string>(periodMs);
+        w.measured(T0, new Map([["a", "a"]]));
+        w.measured(T0 + 1, new Map());
+        assert.deepEqual(w.counting(T0 - 3600_000), [{ value: "a", agoMs: 0 }], "an entry in the future counts as busy now");
+    });
+
     it("busyProcessPercent 0 (or a status reader) reads nothing", () => {
         const proc = new TickProc();
         proc.set({ pid: 100, uid: 1001, own: 0 });

@@ -202,11 +202,14 @@ export class BusyProcesses implements Signal<ProcessUse> {
         }
         this.kthreads = kthreads;
         const seconds = this.prevAt === null ? 0 : (now - this.prevAt) / 1000;
-        // A first read, or a clock step: a baseline only.
-        const busy = seconds > 0 && seconds <= (10 * this.o.periodMs) / 1000 ? this.busyNow(cur, seconds) : new Map<string, BusyProcess>();
+        const first = this.prevAt === null;
+        const step = !first && (seconds <= 0 || seconds > (10 * this.o.periodMs) / 1000);
+        // A first read is a baseline. A clock step is one too, but what was busy before it keeps
+        // counting (the window is left as it was): a step must not stop a run.
+        const busy = first || step ? new Map<string, BusyProcess>() : this.busyNow(cur, seconds);
         this.prev = cur;
         this.prevAt = now;
-        this.window.measured(now, busy);
+        if (!step) this.window.measured(now, busy);
     }
 
     private busyNow(cur: ReadonlyMap<number, Ticks>, seconds: number): Map<string, BusyProcess> {

@@ -151,9 +151,11 @@ export class BusyWindow<V> {
     counting(now: number): Array<{ value: V; agoMs: number }> {
         const out: Array<{ value: V; agoMs: number }> = [];
         for (const [k, e] of this.last) {
-            const inWindow = this.windowMs > 0 ? now - e.at < this.windowMs && now >= e.at : this.latest.has(k);
-            if (inWindow) out.push({ value: e.value, agoMs: this.latest.has(k) ? 0 : Math.max(0, now - e.at) });
-            else if (this.windowMs === 0 || now - e.at >= this.windowMs) this.last.delete(k);
+            // An entry "in the future" (the clock stepped back) counts as busy now: a step must not stop a run.
+            const ago = Math.max(0, now - e.at);
+            const inWindow = this.windowMs > 0 ? ago < this.windowMs : this.latest.has(k);
+            if (inWindow) out.push({ value: e.value, agoMs: this.latest.has(k) ? 0 : ago });
+            else this.last.delete(k);
         }
         return out.sort((a, b) => a.agoMs - b.agoMs); // stable: a measurement's own order within the same age
     }
