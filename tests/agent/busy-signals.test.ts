@@ -1,10 +1,11 @@
 // The busy-process and GPU signals, the window rule, the KeptUpBy aggregation and the warning's
 // list of signals, on synthetic /proc trees and pure functions (docs/reference/metric.md).
 import * as assert from "node:assert/strict";
-import { chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BusyProcesses, humanUid, parseTicks, processName } from "../../agent/src/signals/busy-processes";
-import { parseGpuCsv } from "../../agent/src/signals/gpu-busy";
+import { GpuBusy, GpuUse, parseGpuCsv } from "../../agent/src/signals/gpu-busy";
+import type { Reading } from "../../agent/src/signals/signal";
 import { BusyWindow, judge, keptUpList, mergeShares } from "../../agent/src/signals/signal";
 import { sessionShares, SessionUse } from "../../agent/src/signals/session-use";
 import { KeptUpAggregator } from "../../agent/src/daemon/kept-up-metric";
@@ -294,6 +295,40 @@ describe("GPU readings, the window, KeptUpBy, the warning", () => {
             { index: "1", percent: 0 },
         ]);
         assert.deepEqual(parseGpuCsv(""), []);
+    });
+
+    it("nvidia-smi failing after a good reading keeps the last busy GPUs counting until it works again; never worked: no signal", async () => {
+        const dir = tempDir("idle-stop-smi-");
+        const smi = join(dir, "nvidia-smi");
+        writeFileSync(smi, `#!/bin/sh\n/bin/cat ${dir}/out\n: > ${dir}/ran\nexit $(/bin/cat ${dir}/rc)\n`, { mode: 0o755 });
+        const answer = (out: string, rc: number): void => {
+            writeFileSync(join(dir, "out"), out);
+            writeFileSync(join(dir, "rc"), String(rc));
+        };
+        /** One query at `now`, then samples at `now` until its answer is in (a changed reading). */
+        const read = async (g: GpuBusy, now: number, done: (r: Reading<GpuUse>) => boolean): Promise<Reading<GpuUse>> => {
+            for (let r = g.sample({ now, sessions: [] }); ; r = g.sample({ now, sessions: [] })) {
+                if (done(r)) return r;
+                await new Promise((res) => setTimeout(res, 10));
+            }
+        };
+        const gpu = (): GpuBusy => new GpuBusy(10, { measure: true, periodMs, windowMs: 0, path: dir });
+        answer("0, 87\n", 0);
+        const g = gpu();
+        assert.equal((await read(g, T0, (r) => r.detail.gpus !== null)).active, 1, "busy at its reading");
+        answer("", 9);
+        const failing = await read(g, T0 + periodMs, (r) => r.detail.failingSince !== undefined);
+        assert.equal(failing.active, 1, "still counts while nvidia-smi fails");
+        assert.match(g.keptUp(failing)[0].details[0], /GPU 0 87% at the last good reading, nvidia-smi failing since /);
+        answer("0, 0\n", 0);
+        assert.equal((await read(g, T0 + 2 * periodMs, (r) => r.detail.gpus !== null)).active, 0, "a good idle reading ends it");
+        answer("", 9);
+        const never = gpu();
+        rmSync(join(dir, "ran"));
+        const r = await read(never, T0, () => existsSync(join(dir, "ran")));
+        await new Promise((res) => setTimeout(res, 50)); // its exit reaches the signal
+        assert.equal(r.active, 0);
+        assert.equal(never.sample({ now: T0 + periodMs, sessions: [] }).detail.failingSince, undefined, "never worked: no signal");
     });
 
     it("BusyWindow keeps keys for the window, most recent first, bounded", () => {
