@@ -162,6 +162,20 @@ describe("busy processes: a person's work over a share of one core", () => {
         );
     });
 
+    it("a job split over processes each under the threshold counts when a uid's together reach 4 x the threshold", () => {
+        const proc = new TickProc();
+        const workers: P[] = [];
+        for (let i = 0; i < 8; i++) workers.push({ pid: 120 + i, uid: 1001, cmdline: "python3\0train.py\0", own: 0 });
+        for (let i = 0; i < 3; i++) workers.push({ pid: 140 + i, uid: 1002, cmdline: "worker\0", own: 0 });
+        workers.push({ pid: 150, uid: 0, cmdline: "daemon\0", own: 0 }, { pid: 151, uid: 0, cmdline: "daemon\0", own: 0 });
+        for (const p of workers) proc.set(p);
+        const s = signal(proc);
+        s.sample({ now: T0, sessions: [] });
+        // 20 % of a core each: 8 x 20 = 160 % for uid 1001; 3 x 20 = 60 % for uid 1002; root daemons never
+        for (const p of workers) proc.set({ ...p, own: p.pid >= 150 ? 6000 * 0.2 * 10 : 1200 });
+        assert.deepEqual(busyNames(s, T0 + periodMs), ["8 processes like python3 train.py (uid 1001) 160% of a core"]);
+    });
+
     it("a build's short-lived compilers count through make's reaped-children ticks, once", () => {
         const proc = new TickProc();
         proc.set({ pid: 200, uid: 1001, cmdline: "make\0-j1\0", own: 10 });

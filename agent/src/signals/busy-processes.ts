@@ -1,10 +1,12 @@
 // Signal: a process of a person's work using at least busyProcessPercent of ONE core, averaged
 // over a publish period, counts as one active session (all such processes together add 1), for
 // sessionIdleSeconds after it was last seen busy (signal.ts BusyWindow). Per process, not per box:
-// one single-threaded job on a 16-core box counts. Who "a person" is: docs/reference/metric.md.
+// one single-threaded job on a 16-core box counts; so do a uid's processes each under the
+// threshold that together reach 4 x the threshold (a job split over workers). Who "a person" is: docs/reference/metric.md.
 //
 // Cost: /proc/PID/stat of every process is read once per publish period (not per sample); the
-// PID directory's owner, cgroup and cmdline only for the few processes over the threshold.
+// owner, loginuid, cgroup and cmdline only for the few processes over a
+// tenth of the threshold.
 import { readFileSync, statSync } from "node:fs";
 import { listPids } from "../system/proc";
 import { readProcFile } from "../system/proc-read";
@@ -21,6 +23,9 @@ const DYNAMIC_USERS = { min: 61184, max: 65519 };
 /** The cgroup of a container's process (Docker, containerd/CRI, Podman), not of the daemons themselves. */
 const CONTAINER_CGROUP = /(?:docker|libpod|cri-containerd|containerd)[-/][0-9a-f]{12,}/;
 const NAME_MAX = 60;
+/** Processes under the threshold count together (per uid) at GROUP_SHARE x the threshold; each must reach 1/SMALL_SHARE of it. */
+const GROUP_SHARE = 4;
+const SMALL_SHARE = 10;
 const NO_THROW = { throwIfNoEntry: false, bigint: true } as const;
 
 /** What counts as one process's CPU: ticks of its own and of its children it reaped. */
@@ -222,20 +227,43 @@ export class BusyProcesses implements Signal<ProcessUse> {
             if (c?.start !== p.start) goneByParent.set(p.ppid, (goneByParent.get(p.ppid) ?? 0) + p.own + p.reaped);
         }
         const found: Array<{ key: string; p: BusyProcess }> = [];
+        const small: BusyProcess[] = [];
         for (const [pid, c] of cur) {
             const p = this.prev.get(pid);
             if (p?.start !== c.start || pid === this.o.ownPid) continue;
             const reaped = Math.max(0, c.reaped - p.reaped - (goneByParent.get(pid) ?? 0));
             const percent = (c.own - p.own + reaped) / seconds; // 100 ticks a second = 100 % of a core
-            if (percent < this.busyProcessPercent) continue;
+            if (percent < this.busyProcessPercent / SMALL_SHARE) continue;
             const who = this.workOf(pid, c);
             if (who === null) continue;
             const name = processName(readProcFile(`${this.procRoot}/${pid}/cmdline`), this.comm(pid));
-            found.push({ key: `${pid}@${c.start}`, p: { pid, uid: who.uid, name, percent, workOf: who.workOf } });
+            const b: BusyProcess = { pid, uid: who.uid, name, percent, workOf: who.workOf };
+            if (percent >= this.busyProcessPercent) found.push({ key: `${pid}@${c.start}`, p: b });
+            else small.push(b);
         }
+        found.push(...this.busyTogether(small));
         // The busiest first (what `status` lists first), then by pid.
         found.sort((a, b) => Math.round(b.p.percent) - Math.round(a.p.percent) || a.p.pid - b.p.pid);
         return new Map(found.map((f) => [f.key, f.p]));
+    }
+
+    /**
+     * A job of several processes each under the threshold (8 DataLoader workers at 20 %): a uid's
+     * such processes together at GROUP_SHARE x busyProcessPercent (100 % of a core by default)
+     * count as one entry, named after the busiest with how many there are.
+     */
+    private busyTogether(small: readonly BusyProcess[]): Array<{ key: string; p: BusyProcess }> {
+        const byUid = new Map<number, BusyProcess[]>();
+        for (const b of small) byUid.set(b.uid, [...(byUid.get(b.uid) ?? []), b]);
+        const out: Array<{ key: string; p: BusyProcess }> = [];
+        for (const [uid, list] of byUid) {
+            const percent = list.reduce((a, b) => a + b.percent, 0);
+            if (list.length < 2 || percent < GROUP_SHARE * this.busyProcessPercent) continue;
+            const top = [...list].sort((a, b) => b.percent - a.percent || a.pid - b.pid)[0];
+            const name = `${list.length} processes like ${top.name}`.slice(0, NAME_MAX);
+            out.push({ key: `uid ${uid}`, p: { ...top, name, percent } });
+        }
+        return out;
     }
 
     /** Whose work a busy process is, or null when it is not a person's (docs/reference/metric.md). */
