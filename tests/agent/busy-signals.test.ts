@@ -28,6 +28,9 @@ interface P {
     reaped?: number;
     start?: number;
     cgroup?: string;
+    /** Effective uid in status (default: uid); the /proc/PID directory's owner (default: uid). */
+    euid?: number;
+    dirUid?: number;
     /** /proc/PID/loginuid; default unset (4294967295). */
     loginuid?: number;
 }
@@ -69,7 +72,9 @@ class TickProc {
         writeFileSync(join(dir, "cmdline"), p.cmdline ?? "");
         writeFileSync(join(dir, "cgroup"), p.cgroup ?? "0::/user.slice/user-1001.slice/session-3.scope\n");
         writeFileSync(join(dir, "loginuid"), String(p.loginuid ?? 4294967295));
-        chownSync(dir, p.uid ?? 0, 0);
+        const uid = p.uid ?? 0;
+        writeFileSync(join(dir, "status"), `Name:\t${comm}\nUid:\t${uid}\t${p.euid ?? uid}\t${uid}\t${uid}\nGid:\t0\t0\t0\t0\n`);
+        chownSync(dir, p.dirUid ?? uid, 0);
         return this;
     }
 
@@ -174,6 +179,27 @@ describe("busy processes: a person's work over a share of one core", () => {
         // 20 % of a core each: 8 x 20 = 160 % for uid 1001; 3 x 20 = 60 % for uid 1002; root daemons never
         for (const p of workers) proc.set({ ...p, own: p.pid >= 150 ? 6000 * 0.2 * 10 : 1200 });
         assert.deepEqual(busyNames(s, T0 + periodMs), ["8 processes like python3 train.py (uid 1001) 160% of a core"]);
+    });
+
+    it("the owner is the real uid from /proc/PID/status, not the /proc/PID directory's owner (root when non-dumpable)", () => {
+        const proc = new TickProc();
+        const all: P[] = [
+            { pid: 160, uid: 1001, dirUid: 0, cmdline: "nondumpable\0", own: 0 },
+            { pid: 161, uid: 1001, euid: 0, dirUid: 0, cmdline: "setuid-helper\0", own: 0 },
+            { pid: 162, uid: 0, dirUid: 1001, cmdline: "root-daemon\0", own: 0 },
+        ];
+        for (const p of all) proc.set(p);
+        const s = signal(proc);
+        s.sample({ now: T0, sessions: [] });
+        for (const p of all) proc.set({ ...p, own: 6000 });
+        const r = s.sample({ now: T0 + periodMs, sessions: [] });
+        assert.deepEqual(
+            r.detail.busy.map((b) => [b.pid, b.uid]),
+            [
+                [160, 1001],
+                [161, 1001],
+            ],
+        );
     });
 
     it("a build's short-lived compilers count through make's reaped-children ticks, once", () => {

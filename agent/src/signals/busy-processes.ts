@@ -5,7 +5,7 @@
 // threshold that together reach 4 x the threshold (a job split over workers). Who "a person" is: docs/reference/metric.md.
 //
 // Cost: /proc/PID/stat of every process is read once per publish period (not per sample); the
-// owner, loginuid, cgroup and cmdline only for the few processes over a
+// owner (Uid: of /proc/PID/status), loginuid, cgroup and cmdline only for the few processes over a
 // tenth of the threshold.
 import { readFileSync, statSync } from "node:fs";
 import { listPids } from "../system/proc";
@@ -268,12 +268,8 @@ export class BusyProcesses implements Signal<ProcessUse> {
 
     /** Whose work a busy process is, or null when it is not a person's (docs/reference/metric.md). */
     private workOf(pid: number, t: Ticks): { uid: number; workOf: WorkOf } | null {
-        let uid: number;
-        try {
-            uid = statSync(`${this.procRoot}/${pid}`).uid; // the process's (effective) owner
-        } catch {
-            return null; // gone
-        }
+        const uid = this.realUid(pid);
+        if (uid === null) return null; // gone
         if (uid === this.o.ownUid && uid !== 0) return null;
         if (humanUid(uid, this.uidMin)) return { uid, workOf: "user" };
         if (uid === 0 && t.tty !== 0) return { uid, workOf: "terminal" };
@@ -283,6 +279,16 @@ export class BusyProcesses implements Signal<ProcessUse> {
         const cgroup = readProcFile(`${this.procRoot}/${pid}/cgroup`);
         if (cgroup !== null && CONTAINER_CGROUP.test(cgroup)) return { uid, workOf: "container" };
         return null;
+    }
+
+    /**
+     * The real uid (`Uid:` of /proc/PID/status, its first field): who started the process. Not the
+     * /proc/PID directory's owner, which is root for a non-dumpable process (setuid, prctl), nor the
+     * effective uid, which a setuid helper run by a person makes root.
+     */
+    private realUid(pid: number): number | null {
+        const m = /^Uid:\s+(\d+)/m.exec(readProcFile(`${this.procRoot}/${pid}/status`) ?? "");
+        return m ? Number(m[1]) : null;
     }
 
     /** Whether the process descends from a person's login: its /proc/PID/loginuid is a human uid (4294967295: unset). */

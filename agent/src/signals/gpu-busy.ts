@@ -152,7 +152,10 @@ export class GpuBusy implements Signal<GpuUse> {
         const msg = error.split("\n")[0].slice(0, 200);
         const worked = this.lastBusySet !== null;
         if (msg !== this.lastError)
-            log("warn", "gpu_unreadable", { error: msg, effect: worked ? "the last busy GPUs keep counting" : "no GPU signal" });
+            log("warn", "gpu_unreadable", {
+                error: msg,
+                effect: worked && (this.lastBusySet?.size ?? 0) > 0 ? "the last busy GPUs keep counting" : "no GPU signal",
+            });
         this.lastError = msg;
         this.last = null;
         if (!worked) return this.window.measured(now, new Map());
