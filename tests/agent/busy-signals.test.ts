@@ -113,6 +113,14 @@ describe("busy processes: a person's work over a share of one core", () => {
         assert.equal(processName("bash\0-c\0while :; do :; done\0", "bash"), "bash");
         assert.equal(processName("/bin/\x1b[31mevil\0", "x"), "?[31mevil");
         assert.ok(processName(`${"a".repeat(500)}\0`, "x").length <= 60);
+        // no argument that may be a secret: only one that names a script
+        assert.equal(processName("sshpass\0-p\0SECRET\0ssh\0host\0", "sshpass"), "sshpass");
+        assert.equal(processName("mysql\0-u\0root\0-pSECRET\0db\0", "mysql"), "mysql");
+        assert.equal(processName("curl\0-H\0Authorization: Bearer X\0https://h/x?token=T\0", "curl"), "curl");
+        assert.equal(processName("python3\0--key=/run/secret\0train.py\0", "python3"), "python3 train.py");
+        assert.equal(processName("node\0server.js\0--token\0abc\0", "node"), "node server.js");
+        assert.equal(processName("bash\0./train.sh\0", "bash"), "bash train.sh");
+        assert.equal(processName("jupyter\0notebook\0", "jupyter"), "jupyter");
         assert.deepEqual(
             [0, 999, 1000, 1001, 65534, 61184, 65519, 100000].map((u) => humanUid(u, 1000)),
             [false, false, true, true, false, false, false, true],

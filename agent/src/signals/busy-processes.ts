@@ -109,26 +109,20 @@ export function humanUid(uid: number, uidMin: number): boolean {
     return uid >= uidMin && uid !== NOBODY && !(uid >= DYNAMIC_USERS.min && uid <= DYNAMIC_USERS.max);
 }
 
+/** An argument that names a script: a file name with a script's extension, or a path; never a URL, `k=v` or `user@host`. */
+const SCRIPT_ARG = /^[^-\s:?=@][^\s:?=@]*(?:\.(?:py|sh|js|mjs|cjs|ts|rb|pl|ipynb|R|jl|lua)|\/[^\s]*)$/;
+
 /**
  * "/usr/bin/python3\0-u\0/home/a/train.py\0--lr\0..." -> "python3 train.py": the program and its
- * first argument that is neither an option nor code (`bash -c '...'`, `python3 -c '...'`: no
- * whitespace), base names only, so no option values, paths or inline scripts reach the status file.
+ * first argument that looks like a script (SCRIPT_ARG), base names only, or the program alone. Any
+ * other argument may be a secret (`sshpass -p SECRET ssh`, `mysql -pSECRET`) or inline code
+ * (`bash -c '...'`), and the status file is world-readable, so none of those is shown.
  */
 export function processName(cmdline: string | null, comm: string): string {
     const args = (cmdline ?? "").split("\0").filter((a) => a !== "");
     const base = (a: string): string => a.replace(/\/+$/, "").split("/").pop() ?? a;
-    const words =
-        args.length === 0
-            ? [comm]
-            : [
-                  base(args[0]),
-                  ...args
-                      .slice(1, 4)
-                      .filter((a) => !a.startsWith("-") && !/\s/.test(a))
-                      .slice(0, 1)
-                      .map(base),
-              ];
-
+    const script = args.slice(1, 8).find((a) => SCRIPT_ARG.test(a));
+    const words = args.length === 0 ? [comm] : [base(args[0]), ...(script === undefined ? [] : [base(script)])];
     return (
         words
             .join(" ")
