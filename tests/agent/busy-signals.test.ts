@@ -1,15 +1,19 @@
 // The busy-process and GPU signals, the window rule, the KeptUpBy aggregation and the warning's
 // list of signals, on synthetic /proc trees and pure functions (docs/reference/metric.md).
 import * as assert from "node:assert/strict";
-import { chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BusyProcesses, humanUid, parseTicks, processName } from "../../agent/src/signals/busy-processes";
-import { parseGpuCsv } from "../../agent/src/signals/gpu-busy";
+import { GpuBusy, GpuUse, parseGpuCsv } from "../../agent/src/signals/gpu-busy";
+import type { Reading } from "../../agent/src/signals/signal";
 import { BusyWindow, judge, keptUpList, mergeShares } from "../../agent/src/signals/signal";
 import { sessionShares, SessionUse } from "../../agent/src/signals/session-use";
 import { KeptUpAggregator } from "../../agent/src/daemon/kept-up-metric";
 import { signalsOn, StopWarning, warningText } from "../../agent/src/daemon/stop-warning";
 import { parseConfig } from "../../agent/src/config";
+import { busySeedFromStatus } from "../../agent/src/daemon/activity";
+import { ActivityTracker } from "../../agent/src/signals/activity-tracker";
+import { activitySettings } from "../../agent/src/signals/sample";
 import { tempDir } from "../support/agent";
 
 interface P {
@@ -24,6 +28,11 @@ interface P {
     reaped?: number;
     start?: number;
     cgroup?: string;
+    /** Effective uid in status (default: uid); the /proc/PID directory's owner (default: uid). */
+    euid?: number;
+    dirUid?: number;
+    /** /proc/PID/loginuid; default unset (4294967295). */
+    loginuid?: number;
 }
 
 /** A /proc with just what the signal reads: PID/stat (ticks), the PID dir's owner, cmdline, comm, cgroup. */
@@ -62,7 +71,10 @@ class TickProc {
         writeFileSync(join(dir, "comm"), `${comm}\n`);
         writeFileSync(join(dir, "cmdline"), p.cmdline ?? "");
         writeFileSync(join(dir, "cgroup"), p.cgroup ?? "0::/user.slice/user-1001.slice/session-3.scope\n");
-        chownSync(dir, p.uid ?? 0, 0);
+        writeFileSync(join(dir, "loginuid"), String(p.loginuid ?? 4294967295));
+        const uid = p.uid ?? 0;
+        writeFileSync(join(dir, "status"), `Name:\t${comm}\nUid:\t${uid}\t${p.euid ?? uid}\t${uid}\t${uid}\nGid:\t0\t0\t0\t0\n`);
+        chownSync(dir, p.dirUid ?? uid, 0);
         return this;
     }
 
@@ -101,6 +113,14 @@ describe("busy processes: a person's work over a share of one core", () => {
         assert.equal(processName("bash\0-c\0while :; do :; done\0", "bash"), "bash");
         assert.equal(processName("/bin/\x1b[31mevil\0", "x"), "?[31mevil");
         assert.ok(processName(`${"a".repeat(500)}\0`, "x").length <= 60);
+        // no argument that may be a secret: only one that names a script
+        assert.equal(processName("sshpass\0-p\0SECRET\0ssh\0host\0", "sshpass"), "sshpass");
+        assert.equal(processName("mysql\0-u\0root\0-pSECRET\0db\0", "mysql"), "mysql");
+        assert.equal(processName("curl\0-H\0Authorization: Bearer X\0https://h/x?token=T\0", "curl"), "curl");
+        assert.equal(processName("python3\0--key=/run/secret\0train.py\0", "python3"), "python3 train.py");
+        assert.equal(processName("node\0server.js\0--token\0abc\0", "node"), "node server.js");
+        assert.equal(processName("bash\0./train.sh\0", "bash"), "bash train.sh");
+        assert.equal(processName("jupyter\0notebook\0", "jupyter"), "jupyter");
         assert.deepEqual(
             [0, 999, 1000, 1001, 65534, 61184, 65519, 100000].map((u) => humanUid(u, 1000)),
             [false, false, true, true, false, false, false, true],
@@ -135,6 +155,59 @@ describe("busy processes: a person's work over a share of one core", () => {
             },
         ]);
         assert.deepEqual(r.detail.busy.map((b) => b.workOf).sort(), ["container", "terminal", "user"]);
+    });
+
+    it("root's job started by a person whose SSH session ended (no tty left) counts by its login uid", () => {
+        const proc = new TickProc();
+        const all: P[] = [
+            { pid: 110, uid: 0, cmdline: "bash\0./train.sh\0", own: 0, loginuid: 1001 },
+            { pid: 111, uid: 0, cmdline: "cron-job\0", own: 0 },
+            { pid: 112, uid: 0, cmdline: "root-login\0", own: 0, loginuid: 0 },
+        ];
+        for (const p of all) proc.set(p);
+        const s = signal(proc);
+        s.sample({ now: T0, sessions: [] });
+        for (const p of all) proc.set({ ...p, own: 6000 });
+        const r = s.sample({ now: T0 + periodMs, sessions: [] });
+        assert.deepEqual(
+            r.detail.busy.map((b) => [b.pid, b.workOf]),
+            [[110, "login"]],
+        );
+    });
+
+    it("a job split over processes each under the threshold counts when a uid's together reach 4 x the threshold", () => {
+        const proc = new TickProc();
+        const workers: P[] = [];
+        for (let i = 0; i < 8; i++) workers.push({ pid: 120 + i, uid: 1001, cmdline: "python3\0train.py\0", own: 0 });
+        for (let i = 0; i < 3; i++) workers.push({ pid: 140 + i, uid: 1002, cmdline: "worker\0", own: 0 });
+        workers.push({ pid: 150, uid: 0, cmdline: "daemon\0", own: 0 }, { pid: 151, uid: 0, cmdline: "daemon\0", own: 0 });
+        for (const p of workers) proc.set(p);
+        const s = signal(proc);
+        s.sample({ now: T0, sessions: [] });
+        // 20 % of a core each: 8 x 20 = 160 % for uid 1001; 3 x 20 = 60 % for uid 1002; root daemons never
+        for (const p of workers) proc.set({ ...p, own: p.pid >= 150 ? 6000 * 0.2 * 10 : 1200 });
+        assert.deepEqual(busyNames(s, T0 + periodMs), ["8 processes like python3 train.py (uid 1001) 160% of a core"]);
+    });
+
+    it("the owner is the real uid from /proc/PID/status, not the /proc/PID directory's owner (root when non-dumpable)", () => {
+        const proc = new TickProc();
+        const all: P[] = [
+            { pid: 160, uid: 1001, dirUid: 0, cmdline: "nondumpable\0", own: 0 },
+            { pid: 161, uid: 1001, euid: 0, dirUid: 0, cmdline: "setuid-helper\0", own: 0 },
+            { pid: 162, uid: 0, dirUid: 1001, cmdline: "root-daemon\0", own: 0 },
+        ];
+        for (const p of all) proc.set(p);
+        const s = signal(proc);
+        s.sample({ now: T0, sessions: [] });
+        for (const p of all) proc.set({ ...p, own: 6000 });
+        const r = s.sample({ now: T0 + periodMs, sessions: [] });
+        assert.deepEqual(
+            r.detail.busy.map((b) => [b.pid, b.uid]),
+            [
+                [160, 1001],
+                [161, 1001],
+            ],
+        );
     });
 
     it("a build's short-lived compilers count through make's reaped-children ticks, once", () => {
@@ -200,6 +273,56 @@ describe("busy processes: a person's work over a share of one core", () => {
         assert.equal(after(windowed, 6), 0, "stops counting within one window");
     });
 
+    it("a restarted daemon keeps counting what was busy before, from its status file, until the window ends", () => {
+        const proc = new TickProc();
+        proc.set({ pid: 100, uid: 1001, cmdline: "python3\0train.py\0", own: 0 });
+        const dev = tempDir();
+        mkdirSync(join(dev, "pts"));
+        const c = parseConfig(
+            { procRoot: proc.root, devRoot: dev, sessionIdleSeconds: 3600, busyGpuPercent: 0, transferBytesPerMinute: 0, busyCpuPercent: 0 },
+            "test",
+        );
+        const tracker = (seed?: ReturnType<typeof busySeedFromStatus>): ActivityTracker =>
+            new ActivityTracker(activitySettings(c), { measureTraffic: false, startedAt: T0 }, true, seed);
+        const before = tracker();
+        before.assess([], T0);
+        proc.set({ pid: 100, uid: 1001, cmdline: "python3\0train.py\0", own: 6000 });
+        assert.equal(before.assess([], T0 + periodMs).processes.busy.length, 1);
+        // the job ends, the daemon writes its status file and restarts 10 minutes later
+        const file: unknown = JSON.parse(JSON.stringify({ lastBusy: before.lastBusy(T0 + periodMs) }));
+        proc.remove(100);
+        const after = tracker(busySeedFromStatus(file as Parameters<typeof busySeedFromStatus>[0]));
+        const first = after.assess([], T0 + periodMs + 600_000);
+        assert.equal(first.active, 1, "counts from the restarted daemon's first sample");
+        assert.deepEqual(
+            first.processes.busy.map((b) => [b.name, b.lastBusyAgoSeconds]),
+            [["python3 train.py", 600]],
+        );
+        assert.equal(after.assess([], T0 + periodMs + 3600_000).active, 0, "until its window ends");
+        assert.deepEqual(busySeedFromStatus({ lastBusy: { process: [{ key: 1 }], transfer: { at: "x" } } as never }), {
+            process: [],
+            gpu: [],
+            cpu: [],
+            transfer: null,
+        });
+    });
+
+    it("a clock stepped back keeps what was busy counting (with the window and without)", () => {
+        const proc = new TickProc();
+        proc.set({ pid: 100, uid: 1001, cmdline: "x\0", own: 0 });
+        const windowed = signal(proc, 5 * periodMs);
+        const zero = signal(proc, 0);
+        for (const s of [windowed, zero]) s.sample({ now: T0, sessions: [] });
+        proc.set({ pid: 100, uid: 1001, cmdline: "x\0", own: 6000 });
+        for (const s of [windowed, zero]) assert.equal(s.sample({ now: T0 + periodMs, sessions: [] }).active, 1);
+        // the clock steps back an hour: the next read is a baseline, not "idle"
+        for (const s of [windowed, zero]) assert.equal(s.sample({ now: T0 - 3600_000, sessions: [] }).active, 1);
+        const w = new BusyWindow<string>(periodMs);
+        w.measured(T0, new Map([["a", "a"]]));
+        w.measured(T0 + 1, new Map());
+        assert.deepEqual(w.counting(T0 - 3600_000), [{ value: "a", agoMs: 0 }], "an entry in the future counts as busy now");
+    });
+
     it("busyProcessPercent 0 (or a status reader) reads nothing", () => {
         const proc = new TickProc();
         proc.set({ pid: 100, uid: 1001, own: 0 });
@@ -220,6 +343,40 @@ describe("GPU readings, the window, KeptUpBy, the warning", () => {
             { index: "1", percent: 0 },
         ]);
         assert.deepEqual(parseGpuCsv(""), []);
+    });
+
+    it("nvidia-smi failing after a good reading keeps the last busy GPUs counting until it works again; never worked: no signal", async () => {
+        const dir = tempDir("idle-stop-smi-");
+        const smi = join(dir, "nvidia-smi");
+        writeFileSync(smi, `#!/bin/sh\n/bin/cat ${dir}/out\n: > ${dir}/ran\nexit $(/bin/cat ${dir}/rc)\n`, { mode: 0o755 });
+        const answer = (out: string, rc: number): void => {
+            writeFileSync(join(dir, "out"), out);
+            writeFileSync(join(dir, "rc"), String(rc));
+        };
+        /** One query at `now`, then samples at `now` until its answer is in (a changed reading). */
+        const read = async (g: GpuBusy, now: number, done: (r: Reading<GpuUse>) => boolean): Promise<Reading<GpuUse>> => {
+            for (let r = g.sample({ now, sessions: [] }); ; r = g.sample({ now, sessions: [] })) {
+                if (done(r)) return r;
+                await new Promise((res) => setTimeout(res, 10));
+            }
+        };
+        const gpu = (): GpuBusy => new GpuBusy(10, { measure: true, periodMs, windowMs: 0, path: dir });
+        answer("0, 87\n", 0);
+        const g = gpu();
+        assert.equal((await read(g, T0, (r) => r.detail.gpus !== null)).active, 1, "busy at its reading");
+        answer("", 9);
+        const failing = await read(g, T0 + periodMs, (r) => r.detail.failingSince !== undefined);
+        assert.equal(failing.active, 1, "still counts while nvidia-smi fails");
+        assert.match(g.keptUp(failing)[0].details[0], /GPU 0 87% at the last good reading, nvidia-smi failing since /);
+        answer("0, 0\n", 0);
+        assert.equal((await read(g, T0 + 2 * periodMs, (r) => r.detail.gpus !== null)).active, 0, "a good idle reading ends it");
+        answer("", 9);
+        const never = gpu();
+        rmSync(join(dir, "ran"));
+        const r = await read(never, T0, () => existsSync(join(dir, "ran")));
+        await new Promise((res) => setTimeout(res, 50)); // its exit reaches the signal
+        assert.equal(r.active, 0);
+        assert.equal(never.sample({ now: T0 + periodMs, sessions: [] }).detail.failingSince, undefined, "never worked: no signal");
     });
 
     it("BusyWindow keeps keys for the window, most recent first, bounded", () => {

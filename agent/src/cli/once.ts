@@ -10,7 +10,8 @@ export const onceCommand: Command = {
     summary: "sample and publish one datapoint (and any backlog), then exit",
     description: `Takes one sample (sessions + holds) and publishes it as this period's datapoint, together with
 any backlog left by earlier failures; for cron. Exit 1 if publishing failed (the datapoints stay
-in the backlog under stateDir for the next attempt).
+in the backlog under stateDir for the next attempt). One sample measures nothing over time: busy
+processes, a busy GPU and transfers are not counted (only \`run\` measures them).
 `,
     options: [],
     maxPositionals: 0,

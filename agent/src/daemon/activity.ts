@@ -6,7 +6,7 @@ import { Config } from "../config";
 import { Datapoint, PeriodAggregator } from "../publish/datapoint";
 import { log } from "../system/log";
 import { activitySettings, Sample } from "../signals/sample";
-import { ActivityTracker } from "../signals/activity-tracker";
+import { ActivityTracker, BusySeed } from "../signals/activity-tracker";
 import { Seed, sessionKey, UseBasis } from "../signals/session-use";
 import { keptUpList } from "../signals/signal";
 import { KeptUpAggregator } from "./kept-up-metric";
@@ -37,6 +37,24 @@ export interface UseStatus {
     /** What each kind in keptUpBy adds to active (so `status` can add the kinds only the daemon measures). */
     keptUpAdds: Partial<Record<KeptUpSignal, number>>;
     lastWarning: { at: string; stopAt: string; error: string | null } | null;
+    /** Last-busy times of busy processes, GPUs, CPU and transfers still in their window (ms since the epoch): a restarted daemon keeps counting them. */
+    lastBusy?: BusySeed;
+}
+
+/** The daemon's last-busy times from a status file, for a restarted daemon; malformed entries are left out. */
+export function busySeedFromStatus(prev: Partial<UseStatus> | null | undefined): BusySeed {
+    const b = prev?.lastBusy;
+    if (typeof b !== "object" || b === null) return {};
+    const list = <V>(v: unknown): Array<{ key: string; at: number; value: V }> =>
+        Array.isArray(v)
+            ? v.filter((e: unknown): e is { key: string; at: number; value: V } => {
+                  const x = e as { key?: unknown; at?: unknown; value?: unknown } | null;
+                  return typeof x?.key === "string" && typeof x.at === "number" && Number.isFinite(x.at) && x.value !== undefined;
+              })
+            : [];
+    const t = b.transfer;
+    const transfer = t && typeof t.at === "number" && typeof t.bytesPerMinute === "number" ? t : null;
+    return { process: list(b.process), gpu: list(b.gpu), cpu: list(b.cpu), transfer };
 }
 
 /** The daemon's traffic credits from a status file, for a restarted daemon or `status`. */
@@ -60,6 +78,7 @@ export class AgentActivity {
         startedAt: number,
         seed: Seed,
         mode: "run" | "once" = "run",
+        busySeed: BusySeed = {},
     ) {
         const opts = {
             measureTraffic: true,
@@ -70,7 +89,7 @@ export class AgentActivity {
             onSocketsUnseen: (error: string) => log("warn", "ssh_sockets_unseen", { error, fix: "sshPorts" }),
         };
         // `once` takes a single sample: nothing to measure busy processes or the GPU over.
-        this.tracker = new ActivityTracker(activitySettings(c), opts, mode === "run");
+        this.tracker = new ActivityTracker(activitySettings(c), opts, mode === "run", busySeed);
         this.connected = new PeriodAggregator(c.publishSeconds * 1000, { ns: c.namespace, mn: CONNECTED_SESSIONS_METRIC, iid: c.instanceId });
         this.keptUp = new KeptUpAggregator(c.publishSeconds * 1000, { ns: c.namespace, iid: c.instanceId });
         this.warning = new StopWarning(c.warnMinutes, c.idleMinutes, signalsOn(c));
@@ -118,6 +137,7 @@ export class AgentActivity {
             keptUpBy: keptUpList(shares),
             keptUpAdds: Object.fromEntries(shares.map((x) => [x.signal, x.adds])),
             lastWarning: this.lastWarning,
+            lastBusy: this.tracker.lastBusy(s?.at ?? Date.now()),
         };
     }
 }

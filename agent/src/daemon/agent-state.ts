@@ -11,7 +11,7 @@ import { Sample, takeSample } from "../signals/sample";
 import { Clock } from "../system/clock";
 import { KnownPids } from "../system/known-pids";
 import { log } from "../system/log";
-import { AgentActivity, seedFromStatus } from "./activity";
+import { AgentActivity, busySeedFromStatus, seedFromStatus } from "./activity";
 import { BootRearm } from "./boot-rearm";
 import { readStatus, StatusFile } from "./status-file";
 import { heartbeatSeconds, StatusWriter } from "./status-writer";
@@ -46,7 +46,7 @@ export class AgentState {
         const prev = readStatus(c.stateDir);
         if (prev?.lastActiveAt) this.lastActiveAt = Date.parse(prev.lastActiveAt);
         if (prev?.lastPublishAt) this.outbox.lastPublishAt = Date.parse(prev.lastPublishAt);
-        this.activity = new AgentActivity(c, this.startedAt, seedFromStatus(prev), mode);
+        this.activity = new AgentActivity(c, this.startedAt, seedFromStatus(prev), mode, mode === "run" ? busySeedFromStatus(prev) : {});
     }
 
     sample(now = this.clock.wall()): Sample {

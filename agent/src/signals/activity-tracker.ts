@@ -4,15 +4,15 @@
 // tracker for its lifetime (traffic history, CPU times); `status` makes a fresh one, which measures
 // nothing over time and shows the daemon's view of those signals instead (cli/status-report.ts).
 // Counting rules: docs/reference/metric.md.
-import { BusyProcesses, ProcessUse } from "./busy-processes";
+import { BusyProcess, BusyProcesses, ProcessUse } from "./busy-processes";
 import { ClientTraffic, ClientTrafficOptions } from "./client-traffic";
 import { CpuBusy } from "./cpu-busy";
-import { GpuBusy, GpuUse } from "./gpu-busy";
+import { GpuBusy, GpuReading, GpuUse } from "./gpu-busy";
 import { OtherTerminals, OtherTerminalsUse } from "./other-terminals";
 import { ActivitySettings, SessionUse, sessionKey, sessionShares } from "./session-use";
 import { Session } from "./sessions";
-import { explained, judge, KeptUpShare, Reading, share, Signal, SignalInput } from "./signal";
-import { NetTransfer, TransferUse } from "./net-transfer";
+import { BusySeen, explained, judge, KeptUpShare, Reading, share, Signal, SignalInput } from "./signal";
+import { NetTransfer, TransferSeen, TransferUse } from "./net-transfer";
 import { SocketSnapshots, TrafficSnapshot } from "./tcp-traffic";
 import { TerminalInput } from "./terminal-input";
 
@@ -34,25 +34,38 @@ export interface Use {
     keptUp: KeptUpShare[];
 }
 
+/** What the windows of the measured signals hold: enough for a restarted daemon to keep counting. */
+export interface BusySeed {
+    process?: ReadonlyArray<BusySeen<BusyProcess>>;
+    gpu?: ReadonlyArray<BusySeen<GpuReading>>;
+    cpu?: ReadonlyArray<BusySeen<number>>;
+    transfer?: TransferSeen | null;
+}
+
 /**
  * The signals of use, built from the agent's settings: a new signal of use is one more entry
  * here, a class implementing Signal<D> with a keptUp method, e.g.
- *     gpu: new GpuBusy(s.busyGpuPercent, timed),
+ *     gpu: new GpuBusy(s.busyGpuPercent, { ...timed, seed: seed.gpu }),
  * (its KeptUpBy datapoints, its `status` line and its share of the metric then follow). Older
  * signals without a keptUp method get theirs through explained().
  */
-function useSignals(s: ActivitySettings, opts: ClientTrafficOptions, overTime: boolean) {
+function useSignals(s: ActivitySettings, opts: ClientTrafficOptions, overTime: boolean, seed: BusySeed) {
     const timed = { measure: overTime, periodMs: s.publishSeconds * 1000, windowMs: s.sessionIdleSeconds * 1000 };
     // One `ss` run per publish period, shared by the SSH traffic rule and the transfers signal.
     const sockets = opts.sockets ?? new SocketSnapshots(s.sshPorts, s.publishSeconds * 1000, opts.snapshot);
     return {
         terminals: explained(new TerminalInput(s.devRoot, s.sessionIdleSeconds), (r) => sessionShares(r.detail)),
         traffic: explained(new ClientTraffic(s, { ...opts, sockets }), (r) => sessionShares(r.detail)),
-        transfer: explained(new NetTransfer(s, { measure: overTime, sockets }), transferShares),
+        transfer: explained(new NetTransfer(s, { measure: overTime, sockets, seed: seed.transfer }), transferShares),
         otherTerminals: explained(new OtherTerminals(s.devRoot, s.sessionIdleSeconds), otherTerminalShares),
-        processes: new BusyProcesses(s.procRoot, s.busyProcessPercent, { ...timed, ownPid: process.pid, ownUid: process.getuid?.() }),
-        gpu: new GpuBusy(s.busyGpuPercent, timed),
-        cpu: new CpuBusy(s.procRoot, s.busyCpuPercent, timed.windowMs),
+        processes: new BusyProcesses(s.procRoot, s.busyProcessPercent, {
+            ...timed,
+            ownPid: process.pid,
+            ownUid: process.getuid?.(),
+            seed: seed.process,
+        }),
+        gpu: new GpuBusy(s.busyGpuPercent, { ...timed, seed: seed.gpu }),
+        cpu: new CpuBusy(s.procRoot, s.busyCpuPercent, timed.windowMs, seed.cpu),
     };
 }
 
@@ -77,9 +90,22 @@ export class ActivityTracker implements Signal<Use> {
      * measureTraffic: the daemon measures; `status` (any user, a fresh process) does not and
      * relies on `seed`, the daemon's last credits from its status file.
      */
-    /** overTime: busy processes and the GPU are measured (the daemon; not `once`, which samples once, nor `status`). */
-    constructor(s: ActivitySettings, opts: ClientTrafficOptions, overTime = opts.measureTraffic) {
-        this.signals = useSignals(s, opts, overTime);
+    /**
+     * overTime: busy processes and the GPU are measured (the daemon; not `once`, which samples once, nor `status`).
+     * busySeed: a restarted daemon's last-busy times (its status file), counted until their windows end.
+     */
+    constructor(s: ActivitySettings, opts: ClientTrafficOptions, overTime = opts.measureTraffic, busySeed: BusySeed = {}) {
+        this.signals = useSignals(s, opts, overTime, busySeed);
+    }
+
+    /** The last-busy times the windows still count at `now` (for the status file). */
+    lastBusy(now: number): BusySeed {
+        return {
+            process: this.signals.processes.lastBusy(now),
+            gpu: this.signals.gpu.lastBusy(now),
+            cpu: this.signals.cpu.lastBusy(now),
+            transfer: this.signals.transfer.lastSeen(),
+        };
     }
 
     /** null: traffic not measured yet; false: `ss` failed (no-terminal sessions then count while connected). */

@@ -1,24 +1,31 @@
 // Signal: a process of a person's work using at least busyProcessPercent of ONE core, averaged
 // over a publish period, counts as one active session (all such processes together add 1), for
 // sessionIdleSeconds after it was last seen busy (signal.ts BusyWindow). Per process, not per box:
-// one single-threaded job on a 16-core box counts. Who "a person" is: docs/reference/metric.md.
+// one single-threaded job on a 16-core box counts; so do a uid's processes each under the
+// threshold that together reach 4 x the threshold (a job split over workers). Who "a person" is: docs/reference/metric.md.
 //
 // Cost: /proc/PID/stat of every process is read once per publish period (not per sample); the
-// PID directory's owner, cgroup and cmdline only for the few processes over the threshold.
+// owner (Uid: of /proc/PID/status), loginuid, cgroup and cmdline only for the few processes over a
+// tenth of the threshold.
 import { readFileSync, statSync } from "node:fs";
 import { listPids } from "../system/proc";
 import { readProcFile } from "../system/proc-read";
 import { formatDuration } from "../system/duration";
-import { BusyWindow, KeptUpShare, Reading, share, Signal, SignalInput } from "./signal";
+import { BusySeen, BusyWindow, KeptUpShare, Reading, share, Signal, SignalInput } from "./signal";
 
 /** PF_KTHREAD in /proc/PID/stat's flags: a kernel thread. */
 const PF_KTHREAD = 0x00200000;
 /** uids that are never a person: nobody, and systemd's DynamicUser= range (system services). */
 const NOBODY = 65534;
+/** /proc/PID/loginuid of a process no login started (boot, systemd services): (uid_t)-1. */
+const UNSET_LOGINUID = 4294967295;
 const DYNAMIC_USERS = { min: 61184, max: 65519 };
 /** The cgroup of a container's process (Docker, containerd/CRI, Podman), not of the daemons themselves. */
 const CONTAINER_CGROUP = /(?:docker|libpod|cri-containerd|containerd)[-/][0-9a-f]{12,}/;
 const NAME_MAX = 60;
+/** Processes under the threshold count together (per uid) at GROUP_SHARE x the threshold; each must reach 1/SMALL_SHARE of it. */
+const GROUP_SHARE = 4;
+const SMALL_SHARE = 10;
 const NO_THROW = { throwIfNoEntry: false, bigint: true } as const;
 
 /** What counts as one process's CPU: ticks of its own and of its children it reaped. */
@@ -30,7 +37,7 @@ interface Ticks {
     reaped: number;
 }
 
-export type WorkOf = "user" | "terminal" | "container";
+export type WorkOf = "user" | "terminal" | "login" | "container";
 
 export interface BusyProcess {
     pid: number;
@@ -39,7 +46,7 @@ export interface BusyProcess {
     name: string;
     /** Percent of one core over the last measured period. */
     percent: number;
-    /** Why it is a person's work: a human uid, root on a terminal, or a container. */
+    /** Why it is a person's work: a human uid, root on a terminal, root started from a person's login, or a container. */
     workOf: WorkOf;
 }
 
@@ -57,6 +64,8 @@ export interface BusyProcessOptions {
     periodMs: number;
     /** The window rule: sessionIdleSeconds in ms (0: while busy). */
     windowMs: number;
+    /** A restarted daemon's last-busy times from its status file (daemon/activity.ts). */
+    seed?: ReadonlyArray<BusySeen<BusyProcess>>;
     /** Never counted: the agent's own user (unless root) and process. */
     ownUid?: number;
     ownPid?: number;
@@ -100,26 +109,20 @@ export function humanUid(uid: number, uidMin: number): boolean {
     return uid >= uidMin && uid !== NOBODY && !(uid >= DYNAMIC_USERS.min && uid <= DYNAMIC_USERS.max);
 }
 
+/** An argument that names a script: a file name with a script's extension, or a path; never a URL, `k=v` or `user@host`. */
+const SCRIPT_ARG = /^[^-\s:?=@][^\s:?=@]*(?:\.(?:py|sh|js|mjs|cjs|ts|rb|pl|ipynb|R|jl|lua)|\/[^\s]*)$/;
+
 /**
  * "/usr/bin/python3\0-u\0/home/a/train.py\0--lr\0..." -> "python3 train.py": the program and its
- * first argument that is neither an option nor code (`bash -c '...'`, `python3 -c '...'`: no
- * whitespace), base names only, so no option values, paths or inline scripts reach the status file.
+ * first argument that looks like a script (SCRIPT_ARG), base names only, or the program alone. Any
+ * other argument may be a secret (`sshpass -p SECRET ssh`, `mysql -pSECRET`) or inline code
+ * (`bash -c '...'`), and the status file is world-readable, so none of those is shown.
  */
 export function processName(cmdline: string | null, comm: string): string {
     const args = (cmdline ?? "").split("\0").filter((a) => a !== "");
     const base = (a: string): string => a.replace(/\/+$/, "").split("/").pop() ?? a;
-    const words =
-        args.length === 0
-            ? [comm]
-            : [
-                  base(args[0]),
-                  ...args
-                      .slice(1, 4)
-                      .filter((a) => !a.startsWith("-") && !/\s/.test(a))
-                      .slice(0, 1)
-                      .map(base),
-              ];
-
+    const script = args.slice(1, 8).find((a) => SCRIPT_ARG.test(a));
+    const words = args.length === 0 ? [comm] : [base(args[0]), ...(script === undefined ? [] : [base(script)])];
     return (
         words
             .join(" ")
@@ -144,6 +147,7 @@ export class BusyProcesses implements Signal<ProcessUse> {
         private readonly o: BusyProcessOptions,
     ) {
         this.window = new BusyWindow(o.windowMs);
+        this.window.seed(o.seed ?? []);
         this.uidMin = o.uidMin ?? (busyProcessPercent > 0 && o.measure ? loginUidMin() : 1000);
     }
 
@@ -155,6 +159,11 @@ export class BusyProcesses implements Signal<ProcessUse> {
             active: busy.length > 0 ? 1 : 0,
             detail: { busy, measuredAt: this.prevAt === null ? null : new Date(this.prevAt).toISOString() },
         };
+    }
+
+    /** The last-busy times still inside the window, for the status file (a restart keeps counting them). */
+    lastBusy(now: number): Array<BusySeen<BusyProcess>> {
+        return this.window.seen(now);
     }
 
     keptUp(r: Reading<ProcessUse>): KeptUpShare[] {
@@ -192,11 +201,14 @@ export class BusyProcesses implements Signal<ProcessUse> {
         }
         this.kthreads = kthreads;
         const seconds = this.prevAt === null ? 0 : (now - this.prevAt) / 1000;
-        // A first read, or a clock step: a baseline only.
-        const busy = seconds > 0 && seconds <= (10 * this.o.periodMs) / 1000 ? this.busyNow(cur, seconds) : new Map<string, BusyProcess>();
+        const first = this.prevAt === null;
+        const step = !first && (seconds <= 0 || seconds > (10 * this.o.periodMs) / 1000);
+        // A first read is a baseline. A clock step is one too, but what was busy before it keeps
+        // counting (the window is left as it was): a step must not stop a run.
+        const busy = first || step ? new Map<string, BusyProcess>() : this.busyNow(cur, seconds);
         this.prev = cur;
         this.prevAt = now;
-        this.window.measured(now, busy);
+        if (!step) this.window.measured(now, busy);
     }
 
     private busyNow(cur: ReadonlyMap<number, Ticks>, seconds: number): Map<string, BusyProcess> {
@@ -209,36 +221,76 @@ export class BusyProcesses implements Signal<ProcessUse> {
             if (c?.start !== p.start) goneByParent.set(p.ppid, (goneByParent.get(p.ppid) ?? 0) + p.own + p.reaped);
         }
         const found: Array<{ key: string; p: BusyProcess }> = [];
+        const small: BusyProcess[] = [];
         for (const [pid, c] of cur) {
             const p = this.prev.get(pid);
             if (p?.start !== c.start || pid === this.o.ownPid) continue;
             const reaped = Math.max(0, c.reaped - p.reaped - (goneByParent.get(pid) ?? 0));
             const percent = (c.own - p.own + reaped) / seconds; // 100 ticks a second = 100 % of a core
-            if (percent < this.busyProcessPercent) continue;
+            if (percent < this.busyProcessPercent / SMALL_SHARE) continue;
             const who = this.workOf(pid, c);
             if (who === null) continue;
             const name = processName(readProcFile(`${this.procRoot}/${pid}/cmdline`), this.comm(pid));
-            found.push({ key: `${pid}@${c.start}`, p: { pid, uid: who.uid, name, percent, workOf: who.workOf } });
+            const b: BusyProcess = { pid, uid: who.uid, name, percent, workOf: who.workOf };
+            if (percent >= this.busyProcessPercent) found.push({ key: `${pid}@${c.start}`, p: b });
+            else small.push(b);
         }
+        found.push(...this.busyTogether(small));
         // The busiest first (what `status` lists first), then by pid.
         found.sort((a, b) => Math.round(b.p.percent) - Math.round(a.p.percent) || a.p.pid - b.p.pid);
         return new Map(found.map((f) => [f.key, f.p]));
     }
 
+    /**
+     * A job of several processes each under the threshold (8 DataLoader workers at 20 %): a uid's
+     * such processes together at GROUP_SHARE x busyProcessPercent (100 % of a core by default)
+     * count as one entry, named after the busiest with how many there are.
+     */
+    private busyTogether(small: readonly BusyProcess[]): Array<{ key: string; p: BusyProcess }> {
+        const byUid = new Map<number, BusyProcess[]>();
+        for (const b of small) byUid.set(b.uid, [...(byUid.get(b.uid) ?? []), b]);
+        const out: Array<{ key: string; p: BusyProcess }> = [];
+        for (const [uid, list] of byUid) {
+            const percent = list.reduce((a, b) => a + b.percent, 0);
+            if (list.length < 2 || percent < GROUP_SHARE * this.busyProcessPercent) continue;
+            const top = [...list].sort((a, b) => b.percent - a.percent || a.pid - b.pid)[0];
+            const name = `${list.length} processes like ${top.name}`.slice(0, NAME_MAX);
+            out.push({ key: `uid ${uid}`, p: { ...top, name, percent } });
+        }
+        return out;
+    }
+
     /** Whose work a busy process is, or null when it is not a person's (docs/reference/metric.md). */
     private workOf(pid: number, t: Ticks): { uid: number; workOf: WorkOf } | null {
-        let uid: number;
-        try {
-            uid = statSync(`${this.procRoot}/${pid}`).uid; // the process's (effective) owner
-        } catch {
-            return null; // gone
-        }
+        const uid = this.realUid(pid);
+        if (uid === null) return null; // gone
         if (uid === this.o.ownUid && uid !== 0) return null;
         if (humanUid(uid, this.uidMin)) return { uid, workOf: "user" };
         if (uid === 0 && t.tty !== 0) return { uid, workOf: "terminal" };
+        // `sudo nohup ./train.sh &` then logout: the kernel clears the controlling tty, but the
+        // audit login uid (set at login, inherited, readable by all) still names the person.
+        if (uid === 0 && this.loginUid(pid)) return { uid, workOf: "login" };
         const cgroup = readProcFile(`${this.procRoot}/${pid}/cgroup`);
         if (cgroup !== null && CONTAINER_CGROUP.test(cgroup)) return { uid, workOf: "container" };
         return null;
+    }
+
+    /**
+     * The real uid (`Uid:` of /proc/PID/status, its first field): who started the process. Not the
+     * /proc/PID directory's owner, which is root for a non-dumpable process (setuid, prctl), nor the
+     * effective uid, which a setuid helper run by a person makes root.
+     */
+    private realUid(pid: number): number | null {
+        const m = /^Uid:\s+(\d+)/m.exec(readProcFile(`${this.procRoot}/${pid}/status`) ?? "");
+        return m ? Number(m[1]) : null;
+    }
+
+    /** Whether the process descends from a person's login: its /proc/PID/loginuid is a human uid (4294967295: unset). */
+    private loginUid(pid: number): boolean {
+        const text = readProcFile(`${this.procRoot}/${pid}/loginuid`);
+        if (text === null || !/^\d+\s*$/.test(text)) return false;
+        const uid = Number(text.trim());
+        return uid !== UNSET_LOGINUID && humanUid(uid, this.uidMin);
     }
 
     private dirIdentity(pid: number): string | undefined {

@@ -3,7 +3,7 @@
 // sessionIdleSeconds after the last busy sample (the window rule, signal.ts BusyWindow).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BusyWindow, KeptUpShare, Reading, share, Signal } from "./signal";
+import { BusySeen, BusyWindow, KeptUpShare, Reading, share, Signal } from "./signal";
 
 interface CpuTimes {
     busy: number;
@@ -41,8 +41,10 @@ export class CpuBusy implements Signal<CpuUse> {
         private readonly procRoot: string,
         private readonly busyCpuPercent: number,
         windowMs = 0,
+        seed: ReadonlyArray<BusySeen<number>> = [],
     ) {
         this.window = new BusyWindow(windowMs);
+        this.window.seed(seed);
     }
 
     sample({ now }: { now: number }): Reading<CpuUse> {
@@ -51,6 +53,11 @@ export class CpuBusy implements Signal<CpuUse> {
         this.window.measured(now, new Map(cpuPercent !== null && cpuPercent >= this.busyCpuPercent ? [["cpu", cpuPercent]] : []));
         const cpuBusy = this.window.counting(now).length > 0;
         return { active: cpuBusy ? 1 : 0, detail: { cpuPercent, cpuBusy } };
+    }
+
+    /** The last busy time still inside the window, for the status file (a restart keeps counting it). */
+    lastBusy(now: number): Array<BusySeen<number>> {
+        return this.window.seen(now);
     }
 
     keptUp(r: Reading<CpuUse>): KeptUpShare[] {

@@ -106,8 +106,17 @@ export function keptUpList(shares: readonly KeptUpShare[]): KeptUp[] {
  * The window rule for signals measured from time to time (busy processes, the GPU, CPU): a thing
  * seen busy counts for windowMs after it was last seen busy, as input does (sessionIdleSeconds);
  * with windowMs 0 it counts while the latest measurement says busy. Keyed, so each process or GPU
- * has its own last-busy time; bounded (oldest dropped first).
+ * has its own last-busy time; bounded (oldest dropped first). The last-busy times survive a daemon
+ * restart through the status file (seen() / seed(): daemon/activity.ts), so a restart never cuts a
+ * window short.
  */
+/** One key's last-busy time, as a restarted daemon gets it back. */
+export interface BusySeen<V> {
+    key: string;
+    at: number;
+    value: V;
+}
+
 export class BusyWindow<V> {
     private readonly last = new Map<string, { at: number; value: V }>();
     private latest = new Set<string>();
@@ -127,13 +136,26 @@ export class BusyWindow<V> {
         while (this.last.size > this.max) this.last.delete(this.last.keys().next().value as string);
     }
 
+    /** Entries a restarted daemon keeps counting (from its status file): each counts until its window ends. */
+    seed(entries: ReadonlyArray<BusySeen<V>>): void {
+        for (const e of [...entries].sort((a, b) => a.at - b.at)) if (Number.isFinite(e.at)) this.last.set(e.key, { at: e.at, value: e.value });
+    }
+
+    /** The last-busy time of every entry still inside the window at `now` (for the status file). */
+    seen(now: number): Array<BusySeen<V>> {
+        if (this.windowMs <= 0) return [];
+        return [...this.last].filter(([, e]) => now - e.at < this.windowMs).map(([key, e]) => ({ key, at: e.at, value: e.value }));
+    }
+
     /** What counts now, most recent first; agoMs: since last seen busy, 0 when the latest measurement saw it busy. */
     counting(now: number): Array<{ value: V; agoMs: number }> {
         const out: Array<{ value: V; agoMs: number }> = [];
         for (const [k, e] of this.last) {
-            const inWindow = this.windowMs > 0 ? now - e.at < this.windowMs && now >= e.at : this.latest.has(k);
-            if (inWindow) out.push({ value: e.value, agoMs: this.latest.has(k) ? 0 : Math.max(0, now - e.at) });
-            else if (this.windowMs === 0 || now - e.at >= this.windowMs) this.last.delete(k);
+            // An entry "in the future" (the clock stepped back) counts as busy now: a step must not stop a run.
+            const ago = Math.max(0, now - e.at);
+            const inWindow = this.windowMs > 0 ? ago < this.windowMs : this.latest.has(k);
+            if (inWindow) out.push({ value: e.value, agoMs: this.latest.has(k) ? 0 : ago });
+            else this.last.delete(k);
         }
         return out.sort((a, b) => a.agoMs - b.agoMs); // stable: a measurement's own order within the same age
     }
