@@ -85,7 +85,7 @@ function overflowHold(holdsDir: string, now: number): Hold {
         id: OVERFLOW_ID,
         user: "(unread)",
         uid: -1,
-        reason: `more than ${MAX_SCAN_ENTRIES} entries in ${printable(holdsDir)}: the rest are not read, so they count as one hold until removed (as root: idle-stop release --expired)`,
+        reason: `more than ${MAX_SCAN_ENTRIES} entries in ${printable(holdsDir)}: the rest are not read, so they count as one hold until removed (as root: idle-stop release --expired) or until the directory has not changed for 7 days`,
         createdAt: new Date(now).toISOString(),
         expiresAt: null,
         owner: null,
