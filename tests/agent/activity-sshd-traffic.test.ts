@@ -79,7 +79,8 @@ describe("in use, not just connected (real sshd, real terminals, real traffic)",
     it("fails safe: with sshd on a port not in sshPorts, a no-terminal session moving data counts as connected, says why, and the journal names sshPorts once", async () => {
         // the issue's measured case: sshd on 2299, the agent's default ports, `active 0`
         const elsewhere = await freePort();
-        const { daemon, stateDir } = startAgent({ sshPorts: [elsewhere] });
+        // loginGraceSeconds below the sleep: the check compares sessions and sockets older than it
+        const { daemon, stateDir } = startAgent({ sshPorts: [elsewhere], loginGraceSeconds: 5 });
         const user = sshd().addUser();
         const t = await forwardedTraffic(sshd(), user, { serverAliveSeconds: 5, bytes: 200, everyMs: 2000 });
         cleanup(() => t.close());

@@ -6,7 +6,10 @@ import * as assert from "node:assert/strict";
 import { chmodSync, chownSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHold, MAX_OPEN_PER_USER, scanHolds } from "../../agent/src/signals/holds";
-import { MAX_EXPIRED_LOGGED, OVERFLOW_ID } from "../../agent/src/signals/holds-signal";
+import { Holds, MAX_EXPIRED_LOGGED, OVERFLOW_ID } from "../../agent/src/signals/holds-signal";
+import { MAX_SCAN_ENTRIES, scanWork } from "../../agent/src/signals/holds-scan";
+import { runCommandLine } from "../../agent/src/cli/dispatch";
+import { systemClock } from "../../agent/src/system/clock";
 import { MAX_HOLD_MS } from "../../agent/src/system/duration";
 import { agentBundle, Daemon, runAgent, tempDir, writeConfig } from "../support/agent";
 import { clientEnv, CloudWatchEndpoint, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
@@ -163,5 +166,61 @@ describe("hold files at their worst", function () {
             assert.match(d.events("hold_expired_more")[0] ?? "", /count=\d+/);
             assert.equal(readdirSync(cfg.holdsDir).length, 20000, "not the agent's to remove");
         });
+    });
+});
+
+/** n hold-named files that are no hold (never active, never expired until their 7-day limit). */
+function junk(holdsDir: string, from: number, n: number): void {
+    for (let i = from; i < from + n; i++) writeFileSync(join(holdsDir, `${(0x20000000 + i).toString(16)}.json`), "not a hold");
+}
+
+describe("a holds directory full of junk, sample after sample", function () {
+    this.timeout(120000);
+
+    it("a sample with no change to the directory opens no file, and a new hold is still seen on the next sample", () => {
+        const cfg = writeConfig({});
+        junk(cfg.holdsDir, 0, 3000);
+        const signal = new Holds(cfg.holdsDir, true); // as the daemon: cleanup on
+        // Samples a few seconds after the last change, as the daemon's would be.
+        const at = (): number => Date.now() + 5000;
+        assert.equal(signal.sample({ now: at(), sessions: [] }).active, 0);
+        const before = { ...scanWork };
+        assert.equal(signal.sample({ now: at(), sessions: [] }).active, 0);
+        assert.deepEqual(scanWork, before, "the unchanged directory was not scanned again");
+
+        const valid = createHold(cfg.holdsDir, { durationMs: 3600000, reason: "valid" });
+        const r = signal.sample({ now: at(), sessions: [] });
+        assert.deepEqual(
+            r.detail.map((h) => h.id),
+            [valid.id],
+            "the new hold counts on the next sample",
+        );
+        assert.ok(scanWork.scans > before.scans);
+        const withHold = { ...scanWork };
+        assert.equal(signal.sample({ now: at(), sessions: [] }).active, 1, "and goes on counting from the cached scan");
+        assert.deepEqual(scanWork, withHold);
+        assert.equal(signal.sample({ now: Date.now() + 3600000 + 1000, sessions: [] }).active, 0, "its end needs no directory change");
+    });
+});
+
+describe("a holds directory overflowing with junk, then left alone", function () {
+    this.timeout(120000);
+
+    it("counts as one hold only while the directory changed within the 7-day limit; release --expired then empties it", async () => {
+        const cfg = writeConfig({});
+        const half = Math.ceil((MAX_SCAN_ENTRIES + 1) / 2);
+        junk(cfg.holdsDir, 0, half); // hold-named, no hold
+        for (let i = 0; i < MAX_SCAN_ENTRIES + 1 - half; i++) writeFileSync(join(cfg.holdsDir, `junk-${i}`), "x");
+        const now = Date.now();
+        assert.equal(scanHolds(cfg.holdsDir, now).overflow, true, "more entries than a scan reads");
+        assert.equal(new Holds(cfg.holdsDir, false).sample({ now, sessions: [] }).active, 1, "an unread file could be a valid hold");
+
+        const later = now + MAX_HOLD_MS + 60000; // nothing added, removed or renamed since
+        assert.equal(scanHolds(cfg.holdsDir, later).overflow, false, "no file in it can be a hold within its limit");
+        assert.equal(new Holds(cfg.holdsDir, false).sample({ now: later, sessions: [] }).active, 0);
+
+        const code = await runCommandLine(["release", "--expired", "--config", cfg.path], { ...systemClock, wall: () => later });
+        assert.equal(code, 0);
+        assert.deepEqual(readdirSync(cfg.holdsDir), [], "root removes the junk");
     });
 });

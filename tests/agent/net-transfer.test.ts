@@ -103,6 +103,31 @@ describe("transfers: non-SSH traffic counts, SSH traffic and an idle box's backg
         assert.deepEqual([...parseNetDev(text)], [["eth0", 970496102 + 4931468]]);
     });
 
+    it("containers' bridges and veths are left out (a container's download counts once, on the physical interface); VPN interfaces stay", () => {
+        const root = tempDir();
+        mkdirSync(join(root, "net"));
+        const names = [
+            "lo",
+            "ens5",
+            "docker0",
+            "br-1a2b3c4d5e6f",
+            "veth12ab34c",
+            "virbr0",
+            "virbr0-nic",
+            "cni0",
+            "cni-podman0",
+            "flannel.1",
+            "cali8d2f1e3a",
+            "vxlan.calico",
+            "tun0",
+            "wg0",
+            "enp0s3",
+        ];
+        const line = (n: string): string => `${n.padStart(16)}: 1000 10 0 0 0 0 0 0 200 2 0 0 0 0 0 0`;
+        writeFileSync(join(root, "net", "dev"), ["Inter-|   Receive", " face |bytes", ...names.map(line), ""].join("\n"));
+        assert.deepEqual([...(readNetDev(root)?.keys() ?? [])], ["ens5", "tun0", "wg0", "enp0s3"]);
+    });
+
     it("an idle box's background traffic does not count (the real /proc/net/dev of this machine)", async () => {
         const signal = new NetTransfer(settings("/proc", [sshd().port]), { measure: true });
         const readings = await sampleWhile(signal, () => [], sleep(PUBLISH_S * 3 * 1000 + 1000));

@@ -119,7 +119,11 @@ describe("traffic: connections that never log in, and failing safe", () => {
         const snaps: TrafficSnapshot[] = [];
         const t = tracker({
             snapshot: () => {
-                const s = { at: NOW + snaps.length * 1000, sockets: snaps.length >= 2 ? [sock("a"), sock("b")] : [sock("a")] };
+                // b's socket first seen in the third run, older than loginGraceSeconds (120 s) by the fourth
+                const s = {
+                    at: NOW + snaps.length * 1000 + (snaps.length >= 3 ? 130_000 : 0),
+                    sockets: snaps.length >= 2 ? [sock("a"), sock("b")] : [sock("a")],
+                };
                 snaps.push(s);
                 return Promise.resolve(s);
             },
@@ -141,10 +145,12 @@ describe("traffic: connections that never log in, and failing safe", () => {
         assert.match(u[0].reason ?? "", /^ss sees 1 SSH connection\(s\) on sshPorts 22 for 2 session\(s\): sshd listens on a port not in sshPorts$/);
         assert.equal(told.length, 1, "logged once, not per snapshot");
         assert.match(told[0], /Fix: add sshd's ports .* to sshPorts in agent\.json/);
-        // both seen again: judged by traffic
+        // both seen again, b's socket once older than loginGraceSeconds: judged by traffic
         t.sample({ now: NOW + 2000, sessions });
         await settle();
-        const v = t.sample({ now: NOW + 2500, sessions }).detail;
+        t.sample({ now: NOW + 3000, sessions });
+        await settle();
+        const v = t.sample({ now: NOW + 3500, sessions }).detail;
         assert.deepEqual(
             v.map((x) => [x.by, x.reason]),
             [
@@ -152,6 +158,31 @@ describe("traffic: connections that never log in, and failing safe", () => {
                 ["traffic", undefined],
             ],
         );
+    });
+
+    it("a scanner's young sockets do not make up for a session's socket on a port not in sshPorts", async () => {
+        const told: string[] = [];
+        let n = 0;
+        const t = tracker({
+            // b's connection is on a port not in sshPorts: never seen; scanners come and go on port 22
+            snapshot: () => Promise.resolve({ at: NOW + 1000 * n, sockets: n++ === 0 ? [sock("a")] : [sock("a"), sock(`scan${n}`)] }),
+            onSocketsUnseen: (m) => told.push(m),
+        });
+        const sessions = [notty(201, "a", NOW - 7200_000), notty(202, "b", NOW - 300_000)];
+        for (let i = 0; i < 3; i++) {
+            t.sample({ now: NOW + 1000 * i, sessions });
+            await settle();
+        }
+        const u = t.sample({ now: NOW + 3500, sessions }).detail;
+        assert.deepEqual(
+            u.map((x) => [x.inUse, x.by]),
+            [
+                [true, "connected"],
+                [true, "connected"],
+            ],
+        );
+        assert.match(u[0].reason ?? "", /^ss sees 1 SSH connection\(s\) on sshPorts 22 for 2 session\(s\)/);
+        assert.equal(told.length, 1);
     });
 
     it("transfers without /proc/net/dev: no figure and the reason, never an error", () => {

@@ -131,23 +131,29 @@ export class ClientTraffic implements Signal<TrafficUse[]> {
             return;
         }
         this.trafficOk = true;
+        this.noteBirths(r.snap, r.requestedAt);
         this.checkSocketsSeen(r.snap, r.requestedAt);
-        this.credit(r.snap, r.requestedAt);
+        this.credit(r.snap, r.requestedAt, true);
     }
 
     /**
      * Every session has a connection of its own, so `ss` must see at least as many sockets on
      * sshPorts as there were sessions when it ran; fewer means sshd (also) listens elsewhere and
-     * the traffic rule would judge blind: fail toward "in use" (docs/reference/metric.md).
+     * the traffic rule would judge blind: fail toward "in use" (docs/reference/metric.md). Only
+     * sockets at least loginGraceSeconds old are compared with sessions older than that: a
+     * scanner's young connections (never a session) must not make up for a session's unseen one.
+     * Runs after noteBirths, so this snapshot's new sockets are in `births`.
      */
     private checkSocketsSeen(snap: TrafficSnapshot, requestedAt: number): void {
-        const expected = this.latest.filter((x) => Date.parse(x.since) < requestedAt - CLOCK_SLACK_MS).length;
-        if (snap.sockets.length >= expected) {
+        const graceMs = (this.s.loginGraceSeconds ?? agentConfigDefaults.loginGraceSeconds) * 1000;
+        const expected = this.latest.filter((x) => Date.parse(x.since) < requestedAt - graceMs - CLOCK_SLACK_MS).length;
+        const seen = snap.sockets.filter((x) => this.socketOld(x.id, snap.at, graceMs)).length;
+        if (seen >= expected) {
             this.socketsUnseen = null;
             return;
         }
         const ports = this.s.sshPorts.join(", ");
-        this.socketsUnseen = `ss sees ${snap.sockets.length} SSH connection(s) on sshPorts ${ports} for ${expected} session(s): sshd listens on a port not in sshPorts`;
+        this.socketsUnseen = `ss sees ${seen} SSH connection(s) on sshPorts ${ports} for ${expected} session(s): sshd listens on a port not in sshPorts`;
         if (this.unseenLogged) return;
         this.unseenLogged = true;
         this.opts.onSocketsUnseen?.(
@@ -156,8 +162,8 @@ export class ClientTraffic implements Signal<TrafficUse[]> {
     }
 
     /** Credits no-terminal sessions with the traffic between the kept snapshots and this one. */
-    credit(cur: TrafficSnapshot, requestedAt: number = cur.at): void {
-        this.noteBirths(cur, requestedAt);
+    credit(cur: TrafficSnapshot, requestedAt: number = cur.at, birthsNoted = false): void {
+        if (!birthsNoted) this.noteBirths(cur, requestedAt);
         const history = this.snaps.filter((p) => p.at < cur.at);
         this.snaps = [...history.filter((p) => p.at >= cur.at - TRAFFIC_WINDOW_MS), cur];
         // Keep the newest snapshot older than the window too while nothing newer exists (long periods).
@@ -173,6 +179,12 @@ export class ClientTraffic implements Signal<TrafficUse[]> {
         for (const [k, v] of cpuNow) this.nottyCpu.set(k, v);
         const live = new Set(this.latest.map(sessionKey));
         for (const k of [...this.nottyLast.keys()]) if (!live.has(k)) this.nottyLast.delete(k);
+    }
+
+    /** Whether a socket is at least graceMs old at `at` (or of unknown age: seen in the first snapshot or after a gap). */
+    private socketOld(id: string, at: number, graceMs: number): boolean {
+        const b = this.births.get(id);
+        return b === undefined || b.bornAfter === -Infinity || at - b.at >= graceMs;
     }
 
     /** Records when each socket was first seen; a socket missing from the previous snapshot was born after it. */
@@ -197,7 +209,7 @@ export class ClientTraffic implements Signal<TrafficUse[]> {
         let old = 0;
         for (const id of busy) {
             const b = this.births.get(id);
-            if (b === undefined || b.bornAfter === -Infinity || cur.at - b.at >= graceMs) old++;
+            if (b === undefined || this.socketOld(id, cur.at, graceMs)) old++;
             else young.push(b.bornAfter);
         }
         young.sort((a, b) => b - a); // the most restrictive first

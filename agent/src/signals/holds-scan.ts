@@ -4,7 +4,7 @@
 // MAX_OPEN_PER_USER most recently changed, and at most MAX_OPEN_TOTAL in all. A directory with more
 // than one scan reads fails toward "in use" (overflow): an unread file could be someone's valid
 // hold. Limits and what happens beyond them: docs/reference/agent.md (hold, release, keep-awake).
-import { Dir, lstatSync, opendirSync } from "node:fs";
+import { Dir, lstatSync, opendirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { MAX_HOLD_MS } from "../system/duration";
 import { ExpiredHold, Hold, HOLD_FILE, holdActive, holdUser, MAX_HOLD_FILE, MAX_HOLDS_PER_USER, parseHold, readSmallFile } from "./hold-file";
@@ -17,6 +17,9 @@ export const MAX_OPEN_PER_USER = 16;
 const MAX_OPEN_TOTAL = 1000;
 /** Expired holds listed per scan (for the daemon's cleanup and log); the rest are only counted. */
 const MAX_EXPIRED_LISTED = 1000;
+
+/** Work done by scans since the process started (tests read it to see that a cached sample opens nothing). */
+export const scanWork = { scans: 0, statted: 0, opened: 0 };
 
 export interface HoldScan {
     active: Hold[];
@@ -73,6 +76,7 @@ function candidatesByOwner(holdsDir: string, names: readonly string[], now: numb
         const m = HOLD_FILE.exec(name);
         if (!m) continue;
         const path = join(holdsDir, name);
+        scanWork.statted++;
         const st = lstatSync(path, { throwIfNoEntry: false });
         if (!st?.isFile() || st.size > MAX_HOLD_FILE) continue;
         if (st.ctimeMs + MAX_HOLD_MS <= now) {
@@ -113,12 +117,24 @@ function capPerUser(out: HoldScan): void {
     });
 }
 
+/**
+ * Whether the directory gained, lost or renamed an entry within the 7-day hold limit (its mtime or
+ * ctime). An unread file can only be a valid hold if it was written within the limit, and writing
+ * it changed the directory: past that, the unread rest is junk and no longer counts as a hold.
+ */
+function changedWithinLimit(holdsDir: string, now: number): boolean {
+    const st = dirStamp(holdsDir);
+    return st === null || Math.max(st.mtimeMs, st.ctimeMs) + MAX_HOLD_MS > now;
+}
+
 /** The holds in holdsDir at `now`, reading a bounded part of it. */
 export function scanHoldFiles(holdsDir: string, now: number): HoldScan {
     const out: HoldScan = { active: [], expired: [], expiredCount: 0, ignored: [], unread: 0, overflow: false };
+    scanWork.scans++;
     const { names, more } = readEntries(holdsDir, MAX_SCAN_ENTRIES);
-    out.overflow = more;
+    out.overflow = more && changedWithinLimit(holdsDir, now);
     for (const c of toOpen(candidatesByOwner(holdsDir, names, now, out), out)) {
+        scanWork.opened++;
         const f = readSmallFile(c.path);
         const h = f && parseHold(f.text, f.uid, f.ctimeMs, c.id);
         if (!h) continue;
@@ -127,6 +143,72 @@ export function scanHoldFiles(holdsDir: string, now: number): HoldScan {
     }
     capPerUser(out);
     return out;
+}
+
+/** The directory's own identity and change times: any entry added, removed or renamed changes them. */
+interface DirStamp {
+    dev: number;
+    ino: number;
+    mtimeMs: number;
+    ctimeMs: number;
+}
+
+function dirStamp(holdsDir: string): DirStamp | null {
+    try {
+        const st = statSync(holdsDir);
+        return { dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+    } catch {
+        return null;
+    }
+}
+
+function sameStamp(a: DirStamp, b: DirStamp): boolean {
+    return a.dev === b.dev && a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+/**
+ * A directory changed this recently before a scan may change again within the same timestamp tick
+ * (the kernel's clock is coarse), unseen by the stamp: such a scan is not reused.
+ */
+const RACY_MS = 2000;
+
+/** When a cached scan's answer could change with no change to the directory: the first hold limit or end. */
+function nextDeadline(scan: HoldScan): number {
+    let t = Infinity;
+    for (const h of [...scan.active, ...scan.ignored]) {
+        t = Math.min(t, Date.parse(h.limitAt));
+        if (h.expiresAt !== null) t = Math.min(t, Date.parse(h.expiresAt));
+    }
+    return t;
+}
+
+/**
+ * The daemon's per-sample scan, which redoes the full scan only when it could find something new:
+ * when the directory changed (a new hold is a new entry: seen on the next sample), when a hold it
+ * counted ends (its time, or its owner process gone: another of that user's may take its place),
+ * or `rescanMs` after the last scan (a hold file rewritten in place changes no directory time).
+ * Between scans it only re-checks its holds' owners, so a directory full of junk costs one stat
+ * per sample instead of thousands (docs/reference/agent.md, holds).
+ */
+export class HoldScanner {
+    private last: { stamp: DirStamp; at: number; until: number; scan: HoldScan } | null = null;
+
+    constructor(
+        private readonly holdsDir: string,
+        private readonly rescanMs: number,
+    ) {}
+
+    /** The scan at `now`, and whether it was redone (false: the cached one, nothing opened). */
+    scan(now: number): { scan: HoldScan; fresh: boolean } {
+        const stamp = dirStamp(this.holdsDir);
+        const last = this.last;
+        if (stamp && last && sameStamp(stamp, last.stamp) && now >= last.at && now < last.until && last.scan.active.every((h) => holdActive(h, now)))
+            return { scan: last.scan, fresh: false };
+        const scan = scanHoldFiles(this.holdsDir, now);
+        const racy = stamp === null || now - Math.max(stamp.mtimeMs, stamp.ctimeMs) < RACY_MS;
+        this.last = racy ? null : { stamp, at: now, until: Math.min(now + this.rescanMs, nextDeadline(scan)), scan };
+        return { scan, fresh: true };
+    }
 }
 
 /** What a full pass (holdsDir entry by entry) finds: a hold (active or expired), or something else. */

@@ -3,7 +3,7 @@
 // use"). The daemon also removes the expired hold files it may remove and logs each expired hold
 // once, with bounded memory and bounded lines per sample; `status` only reads.
 import { Hold, HoldScan, scanHolds, tryRemoveHold } from "./holds";
-import { MAX_SCAN_ENTRIES } from "./holds-scan";
+import { HoldScanner, MAX_SCAN_ENTRIES } from "./holds-scan";
 import { Signal, SignalInput } from "./signal";
 import { log } from "../system/log";
 import { printable } from "../system/text";
@@ -14,6 +14,21 @@ const MAX_REMEMBERED_EXPIRED = 10000;
 export const MAX_EXPIRED_LOGGED = 20;
 /** The id shown for the overflow's stand-in hold (never a hold file's: those are 8 hex digits). */
 export const OVERFLOW_ID = "overflow";
+
+/** The daemon rescans an unchanged holdsDir at least this often (holds-scan.ts, HoldScanner). */
+export const HOLDS_RESCAN_MS = 60 * 1000;
+/** The daemon's scanners by holdsDir: a signal is made per sample, the scan's cache outlives it. */
+const scanners = new Map<string, HoldScanner>();
+
+function daemonScan(holdsDir: string, now: number): { scan: HoldScan; fresh: boolean } {
+    let s = scanners.get(holdsDir);
+    if (!s) {
+        if (scanners.size >= 16) scanners.clear(); // one holdsDir on a box; tests use many
+        s = new HoldScanner(holdsDir, HOLDS_RESCAN_MS);
+        scanners.set(holdsDir, s);
+    }
+    return s.scan(now);
+}
 
 /** Expired holds already handled (a daemon that is not root cannot remove others' files). */
 const handled = new Set<string>();
@@ -28,8 +43,10 @@ export class Holds implements Signal<Hold[]> {
     ) {}
 
     sample({ now }: SignalInput): { active: number; detail: Hold[] } {
-        const h = scanHolds(this.holdsDir, now);
-        if (this.cleanup) this.handleExpired(h);
+        // The daemon (cleanup) samples every few seconds: it reuses its last scan while nothing changed.
+        // `status` runs once: a full scan.
+        const { scan: h, fresh } = this.cleanup ? daemonScan(this.holdsDir, now) : { scan: scanHolds(this.holdsDir, now), fresh: true };
+        if (fresh && this.cleanup) this.handleExpired(h);
         const detail = h.overflow ? [...h.active, overflowHold(this.holdsDir, now)] : h.active;
         return { active: detail.length, detail };
     }
@@ -68,7 +85,7 @@ function overflowHold(holdsDir: string, now: number): Hold {
         id: OVERFLOW_ID,
         user: "(unread)",
         uid: -1,
-        reason: `more than ${MAX_SCAN_ENTRIES} entries in ${printable(holdsDir)}: the rest are not read, so they count as one hold until removed (as root: idle-stop release --expired)`,
+        reason: `more than ${MAX_SCAN_ENTRIES} entries in ${printable(holdsDir)}: the rest are not read, so they count as one hold until removed (as root: idle-stop release --expired) or until the directory has not changed for 7 days`,
         createdAt: new Date(now).toISOString(),
         expiresAt: null,
         owner: null,

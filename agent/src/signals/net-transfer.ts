@@ -2,7 +2,7 @@
 // at or above transferBytesPerMinute counts as one active, for sessionIdleSeconds after it was last
 // seen (with sessionIdleSeconds 0: while it lasts). Measured once per publish period from the
 // interface counters in /proc/net/dev (every connection, however short: pip and docker open one per
-// file or layer), loopback left out, minus what the SSH sockets carried (the shared `ss` run of
+// file or layer), loopback and containers' virtual interfaces left out, minus what the SSH sockets carried (the shared `ss` run of
 // tcp-traffic.ts), so SSH traffic is judged by the SSH rule only. Rules and figures:
 // docs/reference/metric.md, "Transfers".
 import { readFileSync } from "node:fs";
@@ -55,7 +55,7 @@ export interface TransferUse {
     reason?: string;
 }
 
-/** Receive + transmit bytes per interface, loopback left out; null when the file cannot be read. */
+/** Receive + transmit bytes per interface, loopback and containers' interfaces left out; null when the file cannot be read. */
 export function readNetDev(procRoot: string): Map<string, number> | null {
     let text: string;
     try {
@@ -67,10 +67,23 @@ export function readNetDev(procRoot: string): Map<string, number> | null {
 }
 
 /**
+ * Virtual interfaces of containers and VMs on the box: Docker's bridges (docker0, br-<id>) and
+ * the veth pair of every container, libvirt's virbr*, podman's and Kubernetes' CNI bridges (cni*),
+ * and the overlays flannel*, cali* and vxlan*. Left out: traffic between containers (an idle
+ * compose stack talking to itself) is the box talking to itself, and a container's download,
+ * which crosses the physical interface, the bridge and its veth, would count three times. Traffic
+ * to or from the internet always crosses the physical interface and is counted there, once.
+ * VPN interfaces (tun*, wg*) stay: their traffic may count twice (inside the tunnel and again
+ * encrypted on the physical interface), which errs toward "in use". docs/reference/metric.md.
+ */
+export const VIRTUAL_INTERFACE = /^(?:docker\d*|veth|br-|virbr|cni|flannel|cali|vxlan)/;
+
+/**
  * Parses /proc/net/dev (two header lines, then `iface: rx_bytes rx_packets ... (8 receive
  * fields) tx_bytes ...`). Loopback is left out: it is the box talking to itself (never a download),
  * it carries the second leg of every SSH port forward (VS Code Remote-SSH's traffic crosses it
  * between sshd and its server), and it counts each byte twice, once received and once sent.
+ * Containers' virtual interfaces are left out too (VIRTUAL_INTERFACE).
  */
 export function parseNetDev(text: string): Map<string, number> {
     const out = new Map<string, number>();
@@ -83,7 +96,7 @@ export function parseNetDev(text: string): Map<string, number> {
             .trim()
             .split(/\s+/)
             .map(Number);
-        if (name === "lo" || f.length < 16 || !Number.isFinite(f[0]) || !Number.isFinite(f[8])) continue;
+        if (name === "lo" || VIRTUAL_INTERFACE.test(name) || f.length < 16 || !Number.isFinite(f[0]) || !Number.isFinite(f[8])) continue;
         out.set(name, f[0] + f[8]);
     }
     return out;
