@@ -151,7 +151,11 @@ export function pushAgent(name: string, args: AgentPushArgs, parent: pulumi.Reso
             remotePath: release.apply(stagingDir),
             triggers: [release],
         },
-        { parent, dependsOn: [...args.dependsOn, ...(wake ? [wake] : [])], ignoreChanges: args.connectionOnly ? ["source", "remotePath", "triggers"] : undefined },
+        {
+            parent,
+            dependsOn: [...args.dependsOn, ...(wake ? [wake] : [])],
+            ignoreChanges: args.connectionOnly ? ["source", "remotePath", "triggers"] : undefined,
+        },
     );
 
     const install = new command.remote.Command(

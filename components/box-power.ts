@@ -59,7 +59,9 @@ async function waitForPort(host: string, port: number, pollMs: number): Promise<
     const deadline = Date.now() + PORT_DEADLINE_MS;
     while (!(await portAccepts(host, port, 10_000))) {
         if (Date.now() + pollMs > deadline) {
-            throw new RuntimeError(`${host}:${port} did not accept a connection within ${PORT_DEADLINE_MS / 1000} s (security group, sshIngressCidrs, VPN?)`);
+            throw new RuntimeError(
+                `${host}:${port} did not accept a connection within ${PORT_DEADLINE_MS / 1000} s (security group, sshIngressCidrs, VPN?)`,
+            );
         }
         await pause(pollMs);
     }

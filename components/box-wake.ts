@@ -67,7 +67,9 @@ function awsEnvironment(): Record<string, string> {
 
 /** Declares the wake step; the agent push must depend on it. */
 export function declareWake(name: string, args: BoxWakeArgs, parent: pulumi.Resource): command.local.Command {
-    const target = pulumi.all([args.instanceId, args.region, args.host]).apply(([instanceId, region, host]) => ({ instanceId, region, host, port: args.port }));
+    const target = pulumi
+        .all([args.instanceId, args.region, args.host])
+        .apply(([instanceId, region, host]) => ({ instanceId, region, host, port: args.port }));
     return new command.local.Command(
         `${name}-wake`,
         {
@@ -88,7 +90,9 @@ export function declareSleep(
     after: pulumi.Resource,
     parent: pulumi.Resource,
 ): command.local.Command {
-    const target = pulumi.all([args.instanceId, args.region, args.host]).apply(([instanceId, region, host]) => ({ instanceId, region, host, port: args.port }));
+    const target = pulumi
+        .all([args.instanceId, args.region, args.host])
+        .apply(([instanceId, region, host]) => ({ instanceId, region, host, port: args.port }));
     return new command.local.Command(
         `${name}-sleep`,
         {

@@ -267,7 +267,11 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
         checkCidr(label("instance.sshIngressCidrs"), cidr);
     }
     const addressScheme =
-        args.addressScheme === undefined ? (adopted ? undefined : AddressScheme.Eip) : checkOneOf(label("addressScheme"), args.addressScheme, addressSchemes);
+        args.addressScheme === undefined
+            ? adopted
+                ? undefined
+                : AddressScheme.Eip
+            : checkOneOf(label("addressScheme"), args.addressScheme, addressSchemes);
     if (adopted && addressScheme === AddressScheme.Eip) {
         throw new InvalidSettingError(
             label("addressScheme"),
@@ -386,7 +390,15 @@ export class IdleStop extends pulumi.ComponentResource {
 
         const watched: WatchedInstance = this.adopted
             ? adoptInstance(name, args.instanceId!, settings.addressScheme, this)
-            : createInstance(name, args.instance ?? {}, settings.sshPort, settings.addressScheme ?? AddressScheme.Eip, identity.instanceProfileName, tags, this);
+            : createInstance(
+                  name,
+                  args.instance ?? {},
+                  settings.sshPort,
+                  settings.addressScheme ?? AddressScheme.Eip,
+                  identity.instanceProfileName,
+                  tags,
+                  this,
+              );
         this.instance = watched.instance;
 
         const notifyArns = args.notificationTopicArn ? [args.notificationTopicArn] : [];

@@ -22,6 +22,8 @@ export interface RecordedResource {
     readonly wireInputs: Record<string, unknown>;
     /** The `ignoreChanges` resource option. */
     readonly ignoreChanges: string[];
+    /** URNs this resource depends on (`dependsOn` and the resources its inputs came from). */
+    readonly dependencies: string[];
 }
 
 export interface RecordedCall {
@@ -189,6 +191,7 @@ interface RegisterRequest {
     getCustom(): boolean;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     getIgnorechangesList(): string[];
+    getDependenciesList(): string[];
 }
 interface RegisterResponse {
     getUrn(): string;
@@ -216,6 +219,7 @@ function wrapMonitorToRecordRegistrations(): void {
                     inputs: unwrapSecrets(wireInputs) as Record<string, unknown>,
                     wireInputs,
                     ignoreChanges: req.getIgnorechangesList(),
+                    dependencies: req.getDependenciesList(),
                 });
             }
             callback(err, response);
