@@ -54,9 +54,9 @@ interface BoxWakeArgs {
     readonly host: pulumi.Output<string>;
     readonly port: number;
     /** Inputs whose change makes the push run on the box again (release, connection). */
-    readonly triggers: pulumi.Input<unknown>[];
+    readonly triggers: Array<pulumi.Input<unknown>>;
     /** What must exist before the box can be woken (the instance, its address). */
-    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    readonly dependsOn: Array<pulumi.Input<pulumi.Resource>>;
 }
 
 /** The AWS profile the AWS provider uses, so the commands act on the same account. */
