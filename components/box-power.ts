@@ -20,10 +20,10 @@ import { INSTANCE_ID_PATTERN, REGION_PATTERN } from "../common/aws-ids";
 import { SSH_HOST_PATTERN } from "../common/ssh-names";
 import { describeInstances, ec2Client, ensureRunning, stopInstance } from "../laptop/src/aws/instances";
 
-export const WOKE = "woke";
-export const AWAKE = "awake";
+const WOKE = "woke";
+const AWAKE = "awake";
 
-export interface PowerTarget {
+interface PowerTarget {
     readonly region: string;
     readonly instanceId: string;
     /** Polling interval while waiting for the state and the port. */
@@ -68,7 +68,7 @@ async function waitForPort(host: string, port: number, pollMs: number): Promise<
 }
 
 /** Brings the box to running and waits until its SSH port accepts; says whether it started it. */
-export async function wakeBox(target: PowerTarget, host: string, port: number, marker?: string): Promise<string> {
+async function wakeBox(target: PowerTarget, host: string, port: number, marker?: string): Promise<string> {
     const ec2 = ec2Client(target.region);
     const result = await ensureRunning(ec2, target.instanceId, {
         deadline: Date.now() + RUNNING_DEADLINE_MS,
@@ -96,7 +96,7 @@ function takeMarker(marker: string): boolean {
 }
 
 /** Stops the box only when the wake step started it. Returns whether it stopped it. */
-export async function sleepBox(target: PowerTarget, woken: { woke?: string; marker?: string }): Promise<boolean> {
+async function sleepBox(target: PowerTarget, woken: { woke?: string; marker?: string }): Promise<boolean> {
     const wokeByUs = woken.marker !== undefined ? takeMarker(woken.marker) : woken.woke?.trim() === WOKE;
     if (!wokeByUs) return false;
     const ec2 = ec2Client(target.region);
