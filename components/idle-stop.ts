@@ -481,12 +481,18 @@ export class IdleStop extends pulumi.ComponentResource {
                 clientAliveCountMax: settings.clientAliveIntervalSeconds ? settings.clientAliveCountMax : undefined,
                 dependsOn: watched.instance ? [watched.instance, policy] : [policy],
                 connectionOnly: args.agentConnectionOnly === true,
-                wake: (release) => declareWake(name, { ...power, triggers: [release, ...power.triggers] }, this),
+                // Not in connection-only runs: the lifecycle commands woke the boxes already, and their
+                // `pulumi up --target` must not meet a dependency that is not in the state yet.
+                wake: args.agentConnectionOnly
+                    ? undefined
+                    : (release) => declareWake(name, { ...power, triggers: [release, ...power.triggers] }, this),
             },
             this,
         );
-        // Puts a box the wake step started back to sleep once the agent is installed (components/box-wake.ts).
-        declareSleep(name, { ...power, triggers: [push.release, ...power.triggers] }, push.wake!, push.install, this);
+        if (push.wake) {
+            // Puts a box the wake step started back to sleep once the agent is installed (components/box-wake.ts).
+            declareSleep(name, { ...power, triggers: [push.release, ...power.triggers] }, push.wake, push.install, this);
+        }
 
         this.instanceId = watched.instanceId;
         this.alarmName = alarm.name;

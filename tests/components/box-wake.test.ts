@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { connectionOnlyEnv } from "../../common/address-overrides";
 import { mockAws, RecordedResource, runProgram } from "../support/pulumi-mocks";
 import { named, single } from "../support/resources";
 import { adoptedConfig, createdConfig } from "../support/stack-configs";
@@ -58,5 +59,18 @@ describe("waking the box for the agent push inside the program", () => {
         const newRelease = (single(changed.resources, "command:remote:Command").inputs.triggers as unknown[])[0];
         assert.notEqual(newRelease, release);
         assert.equal((named(changed.resources, "command:local:Command", "devbox-wake").inputs.triggers as unknown[])[0], newRelease);
+    });
+
+    it("declares no wake or sleep in the lifecycle's connection-only run (its `--target` run needs no new dependency)", async () => {
+        process.env[connectionOnlyEnv] = "1";
+        try {
+            const run = await runProgram(createdConfig({ name: "devbox" }));
+            assert.equal(run.resources.filter((r) => r.type === "command:local:Command").length, 0);
+            const install = single(run.resources, "command:remote:Command");
+            assert.ok(install.dependencies.includes(single(run.resources, "command:remote:CopyToRemote").urn));
+            assert.ok(!install.dependencies.some((urn) => urn.includes("command:local:Command")));
+        } finally {
+            delete process.env[connectionOnlyEnv];
+        }
     });
 });
