@@ -44,6 +44,11 @@ interface AgentPushArgs {
     readonly clientAliveCountMax?: number;
     /** Resources that must exist before the push (the instance, the identity's policy). */
     readonly dependsOn: Array<pulumi.Input<pulumi.Resource>>;
+    /**
+     * The step that wakes the box (components/box-wake.ts): the copy and the install run after its
+     * create, and the uninstall before its delete. Declared here, given the release it wakes the box for.
+     */
+    readonly wake?: (release: pulumi.Output<string>) => command.local.Command;
     /** Ignore every change but the connection (keep the installed release; move its stored address). */
     readonly connectionOnly?: boolean;
 }
@@ -52,6 +57,7 @@ interface AgentPush {
     readonly release: pulumi.Output<string>;
     readonly copy: command.remote.CopyToRemote;
     readonly install: command.remote.Command;
+    readonly wake?: command.local.Command;
 }
 
 /** Content hash of the payload directory: relative paths and bytes, in a stable order. */
@@ -125,6 +131,7 @@ export function pushAgent(name: string, args: AgentPushArgs, parent: pulumi.Reso
         credentialsOnStdin: args.credentialsFile !== undefined,
     });
     const release = configJson.apply((json) => releaseId([payload, json, installerOptions]));
+    const wake = args.wake?.(release);
 
     const connectionTo = (dial: { dialErrorLimit: number; perDialTimeout: number }): command.types.input.remote.ConnectionArgs => ({
         host: args.ssh.host,
@@ -144,7 +151,11 @@ export function pushAgent(name: string, args: AgentPushArgs, parent: pulumi.Reso
             remotePath: release.apply(stagingDir),
             triggers: [release],
         },
-        { parent, dependsOn: args.dependsOn, ignoreChanges: args.connectionOnly ? ["source", "remotePath", "triggers"] : undefined },
+        {
+            parent,
+            dependsOn: [...args.dependsOn, ...(wake ? [wake] : [])],
+            ignoreChanges: args.connectionOnly ? ["source", "remotePath", "triggers"] : undefined,
+        },
     );
 
     const install = new command.remote.Command(
@@ -168,12 +179,12 @@ export function pushAgent(name: string, args: AgentPushArgs, parent: pulumi.Reso
         },
         {
             parent,
-            dependsOn: [copy],
+            dependsOn: [copy, ...(wake ? [wake] : [])],
             // A connection change alone is an in-place update (pulumi-command re-runs `create`, here the
             // stored, installed release's installer, which is idempotent) that records the new address.
             ignoreChanges: args.connectionOnly ? ["create", "delete", "stdin", "triggers"] : undefined,
         },
     );
 
-    return { release, copy, install };
+    return { release, copy, install, wake };
 }

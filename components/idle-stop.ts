@@ -31,9 +31,10 @@ import {
     RangedSetting,
     settingRanges,
 } from "./validation";
-import { adoptInstance, createInstance, NewInstance, WatchedInstance } from "./watched-instance";
+import { declareSleep, declareWake } from "./box-wake";
+import { AddressScheme, addressSchemes, adoptInstance, createInstance, NewInstance, WatchedInstance } from "./watched-instance";
 
-export { CreatedInstanceArgs, NewInstance } from "./watched-instance";
+export { AddressScheme, CreatedInstanceArgs, NewInstance } from "./watched-instance";
 export { CredentialsMode } from "./agent-identity";
 export { InstanceAction } from "./idle-alarm";
 
@@ -70,6 +71,14 @@ export interface IdleStopArgs {
     readonly instanceId?: string;
     /** Settings for the instance idle-stop creates. Must not be given together with `instanceId`. */
     readonly instance?: NewInstance;
+    /**
+     * Which address the agent push dials, one that survives stop/start: `eip` (an Elastic IP
+     * associated with a created instance), `private` (its private IP) or `ipv6` (its first IPv6
+     * address). Default `eip` for a created instance; for an adopted one (never modified, so no
+     * Elastic IP) its current public DNS name or IP unless `private` or `ipv6` is given.
+     * Costs: docs/reference/configuration.md. `ssh.host`, when given, wins.
+     */
+    readonly addressScheme?: AddressScheme;
     /** Minutes without an active session before the instance is stopped; 1..1440. Default 15. */
     readonly idleMinutes?: number;
     /** SSH settings for pushing the agent. */
@@ -183,6 +192,8 @@ export const idleStopDefaults = {
 } as const;
 
 interface ResolvedArgs {
+    /** Undefined only for an adopted instance without a scheme (its current address). */
+    readonly addressScheme?: AddressScheme;
     readonly idleMinutes: number;
     readonly sshUser: string;
     readonly sshPort: number;
@@ -255,6 +266,19 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
     for (const cidr of args.instance?.sshIngressCidrs ?? []) {
         checkCidr(label("instance.sshIngressCidrs"), cidr);
     }
+    const addressScheme =
+        args.addressScheme === undefined
+            ? adopted
+                ? undefined
+                : AddressScheme.Eip
+            : checkOneOf(label("addressScheme"), args.addressScheme, addressSchemes);
+    if (adopted && addressScheme === AddressScheme.Eip) {
+        throw new InvalidSettingError(
+            label("addressScheme"),
+            addressScheme,
+            `"private" or "ipv6" for an adopted instance (or sshHost): associating an Elastic IP would modify it, which idle-stop never does`,
+        );
+    }
     const action = checkOneOf(label("action"), args.action ?? idleStopDefaults.action, instanceActions);
     if (adopted && action === "terminate" && args.allowTerminateAdopted !== true) {
         throw new InvalidSettingError(
@@ -264,6 +288,7 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
         );
     }
     return {
+        addressScheme,
         idleMinutes: integer("idleMinutes", args.idleMinutes ?? idleStopDefaults.idleMinutes, "idleMinutes"),
         sshUser: checkSshUser(label("ssh.user"), args.ssh.user ?? idleStopDefaults.sshUser),
         sshPort: integer("ssh.port", args.ssh.port ?? idleStopDefaults.sshPort, "sshPort"),
@@ -368,8 +393,16 @@ export class IdleStop extends pulumi.ComponentResource {
                 : createIamUserIdentity(name, tags, this);
 
         const watched: WatchedInstance = this.adopted
-            ? adoptInstance(name, args.instanceId!, this)
-            : createInstance(name, args.instance ?? {}, settings.sshPort, identity.instanceProfileName, tags, this);
+            ? adoptInstance(name, args.instanceId!, settings.addressScheme, this)
+            : createInstance(
+                  name,
+                  args.instance ?? {},
+                  settings.sshPort,
+                  settings.addressScheme ?? AddressScheme.Eip,
+                  identity.instanceProfileName,
+                  tags,
+                  this,
+              );
         this.instance = watched.instance;
 
         const notifyArns = args.notificationTopicArn ? [args.notificationTopicArn] : [];
@@ -409,6 +442,15 @@ export class IdleStop extends pulumi.ComponentResource {
         const policy = identity.grant(settings.namespace);
 
         const sshHost = pulumi.output(args.ssh.host ?? args.ssh.currentAddress ?? watched.address);
+        // What the wake and sleep steps act on; a change of where the push logs in re-runs them with it.
+        const power = {
+            instanceId: watched.instanceId,
+            region,
+            host: sshHost,
+            port: settings.sshPort,
+            triggers: [sshHost, settings.sshUser, settings.sshPort],
+            dependsOn: watched.instance ? [watched.instance] : [],
+        };
         const push = pushAgent(
             name,
             {
@@ -443,9 +485,18 @@ export class IdleStop extends pulumi.ComponentResource {
                 clientAliveCountMax: settings.clientAliveIntervalSeconds ? settings.clientAliveCountMax : undefined,
                 dependsOn: watched.instance ? [watched.instance, policy] : [policy],
                 connectionOnly: args.agentConnectionOnly === true,
+                // Not in connection-only runs: the lifecycle commands woke the boxes already, and their
+                // `pulumi up --target` must not meet a dependency that is not in the state yet.
+                wake: args.agentConnectionOnly
+                    ? undefined
+                    : (release) => declareWake(name, { ...power, triggers: [release, ...power.triggers] }, this),
             },
             this,
         );
+        if (push.wake) {
+            // Puts a box the wake step started back to sleep once the agent is installed (components/box-wake.ts).
+            declareSleep(name, { ...power, triggers: [push.release, ...power.triggers] }, push.wake, push.install, this);
+        }
 
         this.instanceId = watched.instanceId;
         this.alarmName = alarm.name;

@@ -1,6 +1,7 @@
 // The public library surface: another Pulumi TypeScript program can
 // `import { IdleStop } from "<path>/components"` and watch its own instances.
 export {
+    AddressScheme,
     IdleStop,
     IdleStopArgs,
     IdleStopSshArgs,

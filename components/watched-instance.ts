@@ -8,6 +8,22 @@ import * as pulumi from "@pulumi/pulumi";
 import { nodeUserData } from "./node-user-data";
 
 /**
+ * Which address of a created instance the agent push (and `ssh-config`) dials. Each survives a
+ * stop/start, so the connection Pulumi stores stays right and a plain `pulumi preview` after the
+ * box slept shows no change (costs: docs/reference/configuration.md, "Address scheme").
+ */
+export const AddressScheme = {
+    /** An Elastic IP associated with the instance (the default). */
+    Eip: "eip",
+    /** The instance's private IPv4 address (reachable over a VPN, peering or from inside the VPC). */
+    Private: "private",
+    /** The instance's first IPv6 address (the subnet must have an IPv6 range). */
+    Ipv6: "ipv6",
+} as const;
+export type AddressScheme = (typeof AddressScheme)[keyof typeof AddressScheme];
+export const addressSchemes: readonly AddressScheme[] = Object.values(AddressScheme);
+
+/**
  * Settings for an instance that idle-stop creates. (Named without `Args`: it is the type's name in
  * the package schema, and other languages' SDKs append `Args` themselves.)
  */
@@ -35,7 +51,11 @@ export type CreatedInstanceArgs = NewInstance;
 
 export interface WatchedInstance {
     readonly instanceId: pulumi.Output<string>;
-    /** Public DNS name, else public IP, else private IP: where SSH can reach the box. */
+    /**
+     * Where SSH reaches the box. Created: the stable address of its scheme. Adopted: the address of
+     * its scheme when one is given, else public DNS name, else public IP, else private IP (these
+     * change at each stop/start).
+     */
     readonly address: pulumi.Output<string>;
     /** Set only for a created instance. */
     readonly instance?: aws.ec2.Instance;
@@ -44,12 +64,26 @@ export interface WatchedInstance {
 /** Canonical's AWS account, publisher of the official Ubuntu images. */
 const canonicalOwnerId = "099720109477";
 
-export function adoptInstance(name: string, instanceId: string, parent: pulumi.Resource): WatchedInstance {
+/** The first IPv6 address, or a message naming what is missing (an instance without one cannot be reached that way). */
+function firstIpv6(name: string, addresses: string[] | undefined): string {
+    const first = addresses?.[0];
+    if (first === undefined || first === "") {
+        throw new Error(`idle-stop: ${name} has no IPv6 address; addressScheme "ipv6" needs a subnet with an IPv6 range`);
+    }
+    return first;
+}
+
+/** An adopted instance is never modified, so no Elastic IP: `eip` is refused by the argument checks. */
+export function adoptInstance(name: string, instanceId: string, scheme: AddressScheme | undefined, parent: pulumi.Resource): WatchedInstance {
     // A lookup fails `pulumi preview` early when the id does not exist in this region.
     const found = aws.ec2.getInstanceOutput({ instanceId }, { parent });
     return {
         instanceId: found.id,
-        address: found.apply((i) => i.publicDns || i.publicIp || i.privateIp),
+        address: found.apply((i) => {
+            if (scheme === AddressScheme.Private) return i.privateIp;
+            if (scheme === AddressScheme.Ipv6) return firstIpv6(name, i.ipv6Addresses);
+            return i.publicDns || i.publicIp || i.privateIp;
+        }),
     };
 }
 
@@ -57,6 +91,7 @@ export function createInstance(
     name: string,
     args: NewInstance,
     sshPort: number,
+    scheme: AddressScheme,
     instanceProfileName: pulumi.Input<string> | undefined,
     tags: Record<string, string>,
     parent: pulumi.Resource,
@@ -89,6 +124,8 @@ export function createInstance(
                     fromPort: sshPort,
                     toPort: sshPort,
                     cidrBlocks: args.sshIngressCidrs ?? ["0.0.0.0/0"],
+                    // The IPv6 scheme dials the box over IPv6; the IPv4 CIDRs cannot admit that.
+                    ...(scheme === AddressScheme.Ipv6 && args.sshIngressCidrs === undefined ? { ipv6CidrBlocks: ["::/0"] } : {}),
                 },
             ],
             egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
@@ -115,14 +152,37 @@ export function createInstance(
             metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
             rootBlockDevice: args.rootVolumeGb ? { volumeSize: args.rootVolumeGb, encrypted: true } : { encrypted: true },
             userData: nodeUserData(args.nodeDistUrl ?? "https://nodejs.org/dist"),
+            ...(scheme === AddressScheme.Ipv6 ? { ipv6AddressCount: 1 } : {}),
             tags: { Name: name, ...tags },
         },
         { parent },
     );
 
-    return {
-        instanceId: instance.id,
-        address: pulumi.all([instance.publicDns, instance.publicIp, instance.privateIp]).apply(([dns, ip, privateIp]) => dns || ip || privateIp),
-        instance,
-    };
+    return { instanceId: instance.id, address: stableAddress(name, instance, scheme, tags, parent), instance };
+}
+
+/**
+ * The created instance's address that survives stop/start. Never its public IP or DNS name: those
+ * change at each start, and a connection stored with one would go stale (and make every preview
+ * after a stop/start show an update of the agent push).
+ */
+function stableAddress(
+    name: string,
+    instance: aws.ec2.Instance,
+    scheme: AddressScheme,
+    tags: Record<string, string>,
+    parent: pulumi.Resource,
+): pulumi.Output<string> {
+    switch (scheme) {
+        case AddressScheme.Private:
+            return instance.privateIp;
+        case AddressScheme.Ipv6:
+            return instance.ipv6Addresses.apply((addresses) => firstIpv6(name, addresses));
+        case AddressScheme.Eip: {
+            // Associated through `instance`: the EIP is released at destroy after the push's uninstall.
+            // Its public DNS name (stable as the EIP) resolves to the private IP from inside the VPC.
+            const eip = new aws.ec2.Eip(`${name}-address`, { domain: "vpc", instance: instance.id, tags: { Name: name, ...tags } }, { parent });
+            return pulumi.all([eip.publicDns, eip.publicIp]).apply(([dns, ip]) => dns || ip);
+        }
+    }
 }

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { REGION_ALLOWED, REGION_PATTERN } from "../common/aws-ids";
 import { credentialsModes } from "../components/agent-identity";
 import { IdleStopArgs, idleStopDefaults, resolveIdleStopArgs } from "../components/idle-stop";
+import { addressSchemes } from "../components/watched-instance";
 import {
     checkEmail,
     checkHostAlias,
@@ -85,6 +86,7 @@ const entryKeys = [
     "instanceId",
     "sshHost",
     "sshHostKey",
+    "addressScheme",
     "sshUser",
     "sshPort",
     "sshPrivateKeyConfig",
@@ -201,6 +203,7 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
     // Parsing only: value ranges are checked while parsing, combinations (adopted + profile,
     // adopted + terminate, a created instance without a key pair) by resolveIdleStopArgs below.
     const credentials = optionalChoice(fields, "credentials", credentialsModes);
+    const addressScheme = optionalChoice(fields, "addressScheme", addressSchemes);
     const action = optionalChoice(fields, "action", ["stop", "terminate"] as const);
     const allowTerminateRaw = fields.get("allowTerminateAdopted");
     const allowTerminateAdopted = allowTerminateRaw === undefined ? false : parseBoolean(fields.label("allowTerminateAdopted"), allowTerminateRaw);
@@ -221,6 +224,7 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
 
     const args: IdleStopArgs = {
         instanceId,
+        addressScheme,
         instance: adopted
             ? undefined
             : {

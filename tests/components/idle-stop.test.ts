@@ -20,10 +20,14 @@ describe("IdleStop program: what gets deployed", () => {
             "aws:iam/instanceProfile:InstanceProfile": 1,
             "aws:ec2/securityGroup:SecurityGroup": 1,
             "aws:ec2/instance:Instance": 1,
+            // The stable address (addressScheme eip, the default).
+            "aws:ec2/eip:Eip": 1,
             "aws:cloudwatch/metricAlarm:MetricAlarm": 2,
             "aws:iam/rolePolicy:RolePolicy": 1,
             "command:remote:CopyToRemote": 1,
             "command:remote:Command": 1,
+            // The wake and sleep steps around the push (components/box-wake.ts).
+            "command:local:Command": 2,
         });
         const component = single(run.resources, componentType);
         for (const child of run.resources.filter((r) => r !== component && !stackShared.includes(r.type))) {
@@ -68,6 +72,8 @@ describe("IdleStop program: what gets deployed", () => {
             "aws:iam/userPolicy:UserPolicy": 1,
             "command:remote:CopyToRemote": 1,
             "command:remote:Command": 1,
+            // The wake and sleep steps around the push (components/box-wake.ts).
+            "command:local:Command": 2,
         });
         // No aws:ec2/instance:Instance resource: nothing in state that destroy could terminate.
         assert.equal(ofType(run.resources, "aws:ec2/instance:Instance").length, 0);

@@ -116,6 +116,8 @@ describe("the idle-stop package: construct() for programs in other languages", f
             "aws:iam/userPolicy:UserPolicy": 1,
             "command:remote:CopyToRemote": 1,
             "command:remote:Command": 1,
+            // The wake and sleep steps around the push (components/box-wake.ts).
+            "command:local:Command": 2,
         });
         assert.deepEqual(declared(fromPython.resources), declared(fromTypeScript));
         const component = single(fromPython.resources, "idle-stop:index:IdleStop");

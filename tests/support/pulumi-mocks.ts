@@ -24,6 +24,8 @@ export interface RecordedResource {
     readonly ignoreChanges: string[];
     /** The explicit provider reference (`URN::ID`), "" for the default provider. */
     readonly provider: string;
+    /** URNs this resource depends on (`dependsOn` and the resources its inputs came from). */
+    readonly dependencies: string[];
 }
 
 export interface RecordedCall {
@@ -38,7 +40,9 @@ export const mockAws = {
     region: "us-east-1",
     accountId: "123456789012",
     /** Instances that `aws:ec2/getInstance:getInstance` can find, by id. */
-    existingInstances: new Map<string, { publicDns: string; publicIp: string; privateIp: string }>(),
+    existingInstances: new Map<string, { publicDns: string; publicIp: string; privateIp: string; ipv6Addresses?: string[] }>(),
+    /** Added to created instances' public IPs: a box that was stopped and started has another one. */
+    publicIpShift: 0,
 };
 
 /** Regions of the explicit `aws.Provider`s a program declared, by provider id. */
@@ -48,6 +52,13 @@ const providerRegions = new Map<string, string>();
 function regionOf(providerRef: string | undefined): string {
     const id = providerRef ? providerRef.slice(providerRef.lastIndexOf("::") + 2) : "";
     return providerRegions.get(id) ?? mockAws.region;
+}
+
+/** A stable small number per name, so a resource's mocked outputs do not depend on run order. */
+function nameNumber(name: string, modulo: number): number {
+    let n = 0;
+    for (const c of name) n = (n * 31 + c.charCodeAt(0)) % 100003;
+    return n % modulo;
 }
 
 function partitionOf(region: string): { partition: string; dnsSuffix: string } {
@@ -73,15 +84,25 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     switch (type) {
         case "aws:ec2/instance:Instance": {
             const id = fakeId("i-0abc");
+            const octet = (counter + mockAws.publicIpShift) % 250;
             return {
                 id,
                 state: {
                     ...inputs,
                     arn: `${arnBase}:ec2:${region}:${mockAws.accountId}:instance/${id}`,
-                    publicDns: `ec2-198-51-100-${counter % 250}.compute-1.amazonaws.com`,
-                    publicIp: `198.51.100.${counter % 250}`,
+                    publicDns: `ec2-198-51-100-${octet}.compute-1.amazonaws.com`,
+                    publicIp: `198.51.100.${octet}`,
                     privateIp: `10.0.0.${counter % 250}`,
+                    ipv6Addresses: inputs.ipv6AddressCount ? [`2001:db8::${counter.toString(16)}`] : [],
                 },
+            };
+        }
+        case "aws:ec2/eip:Eip": {
+            // 198.51.100.250-254: never an instance's own (changing) public IP above.
+            const octet = 250 + nameNumber(name, 5);
+            return {
+                id: `eipalloc-${name}`,
+                state: { ...inputs, publicIp: `198.51.100.${octet}`, publicDns: `ec2-198-51-100-${octet}.compute-1.amazonaws.com` },
             };
         }
         case "aws:cloudwatch/metricAlarm:MetricAlarm":
@@ -188,6 +209,7 @@ interface RegisterRequest {
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     getIgnorechangesList(): string[];
     getProvider(): string;
+    getDependenciesList(): string[];
 }
 interface RegisterResponse {
     getUrn(): string;
@@ -216,6 +238,7 @@ function wrapMonitorToRecordRegistrations(): void {
                     wireInputs,
                     ignoreChanges: req.getIgnorechangesList(),
                     provider: req.getProvider(),
+                    dependencies: req.getDependenciesList(),
                 });
             }
             callback(err, response);
@@ -275,6 +298,8 @@ export async function settle(): Promise<void> {
  * returns what it declared. Config keys without a namespace get `idle-stop:`.
  */
 export async function runProgram(config: Record<string, string>, programPath = path.join(repoRoot, "index.ts")): Promise<ProgramRun> {
+    // Fresh ids per run, so two runs of one config declare the same values (all but what a test varies).
+    counter = 0;
     recorded.length = 0;
     calls.length = 0;
     const full: Record<string, string> = {};

@@ -1,0 +1,116 @@
+// The wake and sleep steps' commands, exactly as the program declares them, against the local EC2
+// endpoint (Query protocol) and a loopback listener standing in for the box's SSH port.
+import { strict as assert } from "assert";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { markerPath } from "../../components/box-power";
+import { PowerTarget, sleepCommand, wakeCommand } from "../../components/box-wake";
+import { clientEnv } from "../support/cloudwatch-endpoint";
+import { Ec2Endpoint, startEc2Endpoint } from "../support/ec2-endpoint";
+import { listenOnLoopback } from "../support/loopback";
+
+interface Run {
+    readonly code: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+describe("waking a box for Pulumi and putting it back to sleep", function () {
+    this.timeout(120_000);
+    const stopped = "i-0aaaaaaaaaaaaaaa1";
+    const running = "i-0bbbbbbbbbbbbbbb2";
+    let ec2: Ec2Endpoint;
+    let sshPort: net.Server;
+    let port: number;
+    let tmp: string;
+
+    beforeEach(async () => {
+        ec2 = await startEc2Endpoint();
+        ec2.pendingMs = 300;
+        ec2.stoppingMs = 300;
+        ec2.addInstance({ id: stopped, state: "stopped" });
+        ec2.addInstance({ id: running, state: "running" });
+        sshPort = net.createServer((socket) => socket.end());
+        port = await listenOnLoopback(sshPort);
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "idle-stop-wake-"));
+    });
+    afterEach(async () => {
+        await ec2.close();
+        await new Promise<void>((r) => sshPort.close(() => r()));
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    const target = (instanceId: string): PowerTarget => ({ instanceId, region: "us-east-1", host: "127.0.0.1", port });
+
+    function run(shellCommand: string, extra: Record<string, string> = {}): Promise<Run> {
+        return new Promise((done, fail) => {
+            const child = spawn("sh", ["-c", shellCommand], {
+                env: clientEnv(ec2.url, { AWS_ENDPOINT_URL_EC2: ec2.url, TMPDIR: tmp, IDLE_STOP_WAKE_POLL_MS: "100", ...extra }),
+                stdio: ["ignore", "pipe", "pipe"],
+            });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+            child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+            child.on("error", fail);
+            child.on("close", (code) => done({ code, stdout, stderr }));
+        });
+    }
+
+    it("up: starts a stopped box, waits for its port, and the sleep step stops it again", async () => {
+        const wake = await run(wakeCommand(target(stopped), false));
+        assert.equal(wake.code, 0, wake.stderr);
+        assert.equal(wake.stdout.trim(), "woke");
+        assert.equal(ec2.instance(stopped)!.state, "running");
+        assert.equal(ec2.calls("StartInstances", stopped).length, 1);
+
+        const sleep = await run(sleepCommand(target(stopped), false), { IDLE_STOP_WOKE: wake.stdout });
+        assert.equal(sleep.code, 0, sleep.stderr);
+        assert.equal(ec2.calls("StopInstances", stopped).length, 1);
+        assert.ok(["stopping", "stopped"].includes(ec2.instance(stopped)!.state));
+    });
+
+    it("up: a running box is woken by nobody and never stopped", async () => {
+        const wake = await run(wakeCommand(target(running), false));
+        assert.equal(wake.code, 0, wake.stderr);
+        assert.equal(wake.stdout.trim(), "awake");
+        const sleep = await run(sleepCommand(target(running), false), { IDLE_STOP_WOKE: wake.stdout });
+        assert.equal(sleep.code, 0, sleep.stderr);
+        assert.equal(ec2.calls("StartInstances").length, 0);
+        assert.equal(ec2.calls("StopInstances").length, 0);
+        assert.equal(ec2.instance(running)!.state, "running");
+        // Without the wake step's word (a failed or skipped wake), nothing is stopped either.
+        assert.equal((await run(sleepCommand(target(running), false))).code, 0);
+        assert.equal(ec2.calls("StopInstances").length, 0);
+    });
+
+    it("destroy: the marker carries 'woken' from one delete to the other; a running box keeps running", async () => {
+        const wake = await run(wakeCommand(target(stopped), true));
+        assert.equal(wake.code, 0, wake.stderr);
+        assert.ok(fs.existsSync(markerPath(stopped, path.join(tmp, "idle-stop-woken"))), "the wake leaves a marker");
+        assert.equal(ec2.instance(stopped)!.state, "running");
+        const sleep = await run(sleepCommand(target(stopped), true));
+        assert.equal(sleep.code, 0, sleep.stderr);
+        assert.equal(ec2.calls("StopInstances", stopped).length, 1);
+        assert.ok(!fs.existsSync(markerPath(stopped, path.join(tmp, "idle-stop-woken"))), "the sleep consumes it");
+
+        assert.equal((await run(wakeCommand(target(running), true))).code, 0);
+        assert.equal((await run(sleepCommand(target(running), true))).code, 0);
+        assert.equal(ec2.calls("StopInstances", running).length, 0);
+        assert.equal(ec2.instance(running)!.state, "running");
+    });
+
+    it("destroy: a box that no longer exists has nothing to wake; the destroy goes on", async () => {
+        const gone = { ...target("i-0ccccccccccccccc3") };
+        const wake = await run(wakeCommand(gone, true));
+        assert.equal(wake.code, 0, wake.stderr);
+        assert.equal((await run(sleepCommand(gone, true))).code, 0);
+        // While at `pulumi up` the same is an error that names the instance.
+        const up = await run(wakeCommand(gone, false));
+        assert.notEqual(up.code, 0);
+        assert.match(up.stderr, /i-0ccccccccccccccc3/);
+    });
+});
