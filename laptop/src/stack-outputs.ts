@@ -19,6 +19,8 @@ import {
     SSH_USER_ALLOWED,
     SSH_USER_PATTERN,
 } from "../../common/ssh-names";
+import { accessSync, constants } from "node:fs";
+import * as path from "node:path";
 import { runPulumi, stackArgs } from "./pulumi/cli";
 
 /** The fields of the program's `instances` output (common/stack-outputs.ts) that the laptop command uses. */
@@ -40,6 +42,8 @@ export interface WatchedBox extends Pick<
     | "payloadUrn"
 > {
     readonly name: string;
+    /** The Pulumi stack that watches it: `project/stack` from its alarm's tag, or the `--stack` its outputs came from. */
+    readonly stack?: string;
 }
 
 /** A check of one field: whether the value is allowed, and how to say what is. */
@@ -62,7 +66,7 @@ const plainText: FieldRule = {
 const urn: FieldRule = { ok: (v) => typeof v === "string" && /^urn:pulumi:[\x21-\x7e]{1,1000}$/.test(v), allowed: "a Pulumi URN" };
 
 /** Every field the laptop command reads, checked against the same rules as the program's (common/). */
-const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "adopted" | "sshHostFixed">, FieldRule>> = {
+const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "stack" | "adopted" | "sshHostFixed">, FieldRule>> = {
     instanceId: matches(INSTANCE_ID_PATTERN, INSTANCE_ID_ALLOWED),
     region: matches(REGION_PATTERN, REGION_ALLOWED),
     // Empty for a created box that had no address when the stack was last deployed.
@@ -77,6 +81,16 @@ const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "adopted" |
     agentCommandUrn: urn,
     payloadUrn: urn,
 };
+
+/** What is wrong with these fields of an entry (from the stack or from AWS), or undefined when all are allowed. */
+export function fieldsProblem(entry: Readonly<Record<string, unknown>>, fields: ReadonlyArray<keyof typeof fieldRules>): string | undefined {
+    for (const field of fields) {
+        const rule = fieldRules[field];
+        const value = Object.hasOwn(entry, field) ? entry[field] : undefined;
+        if (!rule.ok(value)) return `${field} ${quotedPrintable(String(value))} is not ${rule.allowed}`;
+    }
+    return undefined;
+}
 
 /** What is wrong with one entry, or undefined when every field is allowed. */
 export function entryProblem(name: string, entry: Readonly<Record<string, unknown>>): string | undefined {
@@ -151,9 +165,61 @@ export async function readWatchedBoxes(stack: string | undefined): Promise<Watch
     return boxes;
 }
 
+/** Whether an executable `pulumi` is on PATH (npm and npx put this repository's node_modules/.bin there). */
+function pulumiOnPath(env: NodeJS.ProcessEnv = process.env): boolean {
+    return (env.PATH ?? "").split(path.delimiter).some((dir) => {
+        if (dir === "") return false;
+        try {
+            accessSync(path.join(dir, "pulumi"), constants.X_OK);
+            return true;
+        } catch {
+            return false;
+        }
+    });
+}
+
+/** Where the commands look for the boxes, and which. */
+export interface BoxQuery {
+    /** `--stack`: read that stack's outputs, or (from AWS) keep its boxes only. */
+    readonly stack?: string;
+    /** `--region`, repeatable: search AWS in these regions only. */
+    readonly regions: readonly string[];
+}
+
+/**
+ * The watched boxes (docs/reference/laptop.md#finding-the-boxes). From the stack's outputs when a
+ * `pulumi` is on PATH and no `--region` is given: with `--stack` (or IDLE_STOP_STACK) that stack
+ * must answer; without, a failing `pulumi stack output` falls back to AWS with a note. Otherwise
+ * from the idle alarms' tags in every configured region, with only AWS credentials.
+ */
+export async function readBoxes(query: BoxQuery, warn: (text: string) => void = warnOnStderr): Promise<WatchedBox[]> {
+    const stack = query.stack ?? process.env.IDLE_STOP_STACK;
+    if (query.regions.length === 0 && pulumiOnPath()) {
+        if (stack !== undefined) return (await readWatchedBoxes(stack)).map((b) => ({ ...b, stack }));
+        try {
+            return await readWatchedBoxes(undefined);
+        } catch (err) {
+            if (!(err instanceof RuntimeError)) throw err;
+            warn(`${err.message}; finding the boxes from AWS instead`);
+        }
+    }
+    const { configuredRegions, discoverBoxes } = await import("./aws/discovery");
+    const boxes = await discoverBoxes(await configuredRegions(query.regions), warn);
+    // From AWS, --stack keeps one stack's boxes: `project/stack`, or `stack` alone.
+    return stack === undefined ? boxes : boxes.filter((b) => b.stack === stack || b.stack?.split("/")[1] === stack);
+}
+
+/** The box NAME; several stacks may watch one of that name, and --stack then picks one. */
 export function boxNamed(boxes: WatchedBox[], name: string): WatchedBox {
-    const box = boxes.find((b) => b.name === name);
-    if (!box)
-        throw new UsageError(`no watched instance named ${quotedPrintable(name)}; the stack has: ${boxes.map((b) => b.name).join(", ") || "none"}`);
-    return box;
+    const found = boxes.filter((b) => b.name === name);
+    if (found.length === 0)
+        throw new UsageError(
+            // Boxes found from AWS carry no URNs: only the stack's outputs have them.
+            `no watched instance named ${quotedPrintable(name)}; ${boxes.every((b) => b.agentCommandUrn !== "") ? "the stack has" : "found in AWS"}: ${[...new Set(boxes.map((b) => b.name))].join(", ") || "none"}`,
+        );
+    if (found.length > 1) {
+        const where = found.map((b) => `${b.stack ?? "?"} in ${b.region}`).join(", ");
+        throw new UsageError(`${quotedPrintable(name)} is watched by several stacks (${where}); pick one with --stack PROJECT/STACK`);
+    }
+    return found[0];
 }

@@ -7,3 +7,12 @@ export const stackOption: CommandOption = {
     value: "NAME",
     description: "Pulumi stack (default: IDLE_STOP_STACK, else the selected stack)",
 };
+
+export const regionOption: CommandOption = {
+    name: "region",
+    type: "string",
+    value: "NAME",
+    multiple: true,
+    description:
+        "search the boxes' idle alarms in this region (repeatable; default: AWS_REGION,\nAWS_DEFAULT_REGION and the profile's region); finds the boxes from AWS, not the stack",
+};
