@@ -16,3 +16,10 @@ export const regionOption: CommandOption = {
     description:
         "search the boxes' idle alarms in this region (repeatable; default: AWS_REGION,\nAWS_DEFAULT_REGION and the profile's region); finds the boxes from AWS, not the stack",
 };
+
+export const sshHostOption: CommandOption = {
+    name: "ssh-host",
+    type: "string",
+    value: "ALIAS",
+    description: "the box's Host alias in your ssh config (default: NAME)",
+};
