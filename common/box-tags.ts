@@ -20,8 +20,8 @@ export const BOX_TAG = {
  * A Pulumi project and stack name joined by '/': letters, digits, '_', '.' and '-' on each side
  * (Pulumi's own rule for both), at most 100 characters each. Within CloudWatch's tag value set.
  */
-export const STACK_TAG_PATTERN = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
-export const STACK_TAG_ALLOWED = "project/stack: letters, digits, '_', '.' and '-' on each side";
+const STACK_TAG_PATTERN = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
+const STACK_TAG_ALLOWED = "project/stack: letters, digits, '_', '.' and '-' on each side";
 
 /** What the laptop reads from one idle alarm's tags, each value checked. */
 export interface BoxTags {
