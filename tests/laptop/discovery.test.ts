@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { BOX_TAG } from "../../common/box-tags";
 import { clientEnv, CloudWatchEndpoint, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
 import { Ec2Endpoint, startEc2Endpoint } from "../support/ec2-endpoint";
+import { boxOutput, installFakePulumi } from "../support/fake-pulumi";
 import { buildLaptopCommand, runLaptop } from "../support/laptop";
 import { addDeployedBox, pathWithoutPulumi } from "./support-alarms";
 
@@ -169,6 +170,37 @@ describe("idle-stop with only AWS credentials (boxes found from their alarms' ta
         );
         assert.match(r.stderr, /^idle-stop: skipping the alarm "mallory-idle-cccccc3" in eu-west-1: idle-stop:ssh-user is not a user name/);
         assert.ok(!r.stderr.includes("\nProxyCommand"), "the bad value is never printed raw");
+    });
+
+    it("with a pulumi on PATH: its outputs first; --region, or a failing pulumi without --stack, mean AWS", async () => {
+        ec2.addInstance({ id: aliceId, state: "running" });
+        ec2.addInstance({ id: bobId, state: "running" });
+        const pulumi = installFakePulumi({ outputs: { instances: { carol: boxOutput("carol", { instanceId: carolId, sshPort: 22 }) } } });
+        try {
+            const withPulumi = pulumi.pathEnv(env);
+            ec2.addInstance({ id: carolId, state: "running" });
+            const names = async (args: string[]) => {
+                const r = await runLaptop(["status", "--json", ...args], { env: withPulumi });
+                assert.equal(r.code, 0, r.stderr);
+                return {
+                    stderr: r.stderr,
+                    found: (JSON.parse(r.stdout) as Array<{ name: string; stack?: string }>).map((x) => `${x.name}:${x.stack ?? "-"}`),
+                };
+            };
+            assert.deepEqual((await names([])).found, ["carol:-"]);
+            assert.deepEqual((await names(["--stack", "dev"])).found, ["carol:dev"]);
+            const calls = pulumi.invocations().length;
+            assert.deepEqual((await names(["--region", "eu-west-1"])).found, ["alice:idle-stop/dev"]);
+            assert.equal(pulumi.invocations().length, calls, "--region never runs pulumi");
+            pulumi.setExitCode("stack", 255);
+            const fallback = await names([]);
+            assert.deepEqual(fallback.found, ["alice:idle-stop/dev", "bob:team/prod"]);
+            assert.match(fallback.stderr, /`pulumi stack output` failed \(exit 255\).*; finding the boxes from AWS instead\n$/);
+            const pinned = await runLaptop(["status", "--stack", "dev"], { env: withPulumi });
+            assert.equal(pinned.code, 1, "a stack asked for by name must answer");
+        } finally {
+            pulumi.remove();
+        }
     });
 
     it("with no region anywhere, says how to give one (exit 2)", async () => {
