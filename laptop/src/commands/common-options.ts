@@ -23,3 +23,12 @@ export const sshHostOption: CommandOption = {
     value: "ALIAS",
     description: "the box's Host alias in your ssh config (default: NAME)",
 };
+
+/** `--stack` for the commands that find boxes from AWS too (docs/reference/laptop.md#finding-the-boxes). */
+export const boxStackOption: CommandOption = {
+    name: "stack",
+    type: "string",
+    value: "NAME",
+    description:
+        "the Pulumi stack whose outputs list the boxes (default: IDLE_STOP_STACK,\nelse the selected stack); from AWS, only its boxes (PROJECT/STACK or STACK)",
+};

@@ -3,7 +3,7 @@ import { UsageError } from "../../../common/errors";
 import { printable, quotedPrintable } from "../../../common/printable";
 import { parseCommand, stringOption, stringsOption } from "../cli/args";
 import { Command } from "../cli/command";
-import { regionOption, sshHostOption, stackOption } from "./common-options";
+import { boxStackOption, regionOption, sshHostOption } from "./common-options";
 
 export const hold: Command = {
     name: "hold",
@@ -16,7 +16,7 @@ tags (the box must be running). Options after "--" go to ssh (e.g. -i KEY, -F FI
     options: [
         { name: "reason", type: "string", value: "TEXT", description: "why (shown by `idle-stop status` on the box)" },
         sshHostOption,
-        stackOption,
+        boxStackOption,
         regionOption,
     ],
     positionals: { min: 2, max: 2 },

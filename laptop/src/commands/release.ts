@@ -3,7 +3,7 @@ import { UsageError } from "../../../common/errors";
 import { quotedPrintable } from "../../../common/printable";
 import { parseCommand, stringOption, stringsOption } from "../cli/args";
 import { Command } from "../cli/command";
-import { regionOption, sshHostOption, stackOption } from "./common-options";
+import { boxStackOption, regionOption, sshHostOption } from "./common-options";
 
 export const release: Command = {
     name: "release",
@@ -15,7 +15,7 @@ way \`hold\` does (your ssh config's Host block, else the box's tags). Options a
         { name: "all", type: "boolean", description: "every hold of yours on the box" },
         { name: "expired", type: "boolean", description: "only the expired ones" },
         sshHostOption,
-        stackOption,
+        boxStackOption,
         regionOption,
     ],
     positionals: { min: 1, max: 2 },

@@ -2,15 +2,15 @@
 import { parseCommand, stringOption, stringsOption } from "../cli/args";
 import { Command } from "../cli/command";
 import { Progress } from "../cli/progress";
-import { regionOption, stackOption } from "./common-options";
+import { boxStackOption, regionOption } from "./common-options";
 
 export const start: Command = {
     name: "start",
     usage: ["NAME [--stack NAME] [--region NAME]..."],
     summary: "start a watched box and wait until it runs",
-    description: `Starts the watched instance NAME (an entry of the stack) and waits until it runs. The agent
+    description: `Starts the watched instance NAME (from AWS or the stack, as status finds it) and waits until it runs. The agent
 re-arms its idle alarm at boot, so it is stopped again after idleMinutes without a session.`,
-    options: [stackOption, regionOption],
+    options: [boxStackOption, regionOption],
     positionals: { min: 1, max: 1 },
     async run(argv) {
         const p = parseCommand(start, argv);

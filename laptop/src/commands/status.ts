@@ -2,7 +2,7 @@
 import type { BoxStatus } from "../aws/box-status";
 import { parseCommand, stringOption, stringsOption } from "../cli/args";
 import { Command } from "../cli/command";
-import { regionOption, stackOption } from "./common-options";
+import { boxStackOption, regionOption } from "./common-options";
 
 export const status: Command = {
     name: "status",
@@ -12,7 +12,7 @@ export const status: Command = {
 minutes idle so far, when the alarm is expected to stop the box, the silent-agent alarm's state.
 Needs ec2:DescribeInstances, cloudwatch:DescribeAlarms, cloudwatch:GetMetricData (and
 cloudwatch:ListTagsForResource when the boxes are found from AWS).`,
-    options: [stackOption, regionOption, { name: "json", type: "boolean", description: "one JSON array, one object per instance" }],
+    options: [boxStackOption, regionOption, { name: "json", type: "boolean", description: "one JSON array, one object per instance" }],
     async run(argv) {
         const p = parseCommand(status, argv);
         const [{ readBoxes }, { collectStatus }] = await Promise.all([import("../stack-outputs"), import("../aws/box-status")]);

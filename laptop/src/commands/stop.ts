@@ -1,14 +1,14 @@
 /** `idle-stop stop NAME`: stop a watched box now, without waiting for the idle alarm. */
 import { parseCommand, stringOption, stringsOption } from "../cli/args";
 import { Command } from "../cli/command";
-import { regionOption, stackOption } from "./common-options";
+import { boxStackOption, regionOption } from "./common-options";
 
 export const stop: Command = {
     name: "stop",
     usage: ["NAME [--stack NAME] [--region NAME]..."],
     summary: "stop a watched box",
     description: "Stops the watched instance NAME now (StopInstances), without waiting for the idle alarm.",
-    options: [stackOption, regionOption],
+    options: [boxStackOption, regionOption],
     positionals: { min: 1, max: 1 },
     async run(argv) {
         const p = parseCommand(stop, argv);
