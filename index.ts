@@ -1,13 +1,16 @@
 /**
  * The idle-stop program: one IdleStop per watched instance, configured by stack config
  * (`pulumi config set idle-stop:<key> <value>`; keys: docs/reference/configuration.md and Pulumi.yaml).
- * Shared by the stack: one SNS topic (when notifyEmail is set) and one dashboard.
+ * Shared by the stack: one SNS topic (when notifyEmail is set; one more per other region, since an
+ * alarm notifies only a topic in its own region) and one dashboard covering every region. A fleet
+ * entry with its own `region` gets that region's provider (program/regional-providers.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { IdleStop, InvalidSettingError } from "./components";
 import { addressOverridesEnv, connectionOnlyEnv, parseAddressOverrides, parseConnectionOnly } from "./common/address-overrides";
 import { createFleetDashboard } from "./components/fleet-dashboard";
 import { createNotifications } from "./components/notifications";
+import { regionalProviders } from "./program/regional-providers";
 import { configNamespace, readStackConfig, StackSettings } from "./program/stack-config";
 import { StackOutputs, WatchedInstanceOutputs } from "./common/stack-outputs";
 
@@ -29,24 +32,40 @@ const currentAddresses = (() => {
         throw new pulumi.RunError((err as Error).message);
     }
 })();
+const providers = regionalProviders(settings.instances.map((entry) => entry.region));
 const notifications = settings.notifyEmails.length > 0 ? createNotifications("idle-stop-notify", settings.notifyEmails) : undefined;
+/** The topic in each other region an entry uses, created once per region. */
+const regionalTopics = new Map<string, pulumi.Output<string>>();
+function topicArnFor(region: string | undefined): pulumi.Output<string> | undefined {
+    const provider = providers.get(region);
+    if (notifications === undefined || provider === undefined || region === undefined) return notifications?.topic.arn;
+    if (!regionalTopics.has(region)) {
+        regionalTopics.set(region, createNotifications(`idle-stop-notify-${region}`, settings.notifyEmails, { provider }).topic.arn);
+    }
+    return regionalTopics.get(region);
+}
 const watchers = settings.instances.map(
-    ({ name, args }) =>
-        new IdleStop(name, {
-            ...args,
-            ssh: { ...args.ssh, currentAddress: currentAddresses[name] },
-            agentConnectionOnly: parseConnectionOnly(process.env[connectionOnlyEnv]),
-            notificationTopicArn: notifications?.topic.arn,
-        }),
+    ({ name, region, args }) =>
+        new IdleStop(
+            name,
+            {
+                ...args,
+                ssh: { ...args.ssh, currentAddress: currentAddresses[name] },
+                agentConnectionOnly: parseConnectionOnly(process.env[connectionOnlyEnv]),
+                notificationTopicArn: topicArnFor(region),
+            },
+            { provider: providers.get(region) },
+        ),
 );
 
 const dashboard = settings.dashboard
     ? createFleetDashboard(
           "idle-stop",
           watchers.map((w, index) =>
-              pulumi.all([w.instanceId, w.alarmArn, w.silentAlarmArn]).apply(([instanceId, alarmArn, silentAlarmArn]) => ({
+              pulumi.all([w.instanceId, w.region, w.alarmArn, w.silentAlarmArn]).apply(([instanceId, region, alarmArn, silentAlarmArn]) => ({
                   name: settings.instances[index].name,
                   instanceId,
+                  region,
                   idleMinutes: w.idleMinutes,
                   namespace: w.namespace,
                   metricName: w.metricName,

@@ -1,7 +1,9 @@
 /**
  * One CloudWatch dashboard per stack: active sessions of every watched instance against the stop
  * threshold, the alarms' states, whether each instance is running at all, and per instance what
- * kept it up (one line per kind of signal).
+ * kept it up (one line per kind of signal). Instances may live in several regions: a metric line of
+ * another region names its region, and a per-instance widget sits in its instance's region, so one
+ * dashboard covers the whole fleet.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,6 +13,8 @@ import { dashboardConsoleUrl } from "./console-urls";
 export interface DashboardInstance {
     readonly name: string;
     readonly instanceId: string;
+    /** The instance's region (its metrics live there). Default: the dashboard's region. */
+    readonly region?: string;
     readonly idleMinutes: number;
     readonly namespace: string;
     readonly metricName: string;
@@ -38,7 +42,8 @@ const KEPT_UP_HEIGHT = 6;
  * agent publishes a kind only for the minutes it kept the box up, so a line shows exactly when and
  * how much that kind counted, and a minute with no line at all is a minute nothing kept it up.
  */
-function keptUpWidget(instance: DashboardInstance, index: number, region: string): Widget {
+function keptUpWidget(instance: DashboardInstance, index: number, dashboardRegion: string): Widget {
+    const region = instance.region ?? dashboardRegion;
     const lines: MetricLine[] = KEPT_UP_SIGNALS.map((signal) => [
         instance.namespace,
         KEPT_UP_BY_METRIC,
@@ -67,13 +72,16 @@ function keptUpWidget(instance: DashboardInstance, index: number, region: string
 }
 
 function dashboardBody(stack: string, region: string, instances: DashboardInstance[]): string {
+    // A metric line's own `region` lets a widget in the dashboard's region graph another region's
+    // metric; set only when it differs, so a one-region dashboard is unchanged.
+    const regionOf = (i: DashboardInstance) => (i.region === undefined || i.region === region ? {} : { region: i.region });
     const idleRange = [...new Set(instances.map((i) => i.idleMinutes))].sort((a, b) => a - b);
     const sessions: MetricLine[] = instances.map((i) => [
         i.namespace,
         i.metricName,
         INSTANCE_ID_DIMENSION,
         i.instanceId,
-        { label: i.name, stat: "Maximum", period: 60 },
+        { label: i.name, stat: "Maximum", period: 60, ...regionOf(i) },
     ]);
     // Connected but not necessarily in use (the agent publishes both): the gap is open-but-idle sessions.
     const connected: MetricLine[] = instances.map((i) => [
@@ -81,14 +89,14 @@ function dashboardBody(stack: string, region: string, instances: DashboardInstan
         CONNECTED_SESSIONS_METRIC,
         INSTANCE_ID_DIMENSION,
         i.instanceId,
-        { label: `${i.name} connected`, stat: "Maximum", period: 60, lineStyle: "dashed" },
+        { label: `${i.name} connected`, stat: "Maximum", period: 60, lineStyle: "dashed", ...regionOf(i) },
     ]);
     const running: MetricLine[] = instances.map((i) => [
         "AWS/EC2",
         "CPUUtilization",
         "InstanceId",
         i.instanceId,
-        { label: i.name, stat: "SampleCount", period: 300 },
+        { label: i.name, stat: "SampleCount", period: 300, ...regionOf(i) },
     ]);
     const widgets: Widget[] = [
         {

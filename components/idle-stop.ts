@@ -303,6 +303,10 @@ const payloadBuildScript = path.resolve(__dirname, "..", "agent", "build.mjs");
  * Watches one EC2 instance (created, or adopted by id) and stops it after `idleMinutes` minutes
  * without an active SSH session: an on-instance agent publishes the session count to CloudWatch,
  * and a CloudWatch alarm stops the instance when the count stays at 0.
+ *
+ * For a box in another region pass that region's AWS provider (`{ provider }` or
+ * `{ providers: { aws } }`): every child and lookup is parented here, so all of them use it, and
+ * `region` is read from it (docs/reference/configuration.md, "Boxes in several regions").
  */
 export class IdleStop extends pulumi.ComponentResource {
     /** The watched instance's id. */

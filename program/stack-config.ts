@@ -11,6 +11,7 @@
  * because Pulumi's mock runtime (the tests) does not apply Pulumi.yaml defaults.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { REGION_ALLOWED, REGION_PATTERN } from "../common/aws-ids";
 import { credentialsModes } from "../components/agent-identity";
 import { IdleStopArgs, idleStopDefaults, resolveIdleStopArgs } from "../components/idle-stop";
 import {
@@ -31,6 +32,8 @@ export const configNamespace = "idle-stop";
 /** One watched instance as the program builds it: a resource name and the component's args. */
 interface WatchedInstanceSettings {
     readonly name: string;
+    /** The entry's own region; undefined means the stack's (`aws:region`). */
+    readonly region?: string;
     readonly args: IdleStopArgs;
 }
 
@@ -75,9 +78,10 @@ const topLevelReader = (source: ConfigSource): FieldReader => ({
     label,
 });
 
-/** Keys a fleet entry may set; all but `name`, `instanceId`, `sshHost` and `sshHostKey` fall back to the stack-wide key. */
+/** Keys a fleet entry may set; all but `name`, `region`, `instanceId`, `sshHost` and `sshHostKey` fall back to the stack-wide key. */
 const entryKeys = [
     "name",
+    "region",
     "instanceId",
     "sshHost",
     "sshHostKey",
@@ -109,7 +113,7 @@ const entryKeys = [
     "busyGpuPercent",
     "transferBytesPerMinute",
 ];
-const perEntryOnlyKeys = new Set(["name", "instanceId", "sshHost", "sshHostKey", "sshPrivateKeyConfig"]);
+const perEntryOnlyKeys = new Set(["name", "region", "instanceId", "sshHost", "sshHostKey", "sshPrivateKeyConfig"]);
 
 function entryReader(entry: Record<string, unknown>, index: number, name: string, stackWide: FieldReader): FieldReader {
     const entryLabel = `${label("instances")}[${index}] "${name}"`;
@@ -259,6 +263,15 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
     return args;
 }
 
+/** An entry's `region`: the stack's own when unset; one provider per distinct region (index.ts). */
+function optionalRegion(fields: FieldReader): string | undefined {
+    const raw = fields.get("region");
+    if (raw !== undefined && !REGION_PATTERN.test(raw)) {
+        throw new InvalidSettingError(fields.label("region"), raw, REGION_ALLOWED);
+    }
+    return raw;
+}
+
 function readFleet(source: ConfigSource, raw: string, stackWide: FieldReader): WatchedInstanceSettings[] {
     let entries: unknown;
     try {
@@ -300,7 +313,8 @@ function readFleet(source: ConfigSource, raw: string, stackWide: FieldReader): W
             );
         }
         seen.set(name, index);
-        return { name, args: readWatchedInstance(source, entryReader(fields, index, name, stackWide), true) };
+        const reader = entryReader(fields, index, name, stackWide);
+        return { name, region: optionalRegion(reader), args: readWatchedInstance(source, reader, true) };
     });
 }
 

@@ -63,7 +63,8 @@ const plainText: FieldRule = {
     allowed: "1-255 characters without control characters",
 };
 /** A Pulumi URN, passed to `pulumi up --target`: nothing Pulumi's parser could take for an option. */
-const urn: FieldRule = { ok: (v) => typeof v === "string" && /^urn:pulumi:[\x21-\x7e]{1,1000}$/.test(v), allowed: "a Pulumi URN" };
+// "" for a box found from AWS (no URNs there); the stack's own outputs must have them (watchedBoxes).
+const urn: FieldRule = { ok: (v) => v === "" || (typeof v === "string" && /^urn:pulumi:[\x21-\x7e]{1,1000}$/.test(v)), allowed: "a Pulumi URN" };
 
 /** Every field the laptop command reads, checked against the same rules as the program's (common/). */
 const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "stack" | "adopted" | "sshHostFixed">, FieldRule>> = {
@@ -129,7 +130,9 @@ export function watchedBoxes(outputs: Readonly<Record<string, unknown>>, warn: (
     if (entries.length > 0 && !entries.some(({ entry }) => hasCurrentShape(entry))) return undefined;
     const boxes: WatchedBox[] = [];
     for (const { name, entry } of entries) {
-        const problem = hasCurrentShape(entry) ? entryProblem(name, entry) : "it lacks fields of the current output shape";
+        const problem = !hasCurrentShape(entry)
+            ? "it lacks fields of the current output shape"
+            : (entryProblem(name, entry) ?? (entry.agentCommandUrn === "" || entry.payloadUrn === "" ? "its push URNs are empty" : undefined));
         if (problem !== undefined) {
             warn(`skipping the stack's instance ${quotedPrintable(name)}: ${problem}`);
             continue;

@@ -49,9 +49,10 @@ describe("the stop warning on the box (wall)", function () {
                 procRoot: view.procRoot,
                 devRoot: view.devRoot,
                 sshPorts: [sshd().port],
-                // The session stays silent (no input, so the ~8 s steps of terminal access times play no part):
-                // a short sessionIdleSeconds only brings the idle stretch sooner.
-                sessionIdleSeconds: 6,
+                // The session stays silent (no input). A short sessionIdleSeconds only brings the idle stretch
+                // sooner; it stays above 8 s because the kernel moves a terminal's times in 8 s steps, so
+                // the warning's output must come over 8 s after the login's prompt to move the mtime.
+                sessionIdleSeconds: 10,
                 idleMinutes: 1,
                 warnMinutes: 2,
             });
@@ -78,7 +79,7 @@ describe("the stop warning on the box (wall)", function () {
             );
             assert.match(tty, /^pts\/\d+$/);
             const atimeBefore = statSync(`/dev/${tty}`).atimeMs;
-            // idle after 6 s; the expected stop is within warnMinutes at once, so the warning follows
+            // idle after 10 s; the expected stop is within warnMinutes at once, so the warning follows
             await session
                 .waitFor(/idle-stop: stops at \d\d:\d\d UTC \(in [0-9hm]+\)\. Keep it: type, or idle-stop hold 1h/, 60000)
                 .catch((e: Error) => {

@@ -203,6 +203,22 @@ describe("idle-stop with only AWS credentials (boxes found from their alarms' ta
         }
     });
 
+    it("ssh-config prints one block per stack for boxes in two regions, each with its region and the tags' user and port", async () => {
+        const r = await runLaptop(["ssh-config"], { env });
+        assert.equal(r.code, 0, r.stderr);
+        const blocks = r.stdout.split(/(?=# BEGIN idle-stop ssh-config)/);
+        assert.equal(blocks.length, 2, r.stdout);
+        const [dev, prod] = blocks;
+        assert.match(dev, /stack idle-stop\/dev/);
+        assert.match(dev, /^Host alice$/m);
+        assert.match(dev, /--region eu-west-1/);
+        assert.match(prod, /stack team\/prod/);
+        assert.match(prod, /^Host bob$/m);
+        assert.match(prod, /^\s+User ubuntu$/m);
+        assert.match(prod, /^\s+Port 2222$/m);
+        assert.match(prod, /--region us-east-2/);
+    });
+
     it("with no region anywhere, says how to give one (exit 2)", async () => {
         const r = await runLaptop(["status"], { env: { ...env, AWS_REGION: "", AWS_CONFIG_FILE: "/dev/null" } });
         assert.equal(r.code, 2);

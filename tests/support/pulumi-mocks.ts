@@ -22,11 +22,15 @@ export interface RecordedResource {
     readonly wireInputs: Record<string, unknown>;
     /** The `ignoreChanges` resource option. */
     readonly ignoreChanges: string[];
+    /** The explicit provider reference (`URN::ID`), "" for the default provider. */
+    readonly provider: string;
 }
 
 export interface RecordedCall {
     readonly token: string;
     readonly inputs: Record<string, unknown>;
+    /** The explicit provider reference (`URN::ID`), "" for the default provider. */
+    readonly provider: string;
 }
 
 /** The AWS environment the mocked provider functions describe; tests may change it. */
@@ -36,6 +40,15 @@ export const mockAws = {
     /** Instances that `aws:ec2/getInstance:getInstance` can find, by id. */
     existingInstances: new Map<string, { publicDns: string; publicIp: string; privateIp: string }>(),
 };
+
+/** Regions of the explicit `aws.Provider`s a program declared, by provider id. */
+const providerRegions = new Map<string, string>();
+
+/** The region a resource or call lands in: its explicit provider's, else the stack's (mockAws.region). */
+function regionOf(providerRef: string | undefined): string {
+    const id = providerRef ? providerRef.slice(providerRef.lastIndexOf("::") + 2) : "";
+    return providerRegions.get(id) ?? mockAws.region;
+}
 
 function partitionOf(region: string): { partition: string; dnsSuffix: string } {
     if (region.startsWith("cn-")) return { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" };
@@ -53,8 +66,8 @@ function fakeId(prefix: string): string {
 }
 
 /** Computed outputs a real provider would fill in, so downstream `apply`s see realistic values. */
-function computedState(type: string, name: string, inputs: Record<string, unknown>): { id: string; state: Record<string, unknown> } {
-    const { partition } = partitionOf(mockAws.region);
+function computedState(type: string, name: string, inputs: Record<string, unknown>, region: string): { id: string; state: Record<string, unknown> } {
+    const { partition } = partitionOf(region);
     const arnBase = `arn:${partition}`;
     const physicalName = typeof inputs.name === "string" ? inputs.name : `${name}-${counter.toString(16)}`;
     switch (type) {
@@ -64,7 +77,7 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
                 id,
                 state: {
                     ...inputs,
-                    arn: `${arnBase}:ec2:${mockAws.region}:${mockAws.accountId}:instance/${id}`,
+                    arn: `${arnBase}:ec2:${region}:${mockAws.accountId}:instance/${id}`,
                     publicDns: `ec2-198-51-100-${counter % 250}.compute-1.amazonaws.com`,
                     publicIp: `198.51.100.${counter % 250}`,
                     privateIp: `10.0.0.${counter % 250}`,
@@ -74,7 +87,7 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
         case "aws:cloudwatch/metricAlarm:MetricAlarm":
             return {
                 id: physicalName,
-                state: { ...inputs, name: physicalName, arn: `${arnBase}:cloudwatch:${mockAws.region}:${mockAws.accountId}:alarm:${physicalName}` },
+                state: { ...inputs, name: physicalName, arn: `${arnBase}:cloudwatch:${region}:${mockAws.accountId}:alarm:${physicalName}` },
             };
         case "aws:cloudwatch/compositeAlarm:CompositeAlarm":
             return {
@@ -82,7 +95,7 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
                 state: {
                     ...inputs,
                     alarmName: inputs.alarmName ?? physicalName,
-                    arn: `${arnBase}:cloudwatch:${mockAws.region}:${mockAws.accountId}:alarm:${inputs.alarmName ?? physicalName}`,
+                    arn: `${arnBase}:cloudwatch:${region}:${mockAws.accountId}:alarm:${inputs.alarmName ?? physicalName}`,
                 },
             };
         case "aws:iam/role:Role":
@@ -99,8 +112,8 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
             return { id: "AKIAMOCKMOCKMOCKMOCK", state: { ...inputs, secret: "mock-secret-access-key" } };
         case "aws:sns/topic:Topic":
             return {
-                id: `${arnBase}:sns:${mockAws.region}:${mockAws.accountId}:${physicalName}`,
-                state: { ...inputs, name: physicalName, arn: `${arnBase}:sns:${mockAws.region}:${mockAws.accountId}:${physicalName}` },
+                id: `${arnBase}:sns:${region}:${mockAws.accountId}:${physicalName}`,
+                state: { ...inputs, name: physicalName, arn: `${arnBase}:sns:${region}:${mockAws.accountId}:${physicalName}` },
             };
         case "aws:ec2/securityGroup:SecurityGroup":
             return { id: fakeId("sg-0abc"), state: { ...inputs, name: physicalName } };
@@ -111,11 +124,11 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     }
 }
 
-function callResult(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
-    const { partition, dnsSuffix } = partitionOf(mockAws.region);
+function callResult(token: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
+    const { partition, dnsSuffix } = partitionOf(region);
     switch (token) {
         case "aws:index/getRegion:getRegion":
-            return { id: mockAws.region, name: mockAws.region, region: mockAws.region, endpoint: `ec2.${mockAws.region}.${dnsSuffix}` };
+            return { id: region, name: region, region, endpoint: `ec2.${region}.${dnsSuffix}` };
         case "aws:index/getPartition:getPartition":
             return { id: partition, partition, dnsSuffix, reverseDnsPrefix: "com.amazonaws" };
         case "aws:index/getCallerIdentity:getCallerIdentity":
@@ -148,12 +161,16 @@ export async function installMocks(): Promise<void> {
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-                return computedState(args.type, args.name, args.inputs as Record<string, unknown>);
+                const result = computedState(args.type, args.name, args.inputs as Record<string, unknown>, regionOf(args.provider));
+                if (args.type === "pulumi:providers:aws" && typeof args.inputs.region === "string") {
+                    providerRegions.set(result.id, args.inputs.region);
+                }
+                return result;
             },
             call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
                 const inputs = args.inputs as Record<string, unknown>;
-                calls.push({ token: args.token, inputs });
-                return callResult(args.token, inputs);
+                calls.push({ token: args.token, inputs, provider: args.provider ?? "" });
+                return callResult(args.token, inputs, regionOf(args.provider));
             },
         },
         "idle-stop",
@@ -170,6 +187,7 @@ interface RegisterRequest {
     getCustom(): boolean;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     getIgnorechangesList(): string[];
+    getProvider(): string;
 }
 interface RegisterResponse {
     getUrn(): string;
@@ -197,6 +215,7 @@ function wrapMonitorToRecordRegistrations(): void {
                     inputs: unwrapSecrets(wireInputs) as Record<string, unknown>,
                     wireInputs,
                     ignoreChanges: req.getIgnorechangesList(),
+                    provider: req.getProvider(),
                 });
             }
             callback(err, response);

@@ -25,7 +25,10 @@ function twoColumns(indent: number, width: number, term: string, text: string): 
 export function generalHelp(commands: readonly Command[]): string {
     const width = summaryColumn - 2;
     const entries = commands.map((c) => twoColumns(2, width, [c.name, c.usage[0]].filter(Boolean).join(" "), c.summary));
-    const helpEntry = twoColumns(2, width, "-h, --help", "help (also: idle-stop COMMAND --help)");
+    const helpEntry = [
+        twoColumns(2, width, "-h, --help", "help (also: idle-stop COMMAND --help)"),
+        twoColumns(2, width, "-V, --version", "this command's version (also: idle-stop COMMAND --version)"),
+    ].join("\n");
     return `${intro}\ncommands:\n${entries.join("\n")}\n\n${helpEntry}\n\n${outro}`;
 }
 

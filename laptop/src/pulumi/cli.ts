@@ -5,23 +5,50 @@
  * where Pulumi.yaml is. Tests put a stand-in `pulumi` first on PATH.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import * as path from "node:path";
 import { RuntimeError } from "../../../common/errors";
 import { repoRoot } from "../repo-root";
+
+/** This repository's `pulumi` npm package: a launcher that fetches the real CLI on first use. */
+const npmLauncher = path.join(repoRoot, "node_modules", ".bin", "pulumi");
+
+function executable(file: string): boolean {
+    try {
+        accessSync(file, constants.X_OK);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/**
+ * Whether the npm launcher has the real CLI: it keeps it in PULUMI_HOME (default ~/.pulumi) under
+ * versions/VERSION/bin (node_modules/pulumi/lib/cache.js), VERSION = PULUMI_VERSION or its own.
+ */
+function launcherHasCli(env: NodeJS.ProcessEnv): boolean {
+    let version = env.PULUMI_VERSION;
+    try {
+        version ||= (JSON.parse(readFileSync(path.join(repoRoot, "node_modules", "pulumi", "package.json"), "utf8")) as { version?: string }).version;
+    } catch {
+        return false;
+    }
+    const home = env.PULUMI_HOME || path.join(env.HOME || homedir(), ".pulumi");
+    return version !== undefined && executable(path.join(home, "versions", version, "bin", "pulumi"));
+}
+
+const notInstalled =
+    "the Pulumi CLI is not installed: there is no `pulumi` on PATH, and this repository's node_modules/.bin/pulumi " +
+    "(from `npm ci`) could not fetch it; install it (https://www.pulumi.com/docs/install/) and put it on PATH";
 
 function findPulumi(env: NodeJS.ProcessEnv = process.env): string {
     for (const dir of (env.PATH ?? "").split(path.delimiter)) {
         if (dir === "") continue;
         const candidate = path.join(dir, "pulumi");
-        try {
-            accessSync(candidate, constants.X_OK);
-            return candidate;
-        } catch {
-            /* not here */
-        }
+        if (executable(candidate)) return candidate;
     }
-    return path.join(repoRoot, "node_modules", ".bin", "pulumi");
+    return npmLauncher;
 }
 
 interface PulumiRun {
@@ -34,17 +61,26 @@ interface PulumiRun {
  * all three streams are the user's (prompts, progress).
  */
 export function runPulumi(args: string[], options: { capture: boolean; env?: NodeJS.ProcessEnv }): Promise<PulumiRun> {
-    const bin = findPulumi();
+    const env = options.env ?? process.env;
+    const bin = findPulumi(env);
+    // A failure of the npm launcher without a CLI is its failure to fetch one, not the stack's.
+    const fetching = bin === npmLauncher && !launcherHasCli(env);
+    if (fetching && !executable(npmLauncher)) return Promise.reject(new RuntimeError(notInstalled));
     return new Promise((resolve, reject) => {
         const child = spawn(bin, args, {
             cwd: repoRoot,
-            env: options.env ?? process.env,
+            env,
             stdio: options.capture ? ["ignore", "pipe", "inherit"] : "inherit",
         });
         let stdout = "";
         child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.on("error", (err) => reject(new RuntimeError(`cannot run ${bin}: ${err.message} (run \`npm ci\` in ${repoRoot})`)));
-        child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout }));
+        child.on("error", (err) =>
+            reject(new RuntimeError(fetching ? notInstalled : `cannot run ${bin}: ${err.message} (run \`npm ci\` in ${repoRoot})`)),
+        );
+        child.on("close", (code, signal) => {
+            if (code !== 0 && fetching && !launcherHasCli(env)) reject(new RuntimeError(notInstalled));
+            else resolve({ code: code ?? (signal ? 128 : 1), stdout });
+        });
     });
 }
 

@@ -1,6 +1,7 @@
 /**
  * Host blocks whose ProxyCommand is this command (what `idle-stop ssh-config` prints), and keeping
- * them in ~/.ssh/config inside one marked block, leaving every other byte of the file alone.
+ * them in ~/.ssh/config inside one marked block per stack (config-blocks.ts), leaving every other
+ * byte of the file alone.
  * ssh_config is line-based and ssh runs a `Match exec` or `ProxyCommand` line as a command, so
  * nothing reaches the block unchecked (docs/security.md#the-laptop-side).
  */
@@ -26,9 +27,7 @@ import { printable, quotedPrintable } from "../../../common/printable";
 import { shellQuote } from "../../../common/shell-quote";
 import { repoRoot } from "../repo-root";
 import { entryProblem, WatchedBox } from "../stack-outputs";
-
-const beginMarker = "# BEGIN idle-stop ssh-config";
-const endMarker = "# END idle-stop ssh-config";
+import { beginLine, endMarker, STACK_NAME_ALLOWED, STACK_NAME_PATTERN } from "./config-blocks";
 
 /** This command as a ProxyCommand can run it: absolute node (nvm users' PATH differs in ssh's shell) and launcher. */
 function proxyCommandPrefix(): string {
@@ -48,32 +47,64 @@ function checkLines(lines: string[]): string[] {
     return lines;
 }
 
-export function renderHostBlocks(boxes: WatchedBox[], stackLabel: string, prefix = proxyCommandPrefix(), profile = process.env.AWS_PROFILE): string {
+/** A `--prefix` for host aliases (`idle-stop.` makes `idle-stop.devbox`): no pattern or syntax characters. */
+export const HOST_PREFIX_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+export const HOST_PREFIX_ALLOWED = "1-32 lowercase letters, digits, '.', '_' and '-', starting with a letter or digit";
+
+export interface BlockOptions {
+    /** The stack the block belongs to; its BEGIN line names it (config-blocks.ts). */
+    readonly stack: string;
+    /** Put before every entry's name to make its Host alias. */
+    readonly hostPrefix?: string;
+    /** This command as ssh runs it (tests pass their own). */
+    readonly command?: string;
+    readonly profile?: string;
+}
+
+/** The Host alias of a box: the prefix and the entry's name. */
+export function hostAlias(box: WatchedBox, hostPrefix = ""): string {
+    return hostPrefix + box.name;
+}
+
+/**
+ * The proxy's arguments for one box. A box whose `sshHost` was configured (sshHostFixed) is
+ * reached there (`--host`), as the agent push reaches it; the others at their current address.
+ */
+function proxyArgs(box: WatchedBox, profile: string | undefined): string[] {
+    return [
+        "proxy",
+        "--instance-id",
+        box.instanceId,
+        "--region",
+        box.region,
+        "--port",
+        String(box.sshPort),
+        ...(box.sshHostFixed && box.sshHost !== "" ? ["--host", box.sshHost] : []),
+        "--name",
+        box.name,
+        ...(profile ? ["--profile", profile] : []),
+    ];
+}
+
+export function renderHostBlocks(boxes: WatchedBox[], options: BlockOptions): string {
+    const { stack, hostPrefix = "", command = proxyCommandPrefix(), profile = process.env.AWS_PROFILE } = options;
     if (profile !== undefined && printable(profile, Infinity) !== profile) {
         throw new UsageError(`AWS_PROFILE ${quotedPrintable(profile)} holds control characters; it would be written into ~/.ssh/config`);
     }
-    const lines = [`${beginMarker} (stack ${printable(stackLabel)}; \`npx idle-stop ssh-config --write\` rewrites this block)`];
+    if (!STACK_NAME_PATTERN.test(stack)) {
+        throw new RuntimeError(`refusing to write a block for the stack ${quotedPrintable(stack)}: it is not ${STACK_NAME_ALLOWED}`);
+    }
+    if (hostPrefix !== "" && !HOST_PREFIX_PATTERN.test(hostPrefix)) {
+        throw new UsageError(`--prefix ${quotedPrintable(hostPrefix)}: expected ${HOST_PREFIX_ALLOWED}`);
+    }
+    const lines = [beginLine(stack)];
     for (const box of boxes) {
         // watchedBoxes already left out bad entries; checked again here, where it matters.
         const problem = entryProblem(box.name, box as unknown as Record<string, unknown>);
         if (problem !== undefined) throw new RuntimeError(`refusing to write the instance ${quotedPrintable(box.name)}: ${problem}`);
-        const proxy = [
-            prefix,
-            "proxy",
-            "--instance-id",
-            box.instanceId,
-            "--region",
-            box.region,
-            "--port",
-            String(box.sshPort),
-            "--name",
-            box.name,
-            ...(profile ? ["--profile", profile] : []),
-        ]
-            .map((part, index) => (index === 0 ? part : shellQuote(part)))
-            .join(" ");
+        const proxy = [command, ...proxyArgs(box, profile).map(shellQuote)].join(" ");
         lines.push(
-            `Host ${box.name}`,
+            `Host ${hostAlias(box, hostPrefix)}`,
             `    User ${box.sshUser}`,
             `    Port ${box.sshPort}`,
             // The address changes at every start; the host key does not: file it under the instance id.
@@ -83,23 +114,6 @@ export function renderHostBlocks(boxes: WatchedBox[], stackLabel: string, prefix
     }
     lines.push(endMarker, "");
     return checkLines(lines).join("\n");
-}
-
-/** The file with the marked block replaced (or appended); everything outside it unchanged. */
-function withBlock(existing: string, block: string): string {
-    const begin = existing.search(new RegExp(`^${escapeRegExp(beginMarker)}`, "m"));
-    if (begin < 0) {
-        if (existing === "") return block;
-        return `${existing}${existing.endsWith("\n") ? "" : "\n"}\n${block}`;
-    }
-    const endMatch = new RegExp(`^${escapeRegExp(endMarker)}[^\\n]*(\\n|$)`, "m").exec(existing.slice(begin));
-    if (!endMatch) throw new RuntimeError(`the ssh config has "${beginMarker}" but no "${endMarker}" line after it; fix the file by hand`);
-    const end = begin + endMatch.index + endMatch[0].length;
-    return existing.slice(0, begin) + block + existing.slice(end);
-}
-
-function escapeRegExp(text: string): string {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 interface WriteResult {
@@ -146,29 +160,39 @@ function writeBackup(backup: string, text: string): void {
     createExclusive(backup, text, 0o600);
 }
 
-/** Writes the block into the user's ssh config: atomically, same mode (0600 for a new file), backup first. */
-export function writeSshConfig(block: string, home = process.env.HOME || homedir()): WriteResult {
-    const sshDir = path.join(home, ".ssh");
-    if (!existsSync(sshDir)) mkdirSync(sshDir, { mode: 0o700 });
-    const configPath = path.join(sshDir, "config");
+/** The user's ssh config: where it is, the file a link there points at, and what it holds now. */
+export interface SshConfigFile {
+    readonly path: string;
+    readonly target: string;
+    readonly existed: boolean;
+    readonly text: string;
+}
+
+export function readSshConfig(home = process.env.HOME || homedir()): SshConfigFile {
+    const configPath = path.join(home, ".ssh", "config");
     // A dotfiles manager may link the config elsewhere: write the file the link points to.
     const target = existsSync(configPath) ? realpathSync(configPath) : configPath;
     const existed = existsSync(target);
-    const existing = existed ? readFileSync(target, "utf8") : "";
-    const updated = withBlock(existing, block);
-    if (updated === existing) return { path: configPath, changed: false };
-    const mode = existed ? statSync(target).mode & 0o777 : 0o600;
+    return { path: configPath, target, existed, text: existed ? readFileSync(target, "utf8") : "" };
+}
+
+/** Writes `updated` as the user's ssh config: atomically, same mode (0600 for a new file), backup first. */
+export function writeSshConfig(file: SshConfigFile, updated: string): WriteResult {
+    if (updated === file.text) return { path: file.path, changed: false };
+    const sshDir = path.dirname(file.path);
+    if (!existsSync(sshDir)) mkdirSync(sshDir, { mode: 0o700 });
+    const mode = file.existed ? statSync(file.target).mode & 0o777 : 0o600;
     let backup: string | undefined;
-    if (existed) {
-        backup = `${configPath}.idle-stop.bak`;
-        writeBackup(backup, existing);
+    if (file.existed) {
+        backup = `${file.path}.idle-stop.bak`;
+        writeBackup(backup, file.text);
     }
-    const tmp = writeTemporary(target, updated, mode);
+    const tmp = writeTemporary(file.target, updated, mode);
     try {
-        renameSync(tmp, target);
+        renameSync(tmp, file.target);
     } catch (err) {
         unlinkSync(tmp);
         throw err;
     }
-    return { path: configPath, changed: true, backup };
+    return { path: file.path, changed: true, backup };
 }
