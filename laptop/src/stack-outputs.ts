@@ -190,25 +190,29 @@ export interface BoxQuery {
 }
 
 /**
- * The watched boxes (docs/reference/laptop.md#finding-the-boxes). From the stack's outputs when a
- * `pulumi` is on PATH and no `--region` is given: with `--stack` (or IDLE_STOP_STACK) that stack
- * must answer; without, a failing `pulumi stack output` falls back to AWS with a note. Otherwise
- * from the idle alarms' tags in every configured region, with only AWS credentials.
+ * The watched boxes (docs/reference/laptop.md#finding-the-boxes). With `--region`: from AWS, in
+ * those regions, `--stack` keeping one stack's boxes. Else with `--stack`: that stack's outputs.
+ * Else with a `pulumi` on PATH: the outputs of IDLE_STOP_STACK or the selected stack; when that
+ * fails and IDLE_STOP_STACK is unset, AWS with a note. Else from AWS in every configured region.
  */
 export async function readBoxes(query: BoxQuery, warn: (text: string) => void = warnOnStderr): Promise<WatchedBox[]> {
-    const stack = query.stack ?? process.env.IDLE_STOP_STACK;
-    if (query.regions.length === 0 && pulumiOnPath()) {
-        if (stack !== undefined) return (await readWatchedBoxes(stack)).map((b) => ({ ...b, stack }));
-        try {
-            return await readWatchedBoxes(undefined);
-        } catch (err) {
-            if (!(err instanceof RuntimeError)) throw err;
-            warn(`${err.message}; finding the boxes from AWS instead`);
+    if (query.regions.length === 0) {
+        if (query.stack !== undefined) return (await readWatchedBoxes(query.stack)).map((b) => ({ ...b, stack: query.stack }));
+        const envStack = process.env.IDLE_STOP_STACK || undefined;
+        if (pulumiOnPath()) {
+            if (envStack !== undefined) return (await readWatchedBoxes(envStack)).map((b) => ({ ...b, stack: envStack }));
+            try {
+                return await readWatchedBoxes(undefined);
+            } catch (err) {
+                if (!(err instanceof RuntimeError)) throw err;
+                warn(`${err.message}; finding the boxes from AWS instead`);
+            }
         }
     }
     const { configuredRegions, discoverBoxes } = await import("./aws/discovery");
     const boxes = await discoverBoxes(await configuredRegions(query.regions), warn);
     // From AWS, --stack keeps one stack's boxes: `project/stack`, or `stack` alone.
+    const stack = query.stack;
     return stack === undefined ? boxes : boxes.filter((b) => b.stack === stack || b.stack?.split("/")[1] === stack);
 }
 
@@ -222,7 +226,7 @@ export function boxNamed(boxes: WatchedBox[], name: string): WatchedBox {
         );
     if (found.length > 1) {
         const where = found.map((b) => `${b.stack ?? "?"} in ${b.region}`).join(", ");
-        throw new UsageError(`${quotedPrintable(name)} is watched by several stacks (${where}); pick one with --stack PROJECT/STACK`);
+        throw new UsageError(`${quotedPrintable(name)} is watched by several stacks (${where}); pick one with --region NAME --stack PROJECT/STACK`);
     }
     return found[0];
 }

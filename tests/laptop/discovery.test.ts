@@ -109,8 +109,12 @@ describe("idle-stop with only AWS credentials (boxes found from their alarms' ta
         };
         assert.deepEqual(await names(["--region", "us-east-2"]), ["bob"]);
         assert.deepEqual(await names(["--region", "us-east-2", "--region", "eu-west-1"]), ["alice", "bob"]);
-        assert.deepEqual(await names(["--stack", "dev"]), ["alice"]);
-        assert.deepEqual(await names(["--stack", "team/prod"]), ["bob"]);
+        const both = ["--region", "eu-west-1", "--region", "us-east-2"];
+        assert.deepEqual(await names([...both, "--stack", "dev"]), ["alice"]);
+        assert.deepEqual(await names([...both, "--stack", "team/prod"]), ["bob"]);
+        // --stack without --region names a stack whose outputs to read: that needs Pulumi.
+        const noPulumi = await runLaptop(["status", "--stack", "dev"], { env });
+        assert.equal(noPulumi.code, 1);
         const bad = await runLaptop(["status", "--region", "eu-west-1; x"], { env });
         assert.equal(bad.code, 2);
         assert.match(bad.stderr, /--region "eu-west-1; x" is not/);
@@ -139,9 +143,9 @@ describe("idle-stop with only AWS credentials (boxes found from their alarms' ta
         assert.equal(both.code, 2);
         assert.match(
             both.stderr,
-            /"alice" is watched by several stacks \(idle-stop\/dev in eu-west-1, team\/prod in us-east-2\); pick one with --stack/,
+            /"alice" is watched by several stacks \(idle-stop\/dev in eu-west-1, team\/prod in us-east-2\); pick one with --region NAME --stack PROJECT\/STACK/,
         );
-        const picked = await runLaptop(["stop", "alice", "--stack", "team/prod"], { env });
+        const picked = await runLaptop(["stop", "alice", "--region", "us-east-2", "--stack", "team/prod"], { env });
         assert.equal(picked.code, 0, picked.stderr);
         assert.equal(ec2.calls("StopInstances", carolId).length, 1);
     });
