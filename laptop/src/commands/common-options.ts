@@ -30,5 +30,5 @@ export const boxStackOption: CommandOption = {
     type: "string",
     value: "NAME",
     description:
-        "the Pulumi stack whose outputs list the boxes (default: IDLE_STOP_STACK,\nelse the selected stack); from AWS, only its boxes (PROJECT/STACK or STACK)",
+        "the Pulumi stack whose outputs list the boxes (default: IDLE_STOP_STACK,\nelse the selected stack); with --region, only its boxes found in AWS (PROJECT/STACK or STACK)",
 };
