@@ -158,7 +158,7 @@ export async function readStackOutputs(stack: string | undefined): Promise<Recor
 }
 
 /** The stack's watched boxes; fails with advice when the stack predates the laptop command. */
-export async function readWatchedBoxes(stack: string | undefined): Promise<WatchedBox[]> {
+async function readWatchedBoxes(stack: string | undefined): Promise<WatchedBox[]> {
     const boxes = watchedBoxes(await readStackOutputs(stack));
     if (boxes === undefined) {
         throw new RuntimeError(
