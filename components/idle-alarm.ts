@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { INSTANCE_ID_DIMENSION } from "../common/metric";
+import { boxTags } from "../common/box-tags";
 
 /**
  * What the idle alarm does to the instance. An `as const` object (see CredentialsMode): an enum in
@@ -60,8 +61,27 @@ function idleAlarmArgs(settings: IdleAlarmSettings): aws.cloudwatch.MetricAlarmA
     };
 }
 
-export function createIdleAlarm(name: string, settings: IdleAlarmSettings, parent: pulumi.Resource): aws.cloudwatch.MetricAlarm {
-    return new aws.cloudwatch.MetricAlarm(`${name}-idle`, idleAlarmArgs(settings), { parent });
+/** How the box is reached, written as tags on its idle alarm (common/box-tags.ts). */
+export interface IdleAlarmBox {
+    readonly sshUser: string;
+    readonly sshPort: number;
+    /** Only when the address is fixed by config. */
+    readonly sshHost?: pulumi.Input<string>;
+    readonly adopted: boolean;
+}
+
+/**
+ * The idle alarm, tagged so the laptop command finds the box from AWS alone
+ * (docs/reference/laptop.md#finding-the-boxes). Only this alarm carries the box tags: the warning
+ * alarm shares its condition, not its role.
+ */
+export function createIdleAlarm(name: string, settings: IdleAlarmSettings, box: IdleAlarmBox, parent: pulumi.Resource): aws.cloudwatch.MetricAlarm {
+    const stack = `${pulumi.getProject()}/${pulumi.getStack()}`;
+    const tags = pulumi.output(box.sshHost).apply((sshHost) => ({
+        ...(settings.tags ?? {}),
+        ...boxTags({ box: name, stack, sshUser: box.sshUser, sshPort: box.sshPort, sshHost, adopted: box.adopted }),
+    }));
+    return new aws.cloudwatch.MetricAlarm(`${name}-idle`, { ...idleAlarmArgs(settings), tags }, { parent });
 }
 
 interface StopWarningSettings {

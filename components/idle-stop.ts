@@ -417,7 +417,12 @@ export class IdleStop extends pulumi.ComponentResource {
             notifyArns,
             tags,
         };
-        const alarm = createIdleAlarm(name, idleSettings, this);
+        const alarm = createIdleAlarm(
+            name,
+            idleSettings,
+            { sshUser: settings.sshUser, sshPort: settings.sshPort, sshHost: args.ssh.host, adopted: this.adopted },
+            this,
+        );
         const warningArgs =
             notifyArns.length > 0 && settings.warnMinutes > 0
                 ? stopWarningAlarmArgs({ idle: idleSettings, warnMinutes: settings.warnMinutes, notifyArns })

@@ -19,6 +19,8 @@ import {
     SSH_USER_ALLOWED,
     SSH_USER_PATTERN,
 } from "../../common/ssh-names";
+import { accessSync, constants } from "node:fs";
+import * as path from "node:path";
 import { runPulumi, stackArgs } from "./pulumi/cli";
 
 /** The fields of the program's `instances` output (common/stack-outputs.ts) that the laptop command uses. */
@@ -40,6 +42,8 @@ export interface WatchedBox extends Pick<
     | "payloadUrn"
 > {
     readonly name: string;
+    /** The Pulumi stack that watches it: `project/stack` from its alarm's tag, or the `--stack` its outputs came from. */
+    readonly stack?: string;
 }
 
 /** A check of one field: whether the value is allowed, and how to say what is. */
@@ -59,10 +63,11 @@ const plainText: FieldRule = {
     allowed: "1-255 characters without control characters",
 };
 /** A Pulumi URN, passed to `pulumi up --target`: nothing Pulumi's parser could take for an option. */
-const urn: FieldRule = { ok: (v) => typeof v === "string" && /^urn:pulumi:[\x21-\x7e]{1,1000}$/.test(v), allowed: "a Pulumi URN" };
+// "" for a box found from AWS (no URNs there); the stack's own outputs must have them (watchedBoxes).
+const urn: FieldRule = { ok: (v) => v === "" || (typeof v === "string" && /^urn:pulumi:[\x21-\x7e]{1,1000}$/.test(v)), allowed: "a Pulumi URN" };
 
 /** Every field the laptop command reads, checked against the same rules as the program's (common/). */
-const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "adopted" | "sshHostFixed">, FieldRule>> = {
+const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "stack" | "adopted" | "sshHostFixed">, FieldRule>> = {
     instanceId: matches(INSTANCE_ID_PATTERN, INSTANCE_ID_ALLOWED),
     region: matches(REGION_PATTERN, REGION_ALLOWED),
     // Empty for a created box that had no address when the stack was last deployed.
@@ -77,6 +82,16 @@ const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "adopted" |
     agentCommandUrn: urn,
     payloadUrn: urn,
 };
+
+/** What is wrong with these fields of an entry (from the stack or from AWS), or undefined when all are allowed. */
+export function fieldsProblem(entry: Readonly<Record<string, unknown>>, fields: ReadonlyArray<keyof typeof fieldRules>): string | undefined {
+    for (const field of fields) {
+        const rule = fieldRules[field];
+        const value = Object.hasOwn(entry, field) ? entry[field] : undefined;
+        if (!rule.ok(value)) return `${field} ${quotedPrintable(String(value))} is not ${rule.allowed}`;
+    }
+    return undefined;
+}
 
 /** What is wrong with one entry, or undefined when every field is allowed. */
 export function entryProblem(name: string, entry: Readonly<Record<string, unknown>>): string | undefined {
@@ -115,7 +130,9 @@ export function watchedBoxes(outputs: Readonly<Record<string, unknown>>, warn: (
     if (entries.length > 0 && !entries.some(({ entry }) => hasCurrentShape(entry))) return undefined;
     const boxes: WatchedBox[] = [];
     for (const { name, entry } of entries) {
-        const problem = hasCurrentShape(entry) ? entryProblem(name, entry) : "it lacks fields of the current output shape";
+        const problem = !hasCurrentShape(entry)
+            ? "it lacks fields of the current output shape"
+            : (entryProblem(name, entry) ?? (entry.agentCommandUrn === "" || entry.payloadUrn === "" ? "its push URNs are empty" : undefined));
         if (problem !== undefined) {
             warn(`skipping the stack's instance ${quotedPrintable(name)}: ${problem}`);
             continue;
@@ -141,7 +158,7 @@ export async function readStackOutputs(stack: string | undefined): Promise<Recor
 }
 
 /** The stack's watched boxes; fails with advice when the stack predates the laptop command. */
-export async function readWatchedBoxes(stack: string | undefined): Promise<WatchedBox[]> {
+async function readWatchedBoxes(stack: string | undefined): Promise<WatchedBox[]> {
     const boxes = watchedBoxes(await readStackOutputs(stack));
     if (boxes === undefined) {
         throw new RuntimeError(
@@ -151,9 +168,65 @@ export async function readWatchedBoxes(stack: string | undefined): Promise<Watch
     return boxes;
 }
 
+/** Whether an executable `pulumi` is on PATH (npm and npx put this repository's node_modules/.bin there). */
+function pulumiOnPath(env: NodeJS.ProcessEnv = process.env): boolean {
+    return (env.PATH ?? "").split(path.delimiter).some((dir) => {
+        if (dir === "") return false;
+        try {
+            accessSync(path.join(dir, "pulumi"), constants.X_OK);
+            return true;
+        } catch {
+            return false;
+        }
+    });
+}
+
+/** Where the commands look for the boxes, and which. */
+export interface BoxQuery {
+    /** `--stack`: read that stack's outputs, or (from AWS) keep its boxes only. */
+    readonly stack?: string;
+    /** `--region`, repeatable: search AWS in these regions only. */
+    readonly regions: readonly string[];
+}
+
+/**
+ * The watched boxes (docs/reference/laptop.md#finding-the-boxes). With `--region`: from AWS, in
+ * those regions, `--stack` keeping one stack's boxes. Else with `--stack`: that stack's outputs.
+ * Else with a `pulumi` on PATH: the outputs of IDLE_STOP_STACK or the selected stack; when that
+ * fails and IDLE_STOP_STACK is unset, AWS with a note. Else from AWS in every configured region.
+ */
+export async function readBoxes(query: BoxQuery, warn: (text: string) => void = warnOnStderr): Promise<WatchedBox[]> {
+    if (query.regions.length === 0) {
+        if (query.stack !== undefined) return (await readWatchedBoxes(query.stack)).map((b) => ({ ...b, stack: query.stack }));
+        const envStack = process.env.IDLE_STOP_STACK || undefined;
+        if (pulumiOnPath()) {
+            if (envStack !== undefined) return (await readWatchedBoxes(envStack)).map((b) => ({ ...b, stack: envStack }));
+            try {
+                return await readWatchedBoxes(undefined);
+            } catch (err) {
+                if (!(err instanceof RuntimeError)) throw err;
+                warn(`${err.message}; finding the boxes from AWS instead`);
+            }
+        }
+    }
+    const { configuredRegions, discoverBoxes } = await import("./aws/discovery");
+    const boxes = await discoverBoxes(await configuredRegions(query.regions), warn);
+    // From AWS, --stack keeps one stack's boxes: `project/stack`, or `stack` alone.
+    const stack = query.stack;
+    return stack === undefined ? boxes : boxes.filter((b) => b.stack === stack || b.stack?.split("/")[1] === stack);
+}
+
+/** The box NAME; several stacks may watch one of that name, and --stack then picks one. */
 export function boxNamed(boxes: WatchedBox[], name: string): WatchedBox {
-    const box = boxes.find((b) => b.name === name);
-    if (!box)
-        throw new UsageError(`no watched instance named ${quotedPrintable(name)}; the stack has: ${boxes.map((b) => b.name).join(", ") || "none"}`);
-    return box;
+    const found = boxes.filter((b) => b.name === name);
+    if (found.length === 0)
+        throw new UsageError(
+            // Boxes found from AWS carry no URNs: only the stack's outputs have them.
+            `no watched instance named ${quotedPrintable(name)}; ${boxes.every((b) => b.agentCommandUrn !== "") ? "the stack has" : "found in AWS"}: ${[...new Set(boxes.map((b) => b.name))].join(", ") || "none"}`,
+        );
+    if (found.length > 1) {
+        const where = found.map((b) => `${b.stack ?? "?"} in ${b.region}`).join(", ");
+        throw new UsageError(`${quotedPrintable(name)} is watched by several stacks (${where}); pick one with --region NAME --stack PROJECT/STACK`);
+    }
+    return found[0];
 }

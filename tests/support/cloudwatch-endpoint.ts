@@ -97,6 +97,14 @@ export interface FailureScope {
     until?: number;
 }
 
+/** An alarm as the program deploys it: DescribeAlarms' record fields (Namespace, Dimensions, AlarmActions, Metrics ...) and its tags. */
+export interface FakeAlarm {
+    region: string;
+    name: string;
+    record?: Record<string, unknown>;
+    tags?: Record<string, string>;
+}
+
 /** A GetMetricData query as the SDK sends it (MetricStat form only). */
 interface MetricStatQuery {
     Id: string;
@@ -486,7 +494,7 @@ export class CloudWatchEndpoint {
             return;
         }
         this.record(rec);
-        const answer = proto === awsJson10 ? this.answer(call.operation, call.params) : undefined;
+        const answer = proto === awsJson10 ? this.answer(call.operation, call.params, signature.region ?? "") : undefined;
         send(200, answer === undefined ? proto.ok(call.operation) : { contentType: "application/x-amz-json-1.0", body: JSON.stringify(answer) });
     }
 
@@ -536,6 +544,7 @@ export class CloudWatchEndpoint {
         this.requests.length = 0;
         this.failure = null;
         this.alarms.clear();
+        this.definitions.length = 0;
         this.seeded.length = 0;
     }
 
@@ -556,17 +565,41 @@ export class CloudWatchEndpoint {
         });
     }
 
+    /** Whole alarms with tags, per region (the region the request is signed for), as the program deploys them. */
+    private readonly definitions: Array<FakeAlarm & { arn: string }> = [];
+
+    /** Adds an alarm that DescribeAlarms lists (in its region) and ListTagsForResource answers for; returns its ARN. */
+    addAlarm(alarm: FakeAlarm): string {
+        const arn = `arn:aws:cloudwatch:${alarm.region}:123456789012:alarm:${alarm.name}`;
+        this.definitions.push({ ...alarm, arn });
+        return arn;
+    }
+
+    /** DescribeAlarms: the named alarms, or every one in the region, `MaxRecords` a page (NextToken: the next index). */
+    private describeAlarms(params: Record<string, unknown>, region: string): Record<string, unknown> {
+        const named = Array.isArray(params.AlarmNames) ? (params.AlarmNames as string[]) : undefined;
+        const defs = this.definitions
+            .filter((d) => d.region === region && (named === undefined || named.includes(d.name)))
+            .map((d) => ({ ...d.record, AlarmName: d.name, AlarmArn: d.arn, StateValue: this.alarms.get(d.name) ?? "OK", StateReason: "test" }));
+        const plain = (named ?? [...this.alarms.keys()])
+            .filter((n) => this.alarms.has(n) && !defs.some((d) => d.AlarmName === n))
+            .map((n) => ({ AlarmName: n, StateValue: this.alarms.get(n), StateReason: "test" }));
+        const all = [...defs, ...plain];
+        const from = typeof params.NextToken === "string" ? Number(params.NextToken) : 0;
+        const size = typeof params.MaxRecords === "number" ? params.MaxRecords : 50;
+        const page = all.slice(from, from + size);
+        return { MetricAlarms: page, CompositeAlarms: [], ...(from + size < all.length ? { NextToken: String(from + size) } : {}) };
+    }
+
     /** Answers of the read operations the laptop command uses; undefined: the plain `{}`. */
-    private answer(operation: string, params: Record<string, unknown>): Record<string, unknown> | undefined {
+    private answer(operation: string, params: Record<string, unknown>, region: string): Record<string, unknown> | undefined {
         switch (operation) {
-            case "DescribeAlarms": {
-                const names = Array.isArray(params.AlarmNames) ? (params.AlarmNames as string[]) : [...this.alarms.keys()];
-                return {
-                    MetricAlarms: names
-                        .filter((n) => this.alarms.has(n))
-                        .map((n) => ({ AlarmName: n, StateValue: this.alarms.get(n), StateReason: "test" })),
-                    CompositeAlarms: [],
-                };
+            case "DescribeAlarms":
+                return this.describeAlarms(params, region);
+            case "ListTagsForResource": {
+                const def = this.definitions.find((d) => d.arn === params.ResourceARN);
+                if (!def) throw new ProtocolError(400, "ResourceNotFoundException", `no alarm ${String(params.ResourceARN)}`);
+                return { Tags: Object.entries(def.tags ?? {}).map(([Key, Value]) => ({ Key, Value })) };
             }
             case "GetMetricData":
                 return this.metricData(params);

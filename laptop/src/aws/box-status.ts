@@ -11,6 +11,8 @@ import { printable } from "../../../common/printable";
 
 export interface BoxStatus {
     readonly name: string;
+    /** The stack that watches it, when known (`project/stack` from AWS, or the --stack given). */
+    readonly stack?: string;
     readonly instanceId: string;
     readonly region: string;
     /** EC2 state, or `unknown` when EC2 no longer knows the instance. */
@@ -47,8 +49,11 @@ function expectedStopTime(newest: Date, run: number, idleMinutes: number): Date 
     return new Date(newest.getTime() + (idleMinutes - run + 1) * minuteMs);
 }
 
-async function alarmStates(cloudwatch: CloudWatchClient, names: string[], region: string): Promise<Map<string, string>> {
+async function alarmStates(cloudwatch: CloudWatchClient, all: string[], region: string): Promise<Map<string, string>> {
     const states = new Map<string, string>();
+    // A box found from AWS whose silent-agent alarm was not found has "" here.
+    const names = [...new Set(all.filter((n) => n !== ""))];
+    if (names.length === 0) return states;
     const out = await awsCall({ action: "cloudwatch:DescribeAlarms", target: `${names.join(", ")} in ${region}` }, () =>
         cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] })),
     );
@@ -58,7 +63,12 @@ async function alarmStates(cloudwatch: CloudWatchClient, names: string[], region
     return states;
 }
 
-async function lastDatapoints(cloudwatch: CloudWatchClient, boxes: WatchedBox[], region: string, now: Date): Promise<Map<string, MetricDataResult>> {
+async function lastDatapoints(
+    cloudwatch: CloudWatchClient,
+    boxes: WatchedBox[],
+    region: string,
+    now: Date,
+): Promise<Map<WatchedBox, MetricDataResult>> {
     const windowMinutes = Math.max(...boxes.map((b) => b.idleMinutes)) + 10;
     const metrics = [...new Set(boxes.map((b) => `${b.namespace}/${b.metricName}`))].join(", ");
     const out = await awsCall({ action: "cloudwatch:GetMetricData", target: `${metrics} in ${region}` }, () =>
@@ -83,10 +93,11 @@ async function lastDatapoints(cloudwatch: CloudWatchClient, boxes: WatchedBox[],
             }),
         ),
     );
-    const byBox = new Map<string, MetricDataResult>();
+    // By box, not by name: two stacks may each watch a box of the same name.
+    const byBox = new Map<WatchedBox, MetricDataResult>();
     for (const result of out.MetricDataResults ?? []) {
         const index = Number(result.Id?.slice(1));
-        if (boxes[index]) byBox.set(boxes[index].name, result);
+        if (boxes[index]) byBox.set(boxes[index], result);
     }
     return byBox;
 }
@@ -111,7 +122,7 @@ export async function collectStatus(boxes: WatchedBox[], now = new Date()): Prom
         ]);
         for (const box of inRegion) {
             const state = instances.get(box.instanceId)?.state ?? "unknown";
-            const result = data.get(box.name);
+            const result = data.get(box);
             const timestamps = (result?.Timestamps ?? []).map((t) => new Date(t));
             const values = result?.Values ?? [];
             // ScanBy TimestampDescending: newest first; sort anyway, the order is what matters.
@@ -126,6 +137,7 @@ export async function collectStatus(boxes: WatchedBox[], now = new Date()): Prom
             }
             statuses.push({
                 name: box.name,
+                ...(box.stack !== undefined ? { stack: box.stack } : {}),
                 instanceId: box.instanceId,
                 region,
                 state,

@@ -4,13 +4,13 @@ import { UsageError } from "../../../common/errors";
 import { Command } from "./command";
 
 interface ParsedCommand {
-    values: Record<string, string | boolean | undefined>;
+    values: Record<string, string | boolean | Array<string | boolean> | undefined>;
     positionals: string[];
 }
 
 /** Parses a command's own arguments against the options and positional count it declares. */
 export function parseCommand(command: Command, argv: string[]): ParsedCommand {
-    const options = Object.fromEntries(command.options.map((o) => [o.name, { type: o.type }]));
+    const options = Object.fromEntries(command.options.map((o) => [o.name, { type: o.type, multiple: o.multiple === true }]));
     const positionals = command.positionals ?? { min: 0, max: 0 };
     let parsed;
     try {
@@ -27,6 +27,12 @@ export function parseCommand(command: Command, argv: string[]): ParsedCommand {
 export function stringOption(parsed: ParsedCommand, name: string): string | undefined {
     const v = parsed.values[name];
     return typeof v === "string" ? v : undefined;
+}
+
+/** Every value of a repeatable string option, in order. */
+export function stringsOption(parsed: ParsedCommand, name: string): string[] {
+    const v = parsed.values[name];
+    return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
 }
 
 export function integerOption(command: string, parsed: ParsedCommand, name: string, fallback: number, min: number, max: number): number {

@@ -6,6 +6,8 @@ export interface CommandOption {
     readonly type: "string" | "boolean";
     /** How the help names a string option's value: `N` in `--port N`. */
     readonly value?: string;
+    /** A string option that may be given more than once (its values come as an array). */
+    readonly multiple?: boolean;
     /** The help's text; "\n" starts a new line, indented under the first. */
     readonly description: string;
 }

@@ -4,10 +4,10 @@
  * stack (ssh/config-file.ts, ssh/config-blocks.ts); `--dry-run` shows what it would change.
  */
 import { UsageError } from "../../../common/errors";
-import { parseCommand, stringOption } from "../cli/args";
+import { parseCommand, stringOption, stringsOption } from "../cli/args";
 import { Command } from "../cli/command";
 import type { WatchedBox } from "../stack-outputs";
-import { stackOption } from "./common-options";
+import { regionOption, stackOption } from "./common-options";
 
 /** The stack a box's block belongs to: the one that watches it, else the one asked for. */
 function stackOf(box: WatchedBox, fallback: string): string {
@@ -29,7 +29,7 @@ function byStack(boxes: WatchedBox[], fallback: string): Map<string, WatchedBox[
 
 export const sshConfig: Command = {
     name: "ssh-config",
-    usage: ["[--stack NAME] [--prefix P] [--write | --dry-run] [--remove]"],
+    usage: ["[--stack NAME] [--region NAME]... [--prefix P] [--write | --dry-run] [--remove]"],
     summary: "Host blocks (ProxyCommand = this command) for ~/.ssh/config",
     description: `Prints one Host block per watched instance of the stack: the entry's name (after --prefix) as
 host alias, its SSH user and port, HostKeyAlias = the instance id (the address changes at every
@@ -38,6 +38,7 @@ the box's sshHost is configured, and --profile when AWS_PROFILE is set, so it wo
 that lack your shell's environment).`,
     options: [
         stackOption,
+        regionOption,
         {
             name: "prefix",
             type: "string",
@@ -70,8 +71,9 @@ Warns about an earlier Host line that would win over the block (ssh uses the fir
             throw new UsageError(`ssh-config: --prefix ${JSON.stringify(hostPrefix)}: expected ${files.HOST_PREFIX_ALLOWED}`);
         }
         if (remove) return (await import("../ssh/config-update")).removeBlock(label, dryRun);
-        const { readWatchedBoxes } = await import("../stack-outputs");
-        const boxes = await readWatchedBoxes(stack);
+        // From AWS or the stack's outputs (docs/reference/laptop.md#finding-the-boxes).
+        const { readBoxes } = await import("../stack-outputs");
+        const boxes = await readBoxes({ stack, regions: stringsOption(p, "region") });
         const blocks = [...byStack(boxes, label)].map(([name, group]) => ({
             stack: name,
             aliases: group.map((box) => files.hostAlias(box, hostPrefix)),

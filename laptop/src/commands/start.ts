@@ -1,24 +1,24 @@
 /** `idle-stop start NAME`: start a watched box and wait until it runs. */
-import { parseCommand, stringOption } from "../cli/args";
+import { parseCommand, stringOption, stringsOption } from "../cli/args";
 import { Command } from "../cli/command";
 import { Progress } from "../cli/progress";
-import { stackOption } from "./common-options";
+import { boxStackOption, regionOption } from "./common-options";
 
 export const start: Command = {
     name: "start",
-    usage: ["NAME [--stack NAME]"],
+    usage: ["NAME [--stack NAME] [--region NAME]..."],
     summary: "start a watched box and wait until it runs",
-    description: `Starts the watched instance NAME (an entry of the stack) and waits until it runs. The agent
+    description: `Starts the watched instance NAME (from AWS or the stack, as status finds it) and waits until it runs. The agent
 re-arms its idle alarm at boot, so it is stopped again after idleMinutes without a session.`,
-    options: [stackOption],
+    options: [boxStackOption, regionOption],
     positionals: { min: 1, max: 1 },
     async run(argv) {
         const p = parseCommand(start, argv);
-        const [{ boxNamed, readWatchedBoxes }, { addressOf, ec2Client, ensureRunning }] = await Promise.all([
+        const [{ boxNamed, readBoxes }, { addressOf, ec2Client, ensureRunning }] = await Promise.all([
             import("../stack-outputs"),
             import("../aws/instances"),
         ]);
-        const box = boxNamed(await readWatchedBoxes(stringOption(p, "stack")), p.positionals[0]);
+        const box = boxNamed(await readBoxes({ stack: stringOption(p, "stack"), regions: stringsOption(p, "region") }), p.positionals[0]);
         const progress = new Progress();
         const woken = await ensureRunning(ec2Client(box.region), box.instanceId, {
             label: box.name,

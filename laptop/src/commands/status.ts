@@ -1,21 +1,22 @@
 /** `idle-stop status`: per watched box, EC2's state, the alarms, the last datapoint, when it should stop. */
 import type { BoxStatus } from "../aws/box-status";
-import { parseCommand, stringOption } from "../cli/args";
+import { parseCommand, stringOption, stringsOption } from "../cli/args";
 import { Command } from "../cli/command";
-import { stackOption } from "./common-options";
+import { boxStackOption, regionOption } from "./common-options";
 
 export const status: Command = {
     name: "status",
-    usage: ["[--stack NAME] [--json]"],
+    usage: ["[--stack NAME] [--region NAME]... [--json]"],
     summary: "state, idle alarm, last datapoint, minutes idle, expected stop",
     description: `Per watched instance: EC2 state, the idle alarm's state, the last datapoint and its value,
 minutes idle so far, when the alarm is expected to stop the box, the silent-agent alarm's state.
-Needs ec2:DescribeInstances, cloudwatch:DescribeAlarms, cloudwatch:GetMetricData.`,
-    options: [stackOption, { name: "json", type: "boolean", description: "one JSON array, one object per instance" }],
+Needs ec2:DescribeInstances, cloudwatch:DescribeAlarms, cloudwatch:GetMetricData (and
+cloudwatch:ListTagsForResource when the boxes are found from AWS).`,
+    options: [boxStackOption, regionOption, { name: "json", type: "boolean", description: "one JSON array, one object per instance" }],
     async run(argv) {
         const p = parseCommand(status, argv);
-        const [{ readWatchedBoxes }, { collectStatus }] = await Promise.all([import("../stack-outputs"), import("../aws/box-status")]);
-        const statuses = await collectStatus(await readWatchedBoxes(stringOption(p, "stack")));
+        const [{ readBoxes }, { collectStatus }] = await Promise.all([import("../stack-outputs"), import("../aws/box-status")]);
+        const statuses = await collectStatus(await readBoxes({ stack: stringOption(p, "stack"), regions: stringsOption(p, "region") }));
         process.stdout.write(p.values.json === true ? `${JSON.stringify(statuses, null, 2)}\n` : formatStatus(statuses));
         return 0;
     },
@@ -30,7 +31,7 @@ function clock(iso: string): string {
 function formatStatus(statuses: BoxStatus[], now = new Date()): string {
     const lines: string[] = [];
     for (const s of statuses) {
-        lines.push(`${s.name} (${s.instanceId}, ${s.region}): ${s.state}`);
+        lines.push(`${s.name} (${s.instanceId}, ${s.region}${s.stack !== undefined ? `, ${s.stack}` : ""}): ${s.state}`);
         lines.push(`  idle alarm      ${s.idleAlarm.state ?? "not found"} (${s.idleAlarm.name})`);
         lines.push(
             `  last datapoint  ${s.lastDatapoint ? `${clock(s.lastDatapoint.timestamp)}: ${s.lastDatapoint.value} active` : "none in the last minutes"}`,

@@ -1,22 +1,22 @@
 /** `idle-stop stop NAME`: stop a watched box now, without waiting for the idle alarm. */
-import { parseCommand, stringOption } from "../cli/args";
+import { parseCommand, stringOption, stringsOption } from "../cli/args";
 import { Command } from "../cli/command";
-import { stackOption } from "./common-options";
+import { boxStackOption, regionOption } from "./common-options";
 
 export const stop: Command = {
     name: "stop",
-    usage: ["NAME [--stack NAME]"],
+    usage: ["NAME [--stack NAME] [--region NAME]..."],
     summary: "stop a watched box",
     description: "Stops the watched instance NAME now (StopInstances), without waiting for the idle alarm.",
-    options: [stackOption],
+    options: [boxStackOption, regionOption],
     positionals: { min: 1, max: 1 },
     async run(argv) {
         const p = parseCommand(stop, argv);
-        const [{ boxNamed, readWatchedBoxes }, { describeInstances, ec2Client, stopInstance }] = await Promise.all([
+        const [{ boxNamed, readBoxes }, { describeInstances, ec2Client, stopInstance }] = await Promise.all([
             import("../stack-outputs"),
             import("../aws/instances"),
         ]);
-        const box = boxNamed(await readWatchedBoxes(stringOption(p, "stack")), p.positionals[0]);
+        const box = boxNamed(await readBoxes({ stack: stringOption(p, "stack"), regions: stringsOption(p, "region") }), p.positionals[0]);
         const ec2 = ec2Client(box.region);
         const state = (await describeInstances(ec2, [box.instanceId])).get(box.instanceId)?.state ?? "unknown";
         if (state !== "running" && state !== "pending") {
