@@ -16,7 +16,7 @@ export const MAX_EXPIRED_LOGGED = 20;
 export const OVERFLOW_ID = "overflow";
 
 /** The daemon rescans an unchanged holdsDir at least this often (holds-scan.ts, HoldScanner). */
-export const HOLDS_RESCAN_MS = 60 * 1000;
+const HOLDS_RESCAN_MS = 60 * 1000;
 /** The daemon's scanners by holdsDir: a signal is made per sample, the scan's cache outlives it. */
 const scanners = new Map<string, HoldScanner>();
 

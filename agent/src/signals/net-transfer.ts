@@ -76,7 +76,7 @@ export function readNetDev(procRoot: string): Map<string, number> | null {
  * VPN interfaces (tun*, wg*) stay: their traffic may count twice (inside the tunnel and again
  * encrypted on the physical interface), which errs toward "in use". docs/reference/metric.md.
  */
-export const VIRTUAL_INTERFACE = /^(?:docker\d*|veth|br-|virbr|cni|flannel|cali|vxlan)/;
+const VIRTUAL_INTERFACE = /^(?:docker\d*|veth|br-|virbr|cni|flannel|cali|vxlan)/;
 
 /**
  * Parses /proc/net/dev (two header lines, then `iface: rx_bytes rx_packets ... (8 receive
