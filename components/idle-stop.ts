@@ -53,8 +53,9 @@ export interface SshConnection {
     readonly privateKey: pulumi.Input<string>;
     /**
      * The instance's address right now, when the caller knows better than the instance's recorded
-     * one (a box woken for this run got a new public IP). Ignored when `host` is given. Default:
-     * the instance's address.
+     * one (a box woken for this run got a new public IP). Ignored when `host` is given, and when
+     * the box's address survives stop/start (docs/reference/configuration.md, addressScheme).
+     * Default: the instance's address.
      */
     readonly currentAddress?: pulumi.Input<string>;
 }
@@ -446,7 +447,9 @@ export class IdleStop extends pulumi.ComponentResource {
         // No permission on alarms: the agent re-arms them by publishing (docs/security.md).
         const policy = identity.grant(settings.namespace);
 
-        const sshHost = pulumi.output(args.ssh.host ?? args.ssh.currentAddress ?? watched.address);
+        // The lifecycle's current address (npm run deploy) only stands in for an address that moves at
+        // stop/start; a stable one stays, so a plain `pulumi preview` afterwards shows no change.
+        const sshHost = pulumi.output(args.ssh.host ?? (watched.stable ? undefined : args.ssh.currentAddress) ?? watched.address);
         // What the wake and sleep steps act on; a change of where the push logs in re-runs them with it.
         const power = {
             instanceId: watched.instanceId,

@@ -57,6 +57,8 @@ export interface WatchedInstance {
      * change at each stop/start).
      */
     readonly address: pulumi.Output<string>;
+    /** Whether `address` survives stop/start (a created box, or an adopted one with a scheme): then no current address replaces it. */
+    readonly stable: boolean;
     /** Set only for a created instance. */
     readonly instance?: aws.ec2.Instance;
 }
@@ -79,6 +81,7 @@ export function adoptInstance(name: string, instanceId: string, scheme: AddressS
     const found = aws.ec2.getInstanceOutput({ instanceId }, { parent });
     return {
         instanceId: found.id,
+        stable: scheme === AddressScheme.Private || scheme === AddressScheme.Ipv6,
         address: found.apply((i) => {
             if (scheme === AddressScheme.Private) return i.privateIp;
             if (scheme === AddressScheme.Ipv6) return firstIpv6(name, i.ipv6Addresses);
@@ -158,7 +161,7 @@ export function createInstance(
         { parent },
     );
 
-    return { instanceId: instance.id, address: stableAddress(name, instance, scheme, tags, parent), instance };
+    return { instanceId: instance.id, address: stableAddress(name, instance, scheme, tags, parent), stable: true, instance };
 }
 
 /**
