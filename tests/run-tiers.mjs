@@ -13,12 +13,17 @@
 //
 // Mocha options are passed to every tier's mocha; `{tier}` in them becomes the tier's name
 // (`--reporter json --reporter-option output=/tmp/report-{tier}.json`).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+// The laptop bundle is built once, here, before any tier starts: parallel mocha workers that each
+// rebuilt laptop/dist would delete the chunks the others are running (tests/support/laptop.ts).
+execFileSync(process.execPath, [`${ROOT}laptop/build.mjs`], { stdio: "inherit" });
+process.env.IDLE_STOP_LAPTOP_BUILT = "1";
 
 /** In-process tests (Pulumi mocks, synthetic /proc trees, pure functions): folders and files. */
 const UNIT = [

@@ -1,5 +1,6 @@
 // Runs the laptop command the way users do: `node laptop/bin/idle-stop.js` (the package.json bin)
-// on the bundle (laptop/dist/) `node laptop/build.mjs` produces, built once per mocha process from the sources.
+// on the bundle (laptop/dist/) `node laptop/build.mjs` produces: built once by tests/run-tiers.mjs, or
+// once per mocha process when a test file runs alone.
 import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import { shellQuote } from "../../common/shell-quote";
@@ -8,7 +9,8 @@ import { collectResult, CommandResult } from "./sshd";
 export const repoRoot = path.resolve(__dirname, "..", "..");
 export const launcher = path.join(repoRoot, "laptop", "bin", "idle-stop.js");
 
-let built = false;
+/** tests/run-tiers.mjs builds once for every worker (a rebuild would delete chunks other workers run). */
+let built = process.env.IDLE_STOP_LAPTOP_BUILT === "1";
 export function buildLaptopCommand(): void {
     if (built) return;
     execFileSync(process.execPath, [path.join(repoRoot, "laptop", "build.mjs")], { stdio: "pipe" });
