@@ -99,11 +99,17 @@ function run(name, extra, { buffered }) {
     const argv = [...(tier.nice ? ["nice", "-n", String(tier.nice)] : []), ...(tier.lock ? ["flock", tier.lock] : []), ...mocha];
     const [cmd, args] = [argv[0], argv.slice(1)];
     const started = Date.now();
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: buffered ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    // Kept even when shown as it comes: a failed tier's failures are repeated at the very end.
     const chunks = [];
-    if (buffered) {
-        child.stdout.on("data", (c) => chunks.push(c));
-        child.stderr.on("data", (c) => chunks.push(c));
+    for (const [stream, out] of [
+        [child.stdout, process.stdout],
+        [child.stderr, process.stderr],
+    ]) {
+        stream.on("data", (c) => {
+            chunks.push(c);
+            if (!buffered) out.write(c);
+        });
     }
     return new Promise((resolve) => {
         child.on("close", (code, signal) => {
@@ -132,6 +138,13 @@ if (which === "all") {
 } else {
     process.stderr.write(`usage: node tests/run-tiers.mjs [all|unit|integration|system] [mocha options...]\n`);
     process.exit(2);
+}
+// CI logs are often read from the end: a failed tier's failure list (mocha's "N failing" and what
+// follows it) is repeated last, so it is never scrolled away by the tiers reported after it.
+for (const r of results.filter((r) => r.code !== 0)) {
+    const text = r.output.toString();
+    const failing = text.search(/^ {2}\d+ failing/m);
+    process.stdout.write(`\n=== ${r.name} tier: what failed ===\n${failing === -1 ? text.slice(-4000) : text.slice(failing)}\n`);
 }
 for (const r of results) {
     process.stdout.write(`tier ${r.name}: ${r.code === 0 ? "passed" : `FAILED (exit ${r.code})`} in ${r.seconds.toFixed(0)} s\n`);
