@@ -11,6 +11,8 @@
 //   env AWS_ENDPOINT_URL_EC2=ec2.url (+ clientEnv's test credentials)
 //   ec2.deny("StartInstances");       // answers UnauthorizedOperation, like a missing IAM permission
 //   ec2.calls("StartInstances")      // accepted calls, for "exactly one start"
+//   ec2.addInstance({ ..., hibernation: true })   // launched with hibernation: StopInstances
+//                                     // Hibernate=true hibernates it; without, EC2's refusal
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import { TEST_CREDENTIALS, verifySigV4 } from "./cloudwatch-endpoint";
@@ -27,6 +29,10 @@ export interface FakeInstance {
     /** Public address while running (assigned at each start, like EC2 without an Elastic IP). */
     publicIp?: string;
     privateIp: string;
+    /** Launched with hibernation enabled (HibernationOptions.Configured). */
+    hibernation?: boolean;
+    /** Set when the last stop was a hibernation (for tests; EC2 shows it as the stop reason). */
+    hibernated?: boolean;
 }
 
 export interface Ec2Call {
@@ -97,8 +103,14 @@ export class Ec2Endpoint {
     }
 
     /** Adds an instance; one added as pending or stopping moves on by itself like a real one. */
-    addInstance(spec: { id: string; state: InstanceState; name?: string; privateIp?: string }): FakeInstance {
-        const instance: FakeInstance = { id: spec.id, state: spec.state, name: spec.name, privateIp: spec.privateIp ?? "10.0.0.17" };
+    addInstance(spec: { id: string; state: InstanceState; name?: string; privateIp?: string; hibernation?: boolean }): FakeInstance {
+        const instance: FakeInstance = {
+            id: spec.id,
+            state: spec.state,
+            name: spec.name,
+            privateIp: spec.privateIp ?? "10.0.0.17",
+            hibernation: spec.hibernation,
+        };
         if (spec.state === "running" || spec.state === "stopping") instance.publicIp = this.publicAddress;
         this.instances.set(spec.id, instance);
         if (spec.state === "pending") this.after(this.pendingMs, instance, "running");
@@ -202,6 +214,22 @@ export class Ec2Endpoint {
         return `<${tag}><code>${stateCodes[state]}</code><name>${state}</name></${tag}>`;
     }
 
+    /**
+     * EC2's refusals of Hibernate=true: an instance launched without hibernation gets
+     * UnsupportedHibernationConfiguration whatever its state (its message ends with ": <instance id>",
+     * as instance-scheduler-on-aws parses it); a configured one that is not running gets
+     * IncorrectInstanceState (a plain stop of a stopped instance succeeds).
+     */
+    private checkHibernation(hibernate: boolean, i: FakeInstance): void {
+        if (!hibernate) return;
+        if (i.hibernation !== true) {
+            throw new Ec2Error(400, "UnsupportedHibernationConfiguration", `The instance is not configured for hibernation: ${i.id}`);
+        }
+        if (i.state !== "running") {
+            throw new Ec2Error(400, "IncorrectInstanceState", `The instance '${i.id}' is not in a state from which it can be hibernated.`);
+        }
+    }
+
     private answer(action: string, params: Record<string, unknown>): string {
         switch (action) {
             case "DescribeInstances": {
@@ -224,7 +252,9 @@ export class Ec2Endpoint {
             case "StopInstances": {
                 const starting = action === "StartInstances";
                 const targets = this.named(params);
+                const hibernate = !starting && params.Hibernate === "true";
                 for (const i of targets) {
+                    this.checkHibernation(hibernate, i);
                     const allowed = starting ? ["stopped", "pending", "running"] : ["running", "pending", "stopping", "stopped"];
                     if (!allowed.includes(i.state)) {
                         throw new Ec2Error(
@@ -242,6 +272,7 @@ export class Ec2Endpoint {
                             this.after(this.pendingMs, i, "running");
                         } else if (!starting && (previous === "running" || previous === "pending")) {
                             i.state = "stopping";
+                            i.hibernated = hibernate;
                             this.after(this.stoppingMs, i, "stopped");
                         }
                         return `<item><instanceId>${i.id}</instanceId>${this.stateXml("currentState", i.state)}${this.stateXml("previousState", previous)}</item>`;

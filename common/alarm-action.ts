@@ -1,0 +1,24 @@
+// What the stack tells its alarm-action function: which instances it may stop (docs/reference/alarm-action.md).
+import { INSTANCE_ID_PATTERN } from "./aws-ids";
+
+/**
+ * The function's environment variable holding the JSON list of the instance ids it watches; the
+ * component writes it, the handler refuses any event naming another instance.
+ */
+export const WATCHED_INSTANCES_ENV = "IDLE_STOP_WATCHED_INSTANCES";
+
+/**
+ * The watched ids from the variable's value. Anything that is not a JSON list of instance ids
+ * yields the ids that are (none for garbage): a broken variable makes the function refuse, never
+ * widen what it acts on.
+ */
+export function parseWatchedInstances(raw: string | undefined): ReadonlySet<string> {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(raw ?? "[]");
+    } catch {
+        parsed = [];
+    }
+    const ids = Array.isArray(parsed) ? parsed : [];
+    return new Set(ids.filter((id): id is string => typeof id === "string" && INSTANCE_ID_PATTERN.test(id)));
+}
