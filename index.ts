@@ -10,6 +10,7 @@ import { IdleStop, InvalidSettingError } from "./components";
 import { addressOverridesEnv, connectionOnlyEnv, parseAddressOverrides, parseConnectionOnly } from "./common/address-overrides";
 import { createFleetDashboard } from "./components/fleet-dashboard";
 import { createNotifications } from "./components/notifications";
+import { alarmActionFunctions, watchHibernatingInstances } from "./program/alarm-actions";
 import { regionalProviders } from "./program/regional-providers";
 import { configNamespace, readStackConfig, StackSettings } from "./program/stack-config";
 import { StackOutputs, WatchedInstanceOutputs } from "./common/stack-outputs";
@@ -44,6 +45,7 @@ function topicArnFor(region: string | undefined): pulumi.Output<string> | undefi
     }
     return regionalTopics.get(region);
 }
+const alarmActions = alarmActionFunctions(settings.instances, providers);
 const watchers = settings.instances.map(
     ({ name, region, args }) =>
         new IdleStop(
@@ -53,10 +55,12 @@ const watchers = settings.instances.map(
                 ssh: { ...args.ssh, currentAddress: currentAddresses[name] },
                 agentConnectionOnly: parseConnectionOnly(process.env[connectionOnlyEnv]),
                 notificationTopicArn: topicArnFor(region),
+                alarmActionFunctionArn: alarmActions.get(region)?.arn,
             },
             { provider: providers.get(region) },
         ),
 );
+watchHibernatingInstances(alarmActions, settings.instances, watchers);
 
 const dashboard = settings.dashboard
     ? createFleetDashboard(

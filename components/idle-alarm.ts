@@ -18,6 +18,11 @@ export const InstanceAction = {
     Stop: "stop",
     /** Terminate the instance (throwaway boxes); its disks are lost. */
     Terminate: "terminate",
+    /**
+     * Hibernate the instance (its memory is saved to the root volume and restored at start), through
+     * the stack's alarm-action function; stopped plainly where it cannot hibernate.
+     */
+    Hibernate: "hibernate",
 } as const;
 export type InstanceAction = (typeof InstanceAction)[keyof typeof InstanceAction];
 export const instanceActions: readonly InstanceAction[] = Object.values(InstanceAction);
@@ -28,6 +33,8 @@ export interface IdleAlarmSettings {
     readonly namespace: string;
     readonly metricName: string;
     readonly action: InstanceAction;
+    /** The alarm-action function the alarm invokes; needed (and only used) with action hibernate. */
+    readonly functionArn?: pulumi.Input<string>;
     readonly partition: pulumi.Input<string>;
     readonly region: pulumi.Input<string>;
     /** Extra alarm actions (e.g. an SNS topic that hears the stop). */
@@ -40,10 +47,20 @@ function ec2ActionArn(partition: string, region: string, action: InstanceAction)
     return `arn:${partition}:automate:${region}:ec2:${action}`;
 }
 
+/** The alarm's own action: CloudWatch's EC2 action, or (hibernate, which it has not) the function's ARN. */
+function actionArnOf(settings: IdleAlarmSettings): pulumi.Input<string> {
+    if (settings.action === InstanceAction.Hibernate) {
+        if (settings.functionArn === undefined) throw new Error("idle-stop: action hibernate needs the alarm-action function's ARN");
+        return settings.functionArn;
+    }
+    return pulumi.all([settings.partition, settings.region]).apply(([partition, region]) => ec2ActionArn(partition, region, settings.action));
+}
+
+/** How the warning alarm names what is coming. */
+const actionDone: Record<InstanceAction, string> = { stop: "stopped", terminate: "terminated", hibernate: "hibernated" };
+
 function idleAlarmArgs(settings: IdleAlarmSettings): aws.cloudwatch.MetricAlarmArgs {
-    const actionArn = pulumi
-        .all([settings.partition, settings.region])
-        .apply(([partition, region]) => ec2ActionArn(partition, region, settings.action));
+    const actionArn = actionArnOf(settings);
     return {
         alarmDescription: pulumi.interpolate`idle-stop: ${settings.action} ${settings.instanceId} after ${settings.idleMinutes} minutes without an SSH session or keep-awake hold`,
         namespace: settings.namespace,
@@ -100,7 +117,7 @@ export function stopWarningAlarmArgs(settings: StopWarningSettings): aws.cloudwa
     if (periods < 1) return undefined;
     return {
         ...idleAlarmArgs(settings.idle),
-        alarmDescription: pulumi.interpolate`idle-stop: ${settings.idle.instanceId} has been idle for ${periods} minutes and will be ${settings.idle.action === "stop" ? "stopped" : "terminated"} in ${settings.warnMinutes} minutes. Log in, or run \`idle-stop hold 2h\` on it, to keep it.`,
+        alarmDescription: pulumi.interpolate`idle-stop: ${settings.idle.instanceId} has been idle for ${periods} minutes and will be ${actionDone[settings.idle.action]} in ${settings.warnMinutes} minutes. Log in, or run \`idle-stop hold 2h\` on it, to keep it.`,
         evaluationPeriods: periods,
         datapointsToAlarm: periods,
         alarmActions: settings.notifyArns,

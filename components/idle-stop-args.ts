@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { programAgentDefaults } from "../common/agent-config";
 import { CredentialsMode, credentialsModes } from "./agent-identity";
+import { hibernationRootVolume } from "./hibernation";
 import { InstanceAction, instanceActions } from "./idle-alarm";
 import {
     checkCidr,
@@ -77,8 +78,18 @@ export interface IdleStopArgs {
      * `iam-user` for an adopted one (giving it a profile would modify it, so that is refused).
      */
     readonly credentials?: CredentialsMode;
-    /** What the alarm does to the idle instance. Default `stop`. */
+    /**
+     * What the alarm does to the idle instance: `stop`, `terminate`, or `hibernate` (through the
+     * alarm-action function; a created instance is then launched ready to hibernate, an instance
+     * that cannot hibernate is stopped plainly). Default `stop`.
+     */
     readonly action?: InstanceAction;
+    /**
+     * With `action: hibernate`, the ARN of an AlarmActionFunction shared by several IdleStops in one
+     * region (the caller then passes this instance to its `watch`). Default: the component creates
+     * its own function.
+     */
+    readonly alarmActionFunctionArn?: pulumi.Input<string>;
     /**
      * Allow `action: terminate` on an adopted instance. Default false: an adopted instance is
      * somebody's existing box, and terminating it loses its disks.
@@ -182,6 +193,8 @@ interface ResolvedArgs {
     readonly sshHostKey?: string;
     readonly credentials: CredentialsMode;
     readonly action: InstanceAction;
+    /** The created instance's root volume size when it must hold its memory (action hibernate). */
+    readonly hibernationRootVolumeGb?: number;
     readonly silentMinutes: number;
     readonly warnMinutes: number;
     readonly namespace: string;
@@ -269,8 +282,11 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
             `"stop" for an adopted instance; terminating somebody's existing box loses its disks, so it needs allowTerminateAdopted: true`,
         );
     }
+    const hibernationRootVolumeGb =
+        action === "hibernate" && !adopted ? hibernationRootVolume(label, args.instance?.instanceType, args.instance?.rootVolumeGb) : undefined;
     return {
         addressScheme,
+        hibernationRootVolumeGb,
         idleMinutes: integer("idleMinutes", args.idleMinutes ?? idleStopDefaults.idleMinutes, "idleMinutes"),
         sshUser: checkSshUser(label("ssh.user"), args.ssh.user ?? idleStopDefaults.sshUser),
         sshPort: integer("ssh.port", args.ssh.port ?? idleStopDefaults.sshPort, "sshPort"),

@@ -6,12 +6,14 @@
  *             (a read-only lookup: no resource, so `pulumi destroy` cannot touch it)
  *   identity  instance profile (created) or IAM user + access key (adopted), least privilege
  *   alarm     Maximum(ActiveSessions) <= 0 for idleMinutes one-minute periods -> ec2:stop
+ *             (or, with action hibernate, the alarm-action function and its invoke permission)
  *   agent     payload copied over SSH and registered as a service; uninstalled on destroy
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ProgramAgentConfig } from "../common/agent-config";
+import { AlarmActionFunction, ALARM_INVOKE_PRINCIPAL } from "./alarm-action-function";
 import { AgentIdentity, createIamUserIdentity, createInstanceProfileIdentity } from "./agent-identity";
 import { ensureAgentPayload } from "./agent-payload";
 import { pushAgent } from "./agent-push";
@@ -25,6 +27,7 @@ import { AddressScheme, adoptInstance, createInstance, WatchedInstance } from ".
 export { AddressScheme, CreatedInstanceArgs, NewInstance } from "./watched-instance";
 export { CredentialsMode } from "./agent-identity";
 export { InstanceAction } from "./idle-alarm";
+export { AlarmActionFunction, AlarmActionFunctionArgs } from "./alarm-action-function";
 export { IdleStopArgs, IdleStopSshArgs, idleStopDefaults, resolveIdleStopArgs, SshConnection } from "./idle-stop-args";
 
 /** The directory `npm run build` fills with the agent bundle and its installer. */
@@ -84,6 +87,8 @@ export class IdleStop extends pulumi.ComponentResource {
     public readonly agentRelease: pulumi.Output<string>;
     /** The created instance, when there is one. */
     public readonly instance?: aws.ec2.Instance;
+    /** The watched instance's ARN, with action hibernate (what an AlarmActionFunction's `watch` takes). */
+    public readonly instanceArn?: pulumi.Output<string>;
 
     constructor(name: string, args: IdleStopArgs, opts?: pulumi.ComponentResourceOptions) {
         // Only non-secret settings are recorded as the component's inputs in state.
@@ -110,8 +115,24 @@ export class IdleStop extends pulumi.ComponentResource {
                   identity.instanceProfileName,
                   tags,
                   this,
+                  settings.hibernationRootVolumeGb,
               );
         this.instance = watched.instance;
+        const hibernate = settings.action === "hibernate";
+        // Looked up only for hibernate: a stop or terminate stack makes no call it did not make before.
+        const accountId = hibernate ? aws.getCallerIdentityOutput({}, { parent: this }).accountId : undefined;
+        this.instanceArn = accountId && pulumi.interpolate`arn:${partition.partition}:ec2:${region}:${accountId}:instance/${watched.instanceId}`;
+        if (hibernate && this.adopted) {
+            // Hibernation can only be enabled at launch, and idle-stop never modifies an adopted instance.
+            pulumi.log.warn(
+                `idle-stop: ${name} (${args.instanceId}) has action "hibernate": if it was not launched with hibernation enabled, the alarm-action function stops it plainly`,
+                this,
+            );
+        }
+        // A function of its own unless the caller shares one (the program: one per region, program/alarm-actions.ts).
+        const ownFunction =
+            hibernate && args.alarmActionFunctionArn === undefined ? new AlarmActionFunction(`${name}-alarm-action`, { tags }, { parent: this }) : undefined;
+        const functionArn = hibernate ? (ownFunction?.arn ?? args.alarmActionFunctionArn) : undefined;
 
         const notifyArns = args.notificationTopicArn ? [args.notificationTopicArn] : [];
         const idleSettings: IdleAlarmSettings = {
@@ -120,6 +141,7 @@ export class IdleStop extends pulumi.ComponentResource {
             namespace: settings.namespace,
             metricName: settings.metricName,
             action: settings.action,
+            functionArn,
             partition: partition.partition,
             region,
             notifyArns,
@@ -131,6 +153,15 @@ export class IdleStop extends pulumi.ComponentResource {
             { sshUser: settings.sshUser, sshPort: settings.sshPort, sshHost: args.ssh.host, adopted: this.adopted },
             this,
         );
+        if (functionArn !== undefined && accountId !== undefined && this.instanceArn !== undefined) {
+            // Only this alarm may invoke the function, from this account (docs/security.md).
+            new aws.lambda.Permission(
+                `${name}-alarm-invoke`,
+                { action: "lambda:InvokeFunction", function: functionArn, principal: ALARM_INVOKE_PRINCIPAL, sourceArn: alarm.arn, sourceAccount: accountId },
+                { parent: this },
+            );
+            ownFunction?.watch([{ instanceId: watched.instanceId, instanceArn: this.instanceArn }]);
+        }
         const warningArgs =
             notifyArns.length > 0 && settings.warnMinutes > 0
                 ? stopWarningAlarmArgs({ idle: idleSettings, warnMinutes: settings.warnMinutes, notifyArns })

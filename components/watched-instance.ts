@@ -98,6 +98,8 @@ export function createInstance(
     instanceProfileName: pulumi.Input<string> | undefined,
     tags: Record<string, string>,
     parent: pulumi.Resource,
+    /** Set with action hibernate: launch with hibernation, on an encrypted root volume this large (components/hibernation.ts). */
+    hibernationRootVolumeGb?: number,
 ): WatchedInstance {
     const ami =
         args.ami ??
@@ -153,7 +155,9 @@ export function createInstance(
             iamInstanceProfile: instanceProfileName,
             // IMDSv2 only: tokens defeat SSRF-style credential theft through the metadata service.
             metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-            rootBlockDevice: args.rootVolumeGb ? { volumeSize: args.rootVolumeGb, encrypted: true } : { encrypted: true },
+            rootBlockDevice: rootVolume(args.rootVolumeGb, hibernationRootVolumeGb),
+            // Only set for hibernate, so a stop or terminate stack's instance keeps its inputs (no replacement).
+            ...(hibernationRootVolumeGb === undefined ? {} : { hibernation: true }),
             userData: nodeUserData(args.nodeDistUrl ?? "https://nodejs.org/dist"),
             ...(scheme === AddressScheme.Ipv6 ? { ipv6AddressCount: 1 } : {}),
             tags: { Name: name, ...tags },
@@ -162,6 +166,12 @@ export function createInstance(
     );
 
     return { instanceId: instance.id, address: stableAddress(name, instance, scheme, tags, parent), stable: true, instance };
+}
+
+/** Always encrypted (hibernation requires it, and it costs nothing); sized for the saved memory when hibernating. */
+function rootVolume(rootVolumeGb: number | undefined, hibernationRootVolumeGb: number | undefined): aws.types.input.ec2.InstanceRootBlockDevice {
+    const size = hibernationRootVolumeGb ?? rootVolumeGb;
+    return size ? { volumeSize: size, encrypted: true } : { encrypted: true };
 }
 
 /**

@@ -13,7 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { REGION_ALLOWED, REGION_PATTERN } from "../common/aws-ids";
 import { credentialsModes } from "../components/agent-identity";
-import { IdleStopArgs, idleStopDefaults, resolveIdleStopArgs } from "../components/idle-stop";
+import { IdleStopArgs, idleStopDefaults, InstanceAction, resolveIdleStopArgs } from "../components/idle-stop";
 import { addressSchemes } from "../components/watched-instance";
 import {
     checkEmail,
@@ -144,7 +144,10 @@ const configKeyOfArg: Record<string, string> = {
     clientAliveIntervalSeconds: "clientAliveInterval",
     "instance.keyName": "keyName",
     "instance.sshIngressCidrs": "sshIngressCidrs",
+    "instance.instanceType": "instanceType",
+    "instance.rootVolumeGb": "rootVolumeGb",
 };
+const instanceActions = Object.values(InstanceAction);
 
 function optionalSshHost(fields: FieldReader): string | undefined {
     const raw = fields.get("sshHost");
@@ -204,7 +207,7 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
     // adopted + terminate, a created instance without a key pair) by resolveIdleStopArgs below.
     const credentials = optionalChoice(fields, "credentials", credentialsModes);
     const addressScheme = optionalChoice(fields, "addressScheme", addressSchemes);
-    const action = optionalChoice(fields, "action", ["stop", "terminate"] as const);
+    const action = optionalChoice(fields, "action", instanceActions);
     const allowTerminateRaw = fields.get("allowTerminateAdopted");
     const allowTerminateAdopted = allowTerminateRaw === undefined ? false : parseBoolean(fields.label("allowTerminateAdopted"), allowTerminateRaw);
     const nodeDistUrlRaw = fields.get("nodeDistUrl");
