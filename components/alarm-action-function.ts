@@ -13,7 +13,7 @@ import * as path from "path";
 import { WATCHED_INSTANCES_ENV } from "../common/alarm-action";
 
 /** The bundle `npm run build` writes (lambda/build.mjs), deployed as is. */
-export const alarmActionBundle = path.resolve(__dirname, "..", "lambda", "dist", "alarm-action.js");
+const alarmActionBundle = path.resolve(__dirname, "..", "lambda", "dist", "alarm-action.js");
 
 /** CloudWatch's principal for alarms that invoke Lambda functions (not events.amazonaws.com). */
 export const ALARM_INVOKE_PRINCIPAL = "lambda.alarms.cloudwatch.amazonaws.com";

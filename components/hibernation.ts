@@ -20,7 +20,7 @@ const burstableFamilies = ["t2", "t3", "t3a"];
 /** EC2 hibernates instances with at most this much memory. */
 const MAX_HIBERNATION_GIB = 150;
 /** Room for the OS and the user's files beside the saved memory: the Ubuntu AMI's own root volume size. */
-export const OS_ROOT_GIB = 8;
+const OS_ROOT_GIB = 8;
 
 const ALLOWED_TYPES = `an x86 instance type that can hibernate, with at most ${MAX_HIBERNATION_GIB} GiB of memory: ${burstableFamilies.join(", ")} (nano to 2xlarge), or ${Object.keys(memoryPerVcpu).join(", ")} (medium or large to the size with ${MAX_HIBERNATION_GIB} GiB)`;
 
@@ -32,7 +32,7 @@ function vcpus(size: string): number | undefined {
 }
 
 /** The memory of an instance type in GiB, or undefined when it is not one the table knows (or cannot hibernate). */
-export function hibernationMemoryGib(instanceType: string): number | undefined {
+function hibernationMemoryGib(instanceType: string): number | undefined {
     const [family, size, ...rest] = instanceType.split(".");
     if (rest.length > 0 || size === undefined) return undefined;
     const memory = burstableFamilies.includes(family)
@@ -54,7 +54,11 @@ export function hibernationRootVolume(
     rootVolumeGb: number | undefined,
 ): number {
     if (instanceType !== undefined && typeof instanceType !== "string") {
-        throw new InvalidSettingError(label("instance.instanceType"), "(an Output)", `a plain string with action "hibernate": its memory sizes the root volume`);
+        throw new InvalidSettingError(
+            label("instance.instanceType"),
+            "(an Output)",
+            `a plain string with action "hibernate": its memory sizes the root volume`,
+        );
     }
     const type = instanceType ?? "t3.micro";
     const memory = hibernationMemoryGib(type);

@@ -124,14 +124,16 @@ export class IdleStop extends pulumi.ComponentResource {
         this.instanceArn = accountId && pulumi.interpolate`arn:${partition.partition}:ec2:${region}:${accountId}:instance/${watched.instanceId}`;
         if (hibernate && this.adopted) {
             // Hibernation can only be enabled at launch, and idle-stop never modifies an adopted instance.
-            pulumi.log.warn(
+            void pulumi.log.warn(
                 `idle-stop: ${name} (${args.instanceId}) has action "hibernate": if it was not launched with hibernation enabled, the alarm-action function stops it plainly`,
                 this,
             );
         }
         // A function of its own unless the caller shares one (the program: one per region, program/alarm-actions.ts).
         const ownFunction =
-            hibernate && args.alarmActionFunctionArn === undefined ? new AlarmActionFunction(`${name}-alarm-action`, { tags }, { parent: this }) : undefined;
+            hibernate && args.alarmActionFunctionArn === undefined
+                ? new AlarmActionFunction(`${name}-alarm-action`, { tags }, { parent: this })
+                : undefined;
         const functionArn = hibernate ? (ownFunction?.arn ?? args.alarmActionFunctionArn) : undefined;
 
         const notifyArns = args.notificationTopicArn ? [args.notificationTopicArn] : [];
@@ -157,7 +159,13 @@ export class IdleStop extends pulumi.ComponentResource {
             // Only this alarm may invoke the function, from this account (docs/security.md).
             new aws.lambda.Permission(
                 `${name}-alarm-invoke`,
-                { action: "lambda:InvokeFunction", function: functionArn, principal: ALARM_INVOKE_PRINCIPAL, sourceArn: alarm.arn, sourceAccount: accountId },
+                {
+                    action: "lambda:InvokeFunction",
+                    function: functionArn,
+                    principal: ALARM_INVOKE_PRINCIPAL,
+                    sourceArn: alarm.arn,
+                    sourceAccount: accountId,
+                },
                 { parent: this },
             );
             ownFunction?.watch([{ instanceId: watched.instanceId, instanceArn: this.instanceArn }]);

@@ -2,6 +2,8 @@
 // `import { IdleStop } from "<path>/components"` and watch its own instances.
 export {
     AddressScheme,
+    AlarmActionFunction,
+    AlarmActionFunctionArgs,
     IdleStop,
     IdleStopArgs,
     IdleStopSshArgs,

@@ -30,6 +30,7 @@ const UNIT = [
     "tests/components/",
     "tests/program/",
     "tests/package/",
+    "tests/lambda/",
     "tests/laptop/commands.test.ts",
     "tests/laptop/program-outputs.test.ts",
     "tests/agent/activity-units.test.ts",

@@ -38,7 +38,7 @@ export type Target = { readonly instanceId: string; readonly why: string } | { r
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-const shown = (v: unknown): string => printable(typeof v === "string" ? v : JSON.stringify(v) ?? "undefined", 80);
+const shown = (v: unknown): string => printable(typeof v === "string" ? v : (JSON.stringify(v) ?? "undefined"), 80);
 
 function watchedTarget(instanceId: string, watched: ReadonlySet<string>, why: string): Target {
     if (!watched.has(instanceId)) return { refused: `${shown(instanceId)} is not an instance this function watches (${why})` };
@@ -69,7 +69,10 @@ function alarmTarget(event: Json, watched: ReadonlySet<string>): Target {
     if (state !== "ALARM") return { refused: `alarm ${name} is in state ${shown(state)}, not ALARM` };
     const id = alarmInstance(event);
     if (typeof id !== "string") return { refused: `alarm ${name}: ${id.refused}` };
-    const at = typeof data.state === "object" && isObject(data.state) && typeof data.state.timestamp === "string" ? ` at ${shown(data.state.timestamp)}` : "";
+    const at =
+        typeof data.state === "object" && isObject(data.state) && typeof data.state.timestamp === "string"
+            ? ` at ${shown(data.state.timestamp)}`
+            : "";
     return watchedTarget(id, watched, `alarm ${name} went to ALARM${at}`);
 }
 

@@ -21,7 +21,8 @@ const ALREADY_STOPPED = new Set(["IncorrectInstanceState"]);
  * a type, AMI or state that cannot hibernate now, parameter errors) falls back to a plain stop, so a
  * box never stays up because it could not hibernate (instance-scheduler-on-aws #510 did).
  */
-const PLAIN_STOP_FAILS_TOO = /^(UnauthorizedOperation|AuthFailure|InvalidInstanceID\.|RequestLimitExceeded|Throttling|InternalError|ServiceUnavailable|Unavailable)/;
+const PLAIN_STOP_FAILS_TOO =
+    /^(UnauthorizedOperation|AuthFailure|InvalidInstanceID\.|RequestLimitExceeded|Throttling|InternalError|ServiceUnavailable|Unavailable)/;
 
 function errorCode(err: unknown): string {
     return typeof err === "object" && err !== null && "name" in err ? String(err.name) : "Error";

@@ -59,7 +59,9 @@ describe("action hibernate on mocks", () => {
         }
     });
 
-    const instanceId = (name: string) => String(named(fleet.resources, alarmType, `${name}-idle`).inputs.dimensions && (named(fleet.resources, alarmType, `${name}-idle`).inputs.dimensions as Record<string, string>).InstanceId);
+    /** The instance a box's idle alarm watches. */
+    const instanceId = (name: string): string =>
+        (named(fleet.resources, alarmType, `${name}-idle`).inputs.dimensions as Record<string, string>).InstanceId;
 
     it("deploys one function per region, from the bundle npm run build makes, on Node.js 22", () => {
         const fn = single(fleet.resources, fnType);
@@ -69,7 +71,9 @@ describe("action hibernate on mocks", () => {
     });
 
     it("makes the function's ARN the action of the hibernating boxes' alarms, and only theirs", () => {
-        const arns = Object.fromEntries(["alice", "bob", "carol"].map((n) => [n, named(fleet.resources, alarmType, `${n}-idle`).inputs.alarmActions as string[]]));
+        const arns = Object.fromEntries(
+            ["alice", "bob", "carol"].map((n) => [n, named(fleet.resources, alarmType, `${n}-idle`).inputs.alarmActions as string[]]),
+        );
         assert.match(arns.alice[0], /^arn:aws:lambda:us-east-1:123456789012:function:idle-stop-alarm-action-/);
         assert.equal(arns.bob[0], arns.alice[0]);
         // The EC2 action and the topic, as before, for the box that stops.
@@ -128,7 +132,8 @@ describe("action hibernate on mocks", () => {
     });
 
     it("refuses at preview an instance type that cannot hibernate and a root volume too small, naming the key", () => {
-        const refusal = (config: Record<string, string>) => assert.throws(() => readStackConfig(configSource(createdConfig(config))), InvalidSettingError);
+        const refusal = (config: Record<string, string>) =>
+            assert.throws(() => readStackConfig(configSource(createdConfig(config))), InvalidSettingError);
         const message = (config: Record<string, string>): string => {
             try {
                 readStackConfig(configSource(createdConfig(config)));
@@ -142,7 +147,10 @@ describe("action hibernate on mocks", () => {
             message({ action: "hibernate", instanceType: "g4dn.xlarge" }),
             /^idle-stop:instanceType: "g4dn.xlarge" is not allowed; expected with action "hibernate", an x86 instance type that can hibernate/,
         );
-        assert.match(message({ action: "hibernate", instanceType: "r5.8xlarge" }), /idle-stop:instanceType: "r5.8xlarge" is not allowed; .*at most 150 GiB/);
+        assert.match(
+            message({ action: "hibernate", instanceType: "r5.8xlarge" }),
+            /idle-stop:instanceType: "r5.8xlarge" is not allowed; .*at most 150 GiB/,
+        );
         assert.match(
             message({ instances: JSON.stringify([{ name: "dora", action: "hibernate", instanceType: "m5.xlarge", rootVolumeGb: 20 }]) }),
             /^idle-stop:instances\[0\] "dora".rootVolumeGb: 20 is not allowed; expected at least 24 \(GiB\) with action "hibernate" on m5.xlarge/,
@@ -154,7 +162,11 @@ describe("action hibernate on mocks", () => {
 
     it("gives an IdleStop used alone (a package user) a function of its own", async () => {
         recorded.length = 0;
-        const box = new IdleStop("solo", { action: "hibernate", instance: { keyName: "k", instanceType: "t3.micro" }, ssh: { privateKey: testPrivateKey } });
+        const box = new IdleStop("solo", {
+            action: "hibernate",
+            instance: { keyName: "k", instanceType: "t3.micro" },
+            ssh: { privateKey: testPrivateKey },
+        });
         await resolve(box.alarmArn);
         await settle();
         const fn = single(recorded, fnType);
@@ -163,7 +175,9 @@ describe("action hibernate on mocks", () => {
         assert.match((alarm.alarmActions as string[])[0], /^arn:aws:lambda:us-east-1:123456789012:function:solo-alarm-action-/);
         assert.equal(named(recorded, permissionType, "solo-alarm-invoke").inputs.function, (alarm.alarmActions as string[])[0]);
         const stop = named(recorded, policyType, "solo-alarm-action-stop");
-        assert.equal(policyDocument(stop).Statement[0].Resource.toString(), `arn:aws:ec2:us-east-1:123456789012:instance/${String((alarm.dimensions as Record<string, string>).InstanceId)}`);
+        assert.deepEqual(policyDocument(stop).Statement[0].Resource, [
+            `arn:aws:ec2:us-east-1:123456789012:instance/${(alarm.dimensions as Record<string, string>).InstanceId}`,
+        ]);
         assert.deepEqual(single(recorded, instanceType).inputs.rootBlockDevice, { encrypted: true, volumeSize: 9 });
     });
 });

@@ -33,14 +33,22 @@ function alarmEvent(instanceId: string, state = "ALARM"): AlarmEvent {
         region: "eu-west-1",
         alarmData: {
             alarmName: "devbox-idle-1a2b3c4",
-            state: { value: state, reason: "Threshold Crossed: 15 out of the last 15 datapoints were less than or equal to the threshold (0.0)", timestamp: "2026-12-03T18:12:00.000+0000" },
+            state: {
+                value: state,
+                reason: "Threshold Crossed: 15 out of the last 15 datapoints were less than or equal to the threshold (0.0)",
+                timestamp: "2026-12-03T18:12:00.000+0000",
+            },
             previousState: { value: "OK", reason: "Threshold Crossed", timestamp: "2026-12-03T17:40:00.000+0000" },
             configuration: {
                 description: "idle-stop: hibernate after 15 minutes",
                 metrics: [
                     {
                         id: "4f2e-example",
-                        metricStat: { metric: { namespace: "IdleStop", name: "ActiveSessions", dimensions: { InstanceId: instanceId } }, period: 60, stat: "Maximum" },
+                        metricStat: {
+                            metric: { namespace: "IdleStop", name: "ActiveSessions", dimensions: { InstanceId: instanceId } },
+                            period: 60,
+                            stat: "Maximum",
+                        },
                         returnData: true,
                     },
                 ],
@@ -85,7 +93,8 @@ describe("alarm-action function", () => {
         await ec2.close();
     });
 
-    const stopCalls = (id: string) => ec2.log.filter((c) => c.action === "StopInstances" && JSON.stringify(c.params.InstanceId) === JSON.stringify([id]));
+    const stopCalls = (id: string) =>
+        ec2.log.filter((c) => c.action === "StopInstances" && JSON.stringify(c.params.InstanceId) === JSON.stringify([id]));
 
     it("hibernates an instance launched with hibernation, with one StopInstances Hibernate=true", async () => {
         const result = await handler(alarmEvent(configured));

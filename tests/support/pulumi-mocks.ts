@@ -139,9 +139,15 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
         case "aws:ec2/securityGroup:SecurityGroup":
             return { id: fakeId("sg-0abc"), state: { ...inputs, name: physicalName } };
         case "aws:lambda/function:Function":
-            return { id: physicalName, state: { ...inputs, name: physicalName, arn: `${arnBase}:lambda:${region}:${mockAws.accountId}:function:${physicalName}` } };
+            return {
+                id: physicalName,
+                state: { ...inputs, name: physicalName, arn: `${arnBase}:lambda:${region}:${mockAws.accountId}:function:${physicalName}` },
+            };
         case "aws:cloudwatch/logGroup:LogGroup":
-            return { id: physicalName, state: { ...inputs, name: physicalName, arn: `${arnBase}:logs:${region}:${mockAws.accountId}:log-group:${physicalName}` } };
+            return {
+                id: physicalName,
+                state: { ...inputs, name: physicalName, arn: `${arnBase}:logs:${region}:${mockAws.accountId}:log-group:${physicalName}` },
+            };
         case "aws:cloudwatch/dashboard:Dashboard":
             return { id: String(inputs.dashboardName ?? physicalName), state: { ...inputs } };
         default:
