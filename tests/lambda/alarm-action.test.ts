@@ -149,7 +149,7 @@ describe("alarm-action function", () => {
             refused.map(() => "refused"),
         );
         assert.match(refused[0].line, /i-0bbbbbbbbbbbbbbb9 is not an instance this function watches/);
-        assert.match(refused[1].line, /in state "OK", not ALARM/);
+        assert.match(refused[1].line, /in state OK, not ALARM/);
         assert.equal(ec2.log.length, before, "no EC2 call");
         assert.equal(ec2.instance(stranger)?.state, "running");
     });

@@ -195,8 +195,8 @@ describe("the idle-stop package: construct() for programs in other languages", f
     it("rejects invalid settings with the component's own messages", async () => {
         const attempt = (wire: Record<string, unknown>) => constructFromWire("idle-stop:index:IdleStop", "devbox", wire);
         await assert.rejects(
-            attempt({ instanceId: adoptedInstanceId, action: "hibernate", ssh: { privateKey: wireSecret("k") } }),
-            /action: "hibernate" is not allowed; expected one of "stop", "terminate"/,
+            attempt({ instanceId: adoptedInstanceId, action: "sleep", ssh: { privateKey: wireSecret("k") } }),
+            /action: "sleep" is not allowed; expected one of "stop", "terminate", "hibernate"/,
         );
         await assert.rejects(
             attempt({ instanceId: adoptedInstanceId, credentials: "instance-profile", ssh: { privateKey: wireSecret("k") } }),

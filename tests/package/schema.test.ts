@@ -168,7 +168,7 @@ describe("the idle-stop package schema (inferred from the TypeScript source)", f
         assert.deepEqual(values("credentials"), [...credentialsModes]);
         assert.deepEqual(values("credentials"), ["instance-profile", "iam-user"]);
         assert.deepEqual(values("action"), [...instanceActions]);
-        assert.deepEqual(values("action"), ["stop", "terminate"]);
+        assert.deepEqual(values("action"), ["stop", "terminate", "hibernate"]);
         for (const member of [...referencedType(schema, inputs.credentials).enum!, ...referencedType(schema, inputs.action).enum!]) {
             assert.ok(member.description, `enum member ${member.value} is documented`);
         }
