@@ -55,12 +55,12 @@ const watchers = settings.instances.map(
                 ssh: { ...args.ssh, currentAddress: currentAddresses[name] },
                 agentConnectionOnly: parseConnectionOnly(process.env[connectionOnlyEnv]),
                 notificationTopicArn: topicArnFor(region),
-                alarmActionFunctionArn: alarmActions.get(region)?.arn,
+                alarmActionFunctionArn: alarmActions.get(providers.get(region))?.arn,
             },
             { provider: providers.get(region) },
         ),
 );
-watchHibernatingInstances(alarmActions, settings.instances, watchers);
+watchHibernatingInstances(alarmActions, providers, settings.instances, watchers);
 
 const dashboard = settings.dashboard
     ? createFleetDashboard(

@@ -85,9 +85,9 @@ export interface IdleStopArgs {
      */
     readonly action?: InstanceAction;
     /**
-     * With `action: hibernate`, the ARN of an AlarmActionFunction shared by several IdleStops in one
-     * region (the caller then passes this instance to its `watch`). Default: the component creates
-     * its own function.
+     * With `action: hibernate`, the ARN of an alarm-action function shared by several IdleStops in
+     * one region (from TypeScript: an AlarmActionFunction, whose `watch` then gets every such
+     * IdleStop's instanceId and instanceArn). Default: the component creates a function of its own.
      */
     readonly alarmActionFunctionArn?: pulumi.Input<string>;
     /**

@@ -7,35 +7,36 @@ interface Entry {
     readonly args: IdleStopArgs;
 }
 
+/** The functions by the provider of their region (`undefined`: the stack's own region). */
+type Functions = ReadonlyMap<aws.Provider | undefined, AlarmActionFunction>;
+type Providers = ReadonlyMap<string | undefined, aws.Provider | undefined>;
+
 /**
- * The function of each region (`undefined`: the stack's own) where an entry hibernates; none at all
- * when no entry does, so a stop or terminate stack gets no new resource. Named after the region, so
- * adding a box to a region keeps its function.
+ * A function for each region where an entry hibernates; none at all when no entry does, so a stop
+ * or terminate stack gets no new resource. Keyed by provider, so an entry naming the stack's own
+ * region shares the function of the entries without one; named after the region, so adding a box
+ * elsewhere keeps it.
  */
-export function alarmActionFunctions(
-    entries: readonly Entry[],
-    providers: ReadonlyMap<string | undefined, aws.Provider | undefined>,
-): Map<string | undefined, AlarmActionFunction> {
-    const functions = new Map<string | undefined, AlarmActionFunction>();
+export function alarmActionFunctions(entries: readonly Entry[], providers: Providers): Functions {
+    const functions = new Map<aws.Provider | undefined, AlarmActionFunction>();
     for (const { region, args } of entries) {
-        if (args.action !== "hibernate" || functions.has(region)) continue;
         const provider = providers.get(region);
-        functions.set(
-            region,
-            new AlarmActionFunction(`idle-stop-alarm-action${region === undefined ? "" : `-${region}`}`, { tags: args.tags }, { provider }),
-        );
+        if (args.action !== "hibernate" || functions.has(provider)) continue;
+        const name = provider === undefined ? "idle-stop-alarm-action" : `idle-stop-alarm-action-${region}`;
+        functions.set(provider, new AlarmActionFunction(name, { tags: args.tags }, { provider }));
     }
     return functions;
 }
 
 /** Hands each function the instances of its region that hibernate, once every IdleStop exists. */
 export function watchHibernatingInstances(
-    functions: ReadonlyMap<string | undefined, AlarmActionFunction>,
+    functions: Functions,
+    providers: Providers,
     entries: readonly Entry[],
     watchers: readonly IdleStop[],
 ): void {
-    for (const [region, fn] of functions) {
-        const watched = watchers.filter((w, i) => entries[i].region === region && w.instanceArn !== undefined);
+    for (const [provider, fn] of functions) {
+        const watched = watchers.filter((w, i) => providers.get(entries[i].region) === provider && w.instanceArn !== undefined);
         fn.watch(watched.map((w) => ({ instanceId: w.instanceId, instanceArn: w.instanceArn! })));
     }
 }

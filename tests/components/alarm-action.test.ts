@@ -46,11 +46,15 @@ describe("action hibernate on mocks", () => {
         try {
             fleet = await runProgram(
                 createdConfig({
+                    "aws:region": "us-east-1",
                     notifyEmail: "dev@example.com",
                     instances: JSON.stringify([
                         { name: "alice", action: "hibernate", instanceType: "t3.large" },
                         { name: "bob", instanceId: adoptedInstanceId, action: "hibernate", sshUser: "ec2-user", credentials: "iam-user" },
                         { name: "carol", action: "stop" },
+                        // The stack's own region spelled out: the same function as alice's and bob's.
+                        { name: "fay", region: "us-east-1", action: "hibernate" },
+                        { name: "erin", region: "eu-west-1", action: "hibernate" },
                     ]),
                 }),
             );
@@ -64,18 +68,25 @@ describe("action hibernate on mocks", () => {
         (named(fleet.resources, alarmType, `${name}-idle`).inputs.dimensions as Record<string, string>).InstanceId;
 
     it("deploys one function per region, from the bundle npm run build makes, on Node.js 22", () => {
-        const fn = single(fleet.resources, fnType);
-        assert.equal(fn.inputs.runtime, "nodejs22.x");
-        assert.equal(fn.inputs.handler, "alarm-action.handler");
-        assert.deepEqual(archivePaths(fn), { "alarm-action.js": bundle });
+        const functions = ofType(fleet.resources, fnType);
+        assert.deepEqual(functions.map((f) => f.name).sort(), ["idle-stop-alarm-action", "idle-stop-alarm-action-eu-west-1"]);
+        assert.equal(named(fleet.resources, fnType, "idle-stop-alarm-action").provider, "");
+        assert.match(named(fleet.resources, fnType, "idle-stop-alarm-action-eu-west-1").provider, /idle-stop-eu-west-1/);
+        for (const fn of functions) {
+            assert.equal(fn.inputs.runtime, "nodejs22.x");
+            assert.equal(fn.inputs.handler, "alarm-action.handler");
+            assert.deepEqual(archivePaths(fn), { "alarm-action.js": bundle });
+        }
     });
 
     it("makes the function's ARN the action of the hibernating boxes' alarms, and only theirs", () => {
         const arns = Object.fromEntries(
-            ["alice", "bob", "carol"].map((n) => [n, named(fleet.resources, alarmType, `${n}-idle`).inputs.alarmActions as string[]]),
+            ["alice", "bob", "carol", "fay", "erin"].map((n) => [n, named(fleet.resources, alarmType, `${n}-idle`).inputs.alarmActions as string[]]),
         );
         assert.match(arns.alice[0], /^arn:aws:lambda:us-east-1:123456789012:function:idle-stop-alarm-action-/);
         assert.equal(arns.bob[0], arns.alice[0]);
+        assert.equal(arns.fay[0], arns.alice[0]);
+        assert.match(arns.erin[0], /^arn:aws:lambda:eu-west-1:123456789012:function:idle-stop-alarm-action-eu-west-1-/);
         // The EC2 action and the topic, as before, for the box that stops.
         assert.deepEqual(arns.carol[0], "arn:aws:automate:us-east-1:ec2:stop");
         // Only on the transition to ALARM, as the EC2 action: no OK or insufficient-data actions.
@@ -87,8 +98,8 @@ describe("action hibernate on mocks", () => {
 
     it("lets only each hibernating box's own alarm invoke the function, from this account", () => {
         const permissions = ofType(fleet.resources, permissionType);
-        assert.deepEqual(permissions.map((p) => p.name).sort(), ["alice-alarm-invoke", "bob-alarm-invoke"]);
-        for (const name of ["alice", "bob"]) {
+        assert.deepEqual(permissions.map((p) => p.name).sort(), ["alice-alarm-invoke", "bob-alarm-invoke", "erin-alarm-invoke", "fay-alarm-invoke"]);
+        for (const name of ["alice", "bob", "fay"]) {
             const p = named(fleet.resources, permissionType, `${name}-alarm-invoke`).inputs;
             const alarm = named(fleet.resources, alarmType, `${name}-idle`);
             assert.equal(p.principal, "lambda.alarms.cloudwatch.amazonaws.com");
@@ -99,16 +110,18 @@ describe("action hibernate on mocks", () => {
         }
     });
 
-    it("lets the function stop only the hibernating boxes, and lists exactly them in its environment", () => {
-        const fn = single(fleet.resources, fnType);
+    it("lets each function stop only its region's hibernating boxes, and lists exactly them in its environment", () => {
+        const fn = named(fleet.resources, fnType, "idle-stop-alarm-action");
         const stop = named(fleet.resources, policyType, "idle-stop-alarm-action-stop");
-        const ids = ["alice", "bob"].map(instanceId).sort();
+        const ids = ["alice", "bob", "fay"].map(instanceId).sort();
         assert.deepEqual(policyDocument(stop).Statement, [
             { Effect: "Allow", Action: "ec2:StopInstances", Resource: ids.map((id) => `arn:aws:ec2:us-east-1:123456789012:instance/${id}`).sort() },
         ]);
         assert.ok(!JSON.stringify(stop.inputs).includes(instanceId("carol")));
         const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
         assert.deepEqual(JSON.parse(env[WATCHED_INSTANCES_ENV]), ids);
+        const erin = named(fleet.resources, policyType, "idle-stop-alarm-action-eu-west-1-stop");
+        assert.deepEqual(policyDocument(erin).Statement[0].Resource, [`arn:aws:ec2:eu-west-1:123456789012:instance/${instanceId("erin")}`]);
         const logs = named(fleet.resources, policyType, "idle-stop-alarm-action-logs");
         assert.deepEqual(
             policyDocument(logs).Statement.map((s) => s.Action),
