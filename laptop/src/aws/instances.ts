@@ -18,6 +18,8 @@ export interface InstanceView {
     readonly privateIp?: string;
     /** The `Name` tag, made printable: anyone who may tag instances in the account chooses it. */
     readonly name?: string;
+    /** `t3.large`: what `idle-stop savings` prices it by; absent when EC2's answer does not look like one. */
+    readonly instanceType?: string;
 }
 
 /** "devbox (i-0123...)", or just the id when the box has no other name. */
@@ -42,6 +44,7 @@ function view(instance: Instance): InstanceView {
         privateIp: address(instance.PrivateIpAddress),
         // Tags hold up to 256 characters; a progress line needs far fewer.
         name: name ? printable(name, 64) : undefined,
+        instanceType: instance.InstanceType !== undefined && /^[a-z0-9-]{1,20}\.[a-z0-9-]{1,20}$/.test(instance.InstanceType) ? instance.InstanceType : undefined,
     };
 }
 
