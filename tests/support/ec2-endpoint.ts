@@ -27,6 +27,8 @@ export interface FakeInstance {
     /** Public address while running (assigned at each start, like EC2 without an Elastic IP). */
     publicIp?: string;
     privateIp: string;
+    /** Default t3.micro. */
+    instanceType?: string;
 }
 
 export interface Ec2Call {
@@ -97,8 +99,14 @@ export class Ec2Endpoint {
     }
 
     /** Adds an instance; one added as pending or stopping moves on by itself like a real one. */
-    addInstance(spec: { id: string; state: InstanceState; name?: string; privateIp?: string }): FakeInstance {
-        const instance: FakeInstance = { id: spec.id, state: spec.state, name: spec.name, privateIp: spec.privateIp ?? "10.0.0.17" };
+    addInstance(spec: { id: string; state: InstanceState; name?: string; privateIp?: string; instanceType?: string }): FakeInstance {
+        const instance: FakeInstance = {
+            id: spec.id,
+            state: spec.state,
+            name: spec.name,
+            privateIp: spec.privateIp ?? "10.0.0.17",
+            instanceType: spec.instanceType,
+        };
         if (spec.state === "running" || spec.state === "stopping") instance.publicIp = this.publicAddress;
         this.instances.set(spec.id, instance);
         if (spec.state === "pending") this.after(this.pendingMs, instance, "running");
@@ -212,7 +220,7 @@ export class Ec2Endpoint {
                             `<instanceId>${i.id}</instanceId><imageId>ami-0123456789abcdef0</imageId>${this.stateXml("instanceState", i.state)}` +
                             `<privateDnsName>ip-${i.privateIp.replace(/\./g, "-")}.ec2.internal</privateDnsName>` +
                             `<dnsName>${i.publicIp ? `ec2-${i.publicIp.replace(/\./g, "-")}.compute-1.amazonaws.com` : ""}</dnsName>` +
-                            `<instanceType>t3.micro</instanceType><privateIpAddress>${i.privateIp}</privateIpAddress>` +
+                            `<instanceType>${esc(i.instanceType ?? "t3.micro")}</instanceType><privateIpAddress>${i.privateIp}</privateIpAddress>` +
                             (i.publicIp ? `<ipAddress>${i.publicIp}</ipAddress>` : "") +
                             (i.name ? `<tagSet><item><key>Name</key><value>${esc(i.name)}</value></item></tagSet>` : "") +
                             `</item></instancesSet></item>`,
