@@ -33,7 +33,12 @@ export class AlarmHistory {
             timestamp,
             type: "Action",
             summary: `${succeeded ? "Successfully executed" : "Failed to execute"} action ${arn}`,
-            data: { actionState: succeeded ? "Succeeded" : "Failed", stateUpdateTimestamp: timestamp - 1000, notificationResource: arn, publishedMessage: null },
+            data: {
+                actionState: succeeded ? "Succeeded" : "Failed",
+                stateUpdateTimestamp: timestamp - 1000,
+                notificationResource: arn,
+                publishedMessage: null,
+            },
         });
     }
 

@@ -631,35 +631,39 @@ export class CloudWatchEndpoint {
         const next = offset + this.metricDataPageSize;
         let more = false;
         const results = queries.map((q) => {
-                const stat = q.MetricStat;
-                const period = Number(stat.Period) * 1000;
-                const dims: Record<string, string> = {};
-                for (const d of (stat.Metric.Dimensions ?? []) as Array<{ Name: string; Value: string }>) dims[d.Name] = d.Value;
-                const byPeriod = new Map<number, number[]>();
-                for (const p of all) {
-                    if (p.namespace !== stat.Metric.Namespace || p.metricName !== stat.Metric.MetricName) continue;
-                    if (Object.entries(dims).some(([k, v]) => p.dimensions[k] !== v)) continue;
-                    if (p.timestamp < start || p.timestamp >= end) continue;
-                    const bucket = Math.floor(p.timestamp / period) * period;
-                    // SampleCount adds up the published sample counts (a plain value is one sample), as CloudWatch does.
-                    const value = stat.Stat === "SampleCount" ? (p.statisticValues?.SampleCount ?? 1) : (p.value ?? p.statisticValues?.Maximum);
-                    if (value === undefined) continue;
-                    const values = byPeriod.get(bucket) ?? [];
-                    values.push(value);
-                    byPeriod.set(bucket, values);
-                }
-                if (stat.Stat !== "Maximum" && stat.Stat !== "SampleCount")
-                    throw new ProtocolError(400, "InvalidParameterValue", `the test endpoint computes Maximum and SampleCount only, not ${String(stat.Stat)}`);
-                const buckets = [...byPeriod.keys()].sort((a, b) => (descending ? b - a : a - b));
-                const page = buckets.slice(offset, next);
-                if (buckets.length > next) more = true;
-                return {
-                    Id: q.Id,
-                    Label: stat.Metric.MetricName,
-                    StatusCode: buckets.length > next ? "PartialData" : "Complete",
-                    Timestamps: page.map((b) => b / 1000),
-                    Values: page.map((b) => (stat.Stat === "SampleCount" ? byPeriod.get(b)!.reduce((x, y) => x + y, 0) : Math.max(...byPeriod.get(b)!))),
-                };
+            const stat = q.MetricStat;
+            const period = Number(stat.Period) * 1000;
+            const dims: Record<string, string> = {};
+            for (const d of (stat.Metric.Dimensions ?? []) as Array<{ Name: string; Value: string }>) dims[d.Name] = d.Value;
+            const byPeriod = new Map<number, number[]>();
+            for (const p of all) {
+                if (p.namespace !== stat.Metric.Namespace || p.metricName !== stat.Metric.MetricName) continue;
+                if (Object.entries(dims).some(([k, v]) => p.dimensions[k] !== v)) continue;
+                if (p.timestamp < start || p.timestamp >= end) continue;
+                const bucket = Math.floor(p.timestamp / period) * period;
+                // SampleCount adds up the published sample counts (a plain value is one sample), as CloudWatch does.
+                const value = stat.Stat === "SampleCount" ? (p.statisticValues?.SampleCount ?? 1) : (p.value ?? p.statisticValues?.Maximum);
+                if (value === undefined) continue;
+                const values = byPeriod.get(bucket) ?? [];
+                values.push(value);
+                byPeriod.set(bucket, values);
+            }
+            if (stat.Stat !== "Maximum" && stat.Stat !== "SampleCount")
+                throw new ProtocolError(
+                    400,
+                    "InvalidParameterValue",
+                    `the test endpoint computes Maximum and SampleCount only, not ${String(stat.Stat)}`,
+                );
+            const buckets = [...byPeriod.keys()].sort((a, b) => (descending ? b - a : a - b));
+            const page = buckets.slice(offset, next);
+            if (buckets.length > next) more = true;
+            return {
+                Id: q.Id,
+                Label: stat.Metric.MetricName,
+                StatusCode: buckets.length > next ? "PartialData" : "Complete",
+                Timestamps: page.map((b) => b / 1000),
+                Values: page.map((b) => (stat.Stat === "SampleCount" ? byPeriod.get(b)!.reduce((x, y) => x + y, 0) : Math.max(...byPeriod.get(b)!))),
+            };
         });
         return { MetricDataResults: results, Messages: [], ...(more ? { NextToken: String(next) } : {}) };
     }

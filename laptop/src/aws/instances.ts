@@ -44,7 +44,10 @@ function view(instance: Instance): InstanceView {
         privateIp: address(instance.PrivateIpAddress),
         // Tags hold up to 256 characters; a progress line needs far fewer.
         name: name ? printable(name, 64) : undefined,
-        instanceType: instance.InstanceType !== undefined && /^[a-z0-9-]{1,20}\.[a-z0-9-]{1,20}$/.test(instance.InstanceType) ? instance.InstanceType : undefined,
+        instanceType:
+            instance.InstanceType !== undefined && /^[a-z0-9-]{1,20}\.[a-z0-9-]{1,20}$/.test(instance.InstanceType)
+                ? instance.InstanceType
+                : undefined,
     };
 }
 

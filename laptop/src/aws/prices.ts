@@ -23,7 +23,8 @@ export function parsePriceOverrides(values: readonly string[]): Map<string, numb
     const prices = new Map<string, number>();
     for (const v of values) {
         const m = /^([^=]+)=(\d{1,6}(?:\.\d{1,8})?)$/.exec(v);
-        if (!m || !INSTANCE_TYPE_PATTERN.test(m[1])) throw new UsageError(`--price ${quotedPrintable(v)}: expected TYPE=USD_PER_HOUR, e.g. t3.large=0.0832`);
+        if (!m || !INSTANCE_TYPE_PATTERN.test(m[1]))
+            throw new UsageError(`--price ${quotedPrintable(v)}: expected TYPE=USD_PER_HOUR, e.g. t3.large=0.0832`);
         prices.set(m[1], Number(m[2]));
     }
     return prices;
@@ -66,17 +67,25 @@ function writeCache(file: string, entries: CacheEntries): void {
     }
 }
 
-/** The dollars an hour in one GetProducts price list item (a JSON string), if it has an on-demand hourly price. */
-export function onDemandUsd(item: string): number | undefined {
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(item);
-    } catch {
-        return undefined;
+/**
+ * The dollars an hour in one GetProducts price list item, if it has an on-demand hourly price. The
+ * wire carries each item as a JSON string; the SDK may hand it over as that string, as a String
+ * object (its lazy JSON) or already parsed.
+ */
+export function onDemandUsd(item: unknown): number | undefined {
+    let parsed: unknown = item;
+    if (typeof item === "string" || item instanceof String) {
+        try {
+            parsed = JSON.parse(String(item));
+        } catch {
+            return undefined;
+        }
     }
     const onDemand = (parsed as { terms?: { OnDemand?: unknown } } | null)?.terms?.OnDemand;
     if (typeof onDemand !== "object" || onDemand === null) return undefined;
-    for (const term of Object.values(onDemand as Record<string, { priceDimensions?: Record<string, { unit?: string; pricePerUnit?: { USD?: unknown } }> }>)) {
+    for (const term of Object.values(
+        onDemand as Record<string, { priceDimensions?: Record<string, { unit?: string; pricePerUnit?: { USD?: unknown } }> }>,
+    )) {
         for (const dim of Object.values(term?.priceDimensions ?? {})) {
             const usd = dim?.pricePerUnit?.USD;
             if (dim?.unit === "Hrs" && typeof usd === "string" && /^\d{1,6}(\.\d{1,10})?$/.test(usd) && Number(usd) > 0) return Number(usd);
@@ -105,9 +114,9 @@ async function fetchPrice(client: PricingClient, instanceType: string, region: s
             }),
         ),
     );
-    const items = Array.isArray(out.PriceList) ? out.PriceList : [];
+    const items: unknown[] = Array.isArray(out.PriceList) ? out.PriceList : [];
     for (const item of items) {
-        const usd = typeof item === "string" ? onDemandUsd(item) : undefined;
+        const usd = onDemandUsd(item);
         if (usd !== undefined) return usd;
     }
     return undefined;
@@ -163,11 +172,15 @@ export async function lookUpPrices(
         try {
             usd = await fetchPrice(client, p.instanceType, p.region);
         } catch (err) {
-            problems.push(`no prices: the AWS Price List API did not answer (${(err as Error).message}); hours only, or give --price TYPE=USD_PER_HOUR`);
+            problems.push(
+                `no prices: the AWS Price List API did not answer (${(err as Error).message}); hours only, or give --price TYPE=USD_PER_HOUR`,
+            );
             break;
         }
         if (usd === undefined) {
-            problems.push(`no on-demand Linux price for ${p.instanceType} in ${p.region} in the AWS Price List; hours only for it (--price ${p.instanceType}=USD sets one)`);
+            problems.push(
+                `no on-demand Linux price for ${p.instanceType} in ${p.region} in the AWS Price List; hours only for it (--price ${p.instanceType}=USD sets one)`,
+            );
             continue;
         }
         prices.set(priceKey(p.region, p.instanceType), usd);

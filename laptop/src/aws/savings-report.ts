@@ -79,9 +79,17 @@ interface Figures {
  * sample; one begun by an idle-stop action (within an hour of it) is idle-stop's, the others are
  * people's or schedules'. Idle-stop actions the box recovered from within the hour still count.
  */
-export function boxFigures(hours: ReadonlyMap<number, number>, stops: readonly number[] | null, from: number, to: number, stopsFrom: number, sampleSeconds: number): Figures {
+export function boxFigures(
+    hours: ReadonlyMap<number, number>,
+    stops: readonly number[] | null,
+    from: number,
+    to: number,
+    stopsFrom: number,
+    sampleSeconds: number,
+): Figures {
     const withData = [...hours.keys()].filter((h) => h >= from && h < to).sort((a, b) => a - b);
-    if (withData.length === 0) return { countedFrom: null, running: 0, stopped: 0, stopsByIdleStop: stops === null ? null : 0, otherStops: stops === null ? null : 0 };
+    if (withData.length === 0)
+        return { countedFrom: null, running: 0, stopped: 0, stopsByIdleStop: stops === null ? null : 0, otherStops: stops === null ? null : 0 };
     const start = withData[0];
     // A sample stands for sampleSeconds of running time; an hour holds at most an hour of it.
     const runningMs = withData.reduce((sum, h) => sum + Math.min(hourMs, (hours.get(h) ?? 0) * sampleSeconds * 1000), 0);
@@ -120,7 +128,18 @@ const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 export async function savingsReport(boxes: readonly WatchedBox[], o: SavingsOptions): Promise<SavingsReport> {
     const stopsFrom = Math.max(o.from.getTime(), o.to.getTime() - ALARM_HISTORY_DAYS * dayMs);
     const regions = [...new Set(boxes.map((b) => b.region))];
-    const rows = (await Promise.all(regions.map((r) => regionFigures(r, boxes.filter((b) => b.region === r), o, stopsFrom)))).flat();
+    const rows = (
+        await Promise.all(
+            regions.map((r) =>
+                regionFigures(
+                    r,
+                    boxes.filter((b) => b.region === r),
+                    o,
+                    stopsFrom,
+                ),
+            ),
+        )
+    ).flat();
     const pairs = rows.flatMap((r) => (r.instanceType !== null ? [{ region: r.box.region, instanceType: r.instanceType }] : []));
     const priced = await lookUpPrices(pairs, o.overrides, { cacheOnly: o.cacheOnly });
     const notes = [...priced.problems];

@@ -17,7 +17,12 @@ const queriesPerCall = 500;
  * Per box, the agent's samples in each clock hour of [from, to) that had any (hour start in ms ->
  * SampleCount). Hourly data is kept 455 days, so any window the command allows is answered.
  */
-export async function hourlySamples(region: string, boxes: readonly WatchedBox[], from: Date, to: Date): Promise<Map<WatchedBox, Map<number, number>>> {
+export async function hourlySamples(
+    region: string,
+    boxes: readonly WatchedBox[],
+    from: Date,
+    to: Date,
+): Promise<Map<WatchedBox, Map<number, number>>> {
     const cloudwatch = new CloudWatchClient({ region });
     const result = new Map<WatchedBox, Map<number, number>>(boxes.map((b) => [b, new Map()]));
     for (let first = 0; first < boxes.length; first += queriesPerCall) {
@@ -26,7 +31,11 @@ export async function hourlySamples(region: string, boxes: readonly WatchedBox[]
             Id: `m${index}`,
             ReturnData: true,
             MetricStat: {
-                Metric: { Namespace: box.namespace, MetricName: box.metricName, Dimensions: [{ Name: INSTANCE_ID_DIMENSION, Value: box.instanceId }] },
+                Metric: {
+                    Namespace: box.namespace,
+                    MetricName: box.metricName,
+                    Dimensions: [{ Name: INSTANCE_ID_DIMENSION, Value: box.instanceId }],
+                },
                 Period: 3600,
                 Stat: "SampleCount",
             },
@@ -37,7 +46,13 @@ export async function hourlySamples(region: string, boxes: readonly WatchedBox[]
             const out = await awsCall({ action: "cloudwatch:GetMetricData", target: `${metrics} in ${region}` }, () =>
                 cloudwatch.send(
                     // Newest first, as status's own query: the order of the answer does not matter here.
-                    new GetMetricDataCommand({ StartTime: from, EndTime: to, ScanBy: "TimestampDescending", MetricDataQueries: queries, NextToken: token }),
+                    new GetMetricDataCommand({
+                        StartTime: from,
+                        EndTime: to,
+                        ScanBy: "TimestampDescending",
+                        MetricDataQueries: queries,
+                        NextToken: token,
+                    }),
                 ),
             );
             for (const r of out.MetricDataResults ?? []) {
@@ -68,7 +83,8 @@ function executedAction(item: { HistoryData?: string; HistorySummary?: string })
         const data: unknown = JSON.parse(item.HistoryData ?? "");
         if (typeof data === "object" && data !== null) {
             const { actionState, notificationResource } = data as Record<string, unknown>;
-            if (actionState !== undefined) return actionState === "Succeeded" && typeof notificationResource === "string" ? notificationResource : undefined;
+            if (actionState !== undefined)
+                return actionState === "Succeeded" && typeof notificationResource === "string" ? notificationResource : undefined;
         }
     } catch {
         /* not JSON: the summary says it too */
@@ -98,7 +114,8 @@ export async function idleStopTimes(region: string, box: WatchedBox, from: Date,
             if (item.AlarmName !== box.alarmName || item.Timestamp === undefined) continue;
             const at = new Date(item.Timestamp).getTime();
             const action = executedAction(item);
-            if (Number.isFinite(at) && at >= from.getTime() && at < to.getTime() && action !== undefined && stopActionPattern.test(action)) times.push(at);
+            if (Number.isFinite(at) && at >= from.getTime() && at < to.getTime() && action !== undefined && stopActionPattern.test(action))
+                times.push(at);
         }
         token = out.NextToken;
     } while (token);

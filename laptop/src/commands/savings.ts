@@ -25,7 +25,8 @@ ec2:DescribeInstances and pricing:GetProducts.`,
             type: "string",
             value: "TYPE=USD",
             multiple: true,
-            description: "this on-demand price per hour for an instance type, instead of the Price List's\n(repeatable), e.g. --price t3.large=0.0832",
+            description:
+                "this on-demand price per hour for an instance type, instead of the Price List's\n(repeatable), e.g. --price t3.large=0.0832",
         },
         {
             name: "sample-seconds",
@@ -79,17 +80,34 @@ export function formatSavings(r: SavingsReport): string {
         dollars(b.savedUsd),
     ]);
     const t = r.total;
-    rows.push(["total", "", "", hours(t.hoursRunning), hours(t.hoursStopped), String(t.stopsByIdleStop ?? "-"), String(t.otherStops ?? "-"), "", dollars(t.savedUsd)]);
+    rows.push([
+        "total",
+        "",
+        "",
+        hours(t.hoursRunning),
+        hours(t.hoursStopped),
+        String(t.stopsByIdleStop ?? "-"),
+        String(t.otherStops ?? "-"),
+        "",
+        dollars(t.savedUsd),
+    ]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
     // Names left, figures right.
-    const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+            .join("  ")
+            .trimEnd();
     const lines = [
         `last ${r.days} days: ${r.from.slice(0, 13).replace("T", " ")}:00 to ${r.to.slice(0, 13).replace("T", " ")}:00 UTC` +
-            (r.stopsFrom !== null && r.stopsFrom !== r.from ? ` (stops since ${r.stopsFrom.slice(0, 10)}: CloudWatch keeps alarm history 30 days)` : ""),
+            (r.stopsFrom !== null && r.stopsFrom !== r.from
+                ? ` (stops since ${r.stopsFrom.slice(0, 10)}: CloudWatch keeps alarm history 30 days)`
+                : ""),
         line(head),
         ...rows.map(line),
     ];
-    if (r.priceSource.length > 0) lines.push(`prices: on-demand Linux, ${r.priceSource.join(" + ")}; EBS and Elastic IPs cost the same stopped: not counted`);
+    if (r.priceSource.length > 0)
+        lines.push(`prices: on-demand Linux, ${r.priceSource.join(" + ")}; EBS and Elastic IPs cost the same stopped: not counted`);
     for (const note of r.notes) lines.push(`note: ${note}`);
     return `${lines.join("\n")}\n`;
 }
