@@ -209,7 +209,7 @@ describe("idle-stop savings", function () {
         assert.equal(b.savedUsd, null);
         assert.equal(b.hoursStopped, bobGap.to - bobGap.from, "hours still counted");
         assert.ok(
-            report.notes.some((n) => /^no prices: the AWS Price List API did not answer \(cannot reach AWS for pricing:GetProducts/.test(n)),
+            report.notes.some((n) => n.startsWith("no prices: the AWS Price List API did not answer (cannot reach AWS for pricing:GetProducts")),
             report.notes.join("\n"),
         );
         assert.deepEqual(report.priceSource, ["--price"]);

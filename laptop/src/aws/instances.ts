@@ -4,6 +4,7 @@
  * and `pending`), reporting progress as it goes.
  */
 import { DescribeInstancesCommand, EC2Client, Instance, StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import { INSTANCE_TYPE_PATTERN } from "../../../common/aws-ids";
 import { RuntimeError } from "../../../common/errors";
 import { printable } from "../../../common/printable";
 import { SSH_HOST_PATTERN } from "../../../common/ssh-names";
@@ -44,10 +45,7 @@ function view(instance: Instance): InstanceView {
         privateIp: address(instance.PrivateIpAddress),
         // Tags hold up to 256 characters; a progress line needs far fewer.
         name: name ? printable(name, 64) : undefined,
-        instanceType:
-            instance.InstanceType !== undefined && /^[a-z0-9-]{1,20}\.[a-z0-9-]{1,20}$/.test(instance.InstanceType)
-                ? instance.InstanceType
-                : undefined,
+        instanceType: instance.InstanceType !== undefined && INSTANCE_TYPE_PATTERN.test(instance.InstanceType) ? instance.InstanceType : undefined,
     };
 }
 

@@ -7,12 +7,10 @@ import { GetProductsCommand, PricingClient } from "@aws-sdk/client-pricing";
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
+import { INSTANCE_TYPE_PATTERN } from "../../../common/aws-ids";
 import { UsageError } from "../../../common/errors";
 import { quotedPrintable } from "../../../common/printable";
 import { awsCall } from "./errors";
-
-/** EC2 instance type names: `t3.micro`, `m7i-flex.large`, `u-6tb1.56xlarge`. */
-export const INSTANCE_TYPE_PATTERN = /^[a-z0-9-]{1,20}\.[a-z0-9-]{1,20}$/;
 
 /** Where the Price List Query API answers (it also runs in ap-south-1; one is enough). */
 const PRICING_REGION = "us-east-1";
@@ -31,7 +29,7 @@ export function parsePriceOverrides(values: readonly string[]): Map<string, numb
 }
 
 /** The cache file: $XDG_CACHE_HOME/idle-stop/prices.json, else ~/.cache/idle-stop/prices.json. */
-export function priceCacheFile(env: NodeJS.ProcessEnv = process.env): string {
+function priceCacheFile(env: NodeJS.ProcessEnv = process.env): string {
     const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(env.HOME || homedir(), ".cache");
     return path.join(base, "idle-stop", "prices.json");
 }
@@ -72,7 +70,7 @@ function writeCache(file: string, entries: CacheEntries): void {
  * wire carries each item as a JSON string; the SDK may hand it over as that string, as a String
  * object (its lazy JSON) or already parsed.
  */
-export function onDemandUsd(item: unknown): number | undefined {
+function onDemandUsd(item: unknown): number | undefined {
     let parsed: unknown = item;
     if (typeof item === "string" || item instanceof String) {
         try {

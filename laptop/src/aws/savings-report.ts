@@ -9,10 +9,10 @@ import { lookUpPrices, priceKey } from "./prices";
 import { hourlySamples, hourMs, idleStopTimes } from "./usage-history";
 
 /** CloudWatch keeps an alarm's history this long, so stops are counted over this much of the window at most. */
-export const ALARM_HISTORY_DAYS = 30;
+const ALARM_HISTORY_DAYS = 30;
 const dayMs = 24 * hourMs;
 
-export interface BoxSavings {
+interface BoxSavings {
     readonly name: string;
     readonly stack?: string;
     readonly instanceId: string;
@@ -79,7 +79,7 @@ interface Figures {
  * sample; one begun by an idle-stop action (within an hour of it) is idle-stop's, the others are
  * people's or schedules'. Idle-stop actions the box recovered from within the hour still count.
  */
-export function boxFigures(
+function boxFigures(
     hours: ReadonlyMap<number, number>,
     stops: readonly number[] | null,
     from: number,

@@ -25,6 +25,8 @@ export async function hourlySamples(
 ): Promise<Map<WatchedBox, Map<number, number>>> {
     const cloudwatch = new CloudWatchClient({ region });
     const result = new Map<WatchedBox, Map<number, number>>(boxes.map((b) => [b, new Map()]));
+    // The first hour of a month leaves status an empty window, which CloudWatch would refuse.
+    if (from.getTime() >= to.getTime()) return result;
     for (let first = 0; first < boxes.length; first += queriesPerCall) {
         const chunk = boxes.slice(first, first + queriesPerCall);
         const queries: MetricDataQuery[] = chunk.map((box, index) => ({
