@@ -107,7 +107,8 @@ describe("idle-stop savings", function () {
         }
         action(alice, 3 * 24 + 10.5, stopArn(alice));
         for (let h = bobFirst; h < 720; h++) if (h < bobGap.from || h >= bobGap.to) seed(bob, h, fullHour);
-        action(bob, bobGap.from - 0.5, stopArn(bob));
+        // bob's alarm hibernates through the alarm-action function (a Lambda action).
+        action(bob, bobGap.from - 0.5, `arn:aws:lambda:${bob.region}:123456789012:function:idle-stop-hibernate`);
         // Pages of 200 datapoints a query: alice's 270 hours take two pages, bob's 455 three.
         cw.metricDataPageSize = 200;
         pricing.addProduct({ instanceType: alice.type, regionCode: alice.region, usd: "0.0832000000" });
@@ -237,8 +238,17 @@ describe("idle-stop savings", function () {
             r.stdout,
             /^ {2}month's saving {2}(\$\d+\.\d\d \(\d+\.\d h stopped since \d{4}-\d\d-\d\d at \$0\.192\/h\)|\$0\.00 \(0\.0 h stopped since \d{4}-\d\d-\d\d at \$0\.192\/h\))$/m,
         );
-        // status's own query per region, and one more for the saving (one page each: this month is short).
-        assert.ok(cw.accepted("GetMetricData").length - before <= 2 + 2 * 3);
+        // status's own query per region, and one more (paginated) for the saving.
+        const firstPages = cw
+            .accepted("GetMetricData")
+            .slice(before)
+            .filter((c) => c.params.NextToken === undefined);
+        const shape = (c: (typeof firstPages)[number]) =>
+            `${c.signature.region} ${(c.params.MetricDataQueries as Array<{ MetricStat: { Period: number } }>)[0].MetricStat.Period}`;
+        assert.deepEqual(
+            firstPages.map(shape).sort(),
+            [`${bob.region} 3600`, `${bob.region} 60`, `${alice.region} 3600`, `${alice.region} 60`].sort(),
+        );
         assert.equal(pricing.calls.length, 2, "status never asks the Price List");
     });
 });
