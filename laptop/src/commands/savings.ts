@@ -7,7 +7,7 @@ import { boxStackOption, regionOption } from "./common-options";
 
 export const savings: Command = {
     name: "savings",
-    usage: ["[--days N] [--json] [--price TYPE=USD_PER_HOUR]... [--region NAME]... [--stack NAME] [--profile NAME]"],
+    usage: ["[--days N] [--json] [--price TYPE=USD_PER_HOUR]... [--sample-seconds N]", "[--region NAME]... [--stack NAME] [--profile NAME]"],
     summary: "hours running and stopped, stops by idle-stop and by others,\nand the money saved, per box, over the last N days",
     description: `Per watched instance and in total, over the last N whole days up to the current hour: hours
 running (the agent's samples, hourly SampleCount x sampleSeconds), hours stopped (the rest, from
