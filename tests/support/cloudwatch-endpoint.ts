@@ -9,6 +9,10 @@
 // that Debian's AWS CLI v2 (2.9) speaks; Query calls are recorded with the same params shape as
 // JSON calls (MetricData.member.1.Value=3 becomes {MetricData: [{Value: 3}]}).
 //
+// For the laptop command it answers DescribeAlarms, ListTagsForResource, GetMetricData (Maximum
+// and SampleCount per period over seeded and published datapoints, `metricDataPageSize` a page
+// with NextToken) and DescribeAlarmHistory (seeded items: tests/support/alarm-history.ts).
+//
 //   const cw = await startCloudWatchEndpoint();
 //   env: AWS_ENDPOINT_URL_CLOUDWATCH=cw.url, AWS_ACCESS_KEY_ID=TEST_CREDENTIALS.accessKeyId, ...
 //   cw.failWith({ status: 503, type: "ServiceUnavailable" }, { count: 5 });
