@@ -83,6 +83,8 @@ export class Ec2Endpoint {
     private readonly instances = new Map<string, FakeInstance>();
     private readonly denied = new Set<string>();
     private readonly timers = new Set<NodeJS.Timeout>();
+    /** Transitions that start when an instance is first described (addInstance's untilDescribed). */
+    private readonly onFirstDescribe = new Map<string, () => void>();
     private readonly server: http.Server;
 
     constructor(private readonly creds = TEST_CREDENTIALS) {
@@ -98,8 +100,19 @@ export class Ec2Endpoint {
         return this;
     }
 
-    /** Adds an instance; one added as pending or stopping moves on by itself like a real one. */
-    addInstance(spec: { id: string; state: InstanceState; name?: string; privateIp?: string; instanceType?: string }): FakeInstance {
+    /**
+     * Adds an instance; one added as pending or stopping moves on by itself like a real one. With
+     * `untilDescribed` its pendingMs/stoppingMs count from the first DescribeInstances that shows
+     * it, so a client however slow to start (a loaded machine) still sees the transitional state.
+     */
+    addInstance(spec: {
+        id: string;
+        state: InstanceState;
+        name?: string;
+        privateIp?: string;
+        untilDescribed?: boolean;
+        instanceType?: string;
+    }): FakeInstance {
         const instance: FakeInstance = {
             id: spec.id,
             state: spec.state,
@@ -109,8 +122,12 @@ export class Ec2Endpoint {
         };
         if (spec.state === "running" || spec.state === "stopping") instance.publicIp = this.publicAddress;
         this.instances.set(spec.id, instance);
-        if (spec.state === "pending") this.after(this.pendingMs, instance, "running");
-        if (spec.state === "stopping") this.after(this.stoppingMs, instance, "stopped");
+        const moveOn = (): void => {
+            if (spec.state === "pending") this.after(this.pendingMs, instance, "running");
+            if (spec.state === "stopping") this.after(this.stoppingMs, instance, "stopped");
+        };
+        if (spec.untilDescribed) this.onFirstDescribe.set(spec.id, moveOn);
+        else moveOn();
         return instance;
     }
 
@@ -213,7 +230,12 @@ export class Ec2Endpoint {
     private answer(action: string, params: Record<string, unknown>): string {
         switch (action) {
             case "DescribeInstances": {
-                const items = this.named(params)
+                const described = this.named(params);
+                for (const i of described) {
+                    this.onFirstDescribe.get(i.id)?.();
+                    this.onFirstDescribe.delete(i.id);
+                }
+                const items = described
                     .map(
                         (i) =>
                             `<item><reservationId>r-${i.id.slice(2)}</reservationId><ownerId>123456789012</ownerId><groupSet/><instancesSet><item>` +
