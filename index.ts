@@ -74,6 +74,7 @@ const dashboard = settings.dashboard
                   namespace: w.namespace,
                   metricName: w.metricName,
                   alarmArns: [alarmArn, silentAlarmArn],
+                  sampleSeconds: settings.instances[index].args.sampleSeconds,
               })),
           ),
       )

@@ -11,22 +11,56 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import * as os from "os";
 import * as path from "path";
 import { shellQuote } from "../common/shell-quote";
 
 /** The script both commands run, beside this module (.ts from a checkout, .js when compiled). */
 const powerScript = path.join(__dirname, `box-power${path.extname(__filename) || ".ts"}`);
 
-/** How `node` runs the script: TypeScript goes through ts-node, which every TypeScript Pulumi program has. */
-function nodeCommand(): string {
-    if (powerScript.endsWith(".js")) return `node ${shellQuote(powerScript)}`;
-    let register: string;
+/**
+ * A path as the command line names it, so the same stack deployed from another checkout (a
+ * teammate's clone, CI) records the same command and a destroy still finds the script after the
+ * checkout moved: relative to the program's working directory (where Pulumi runs the command,
+ * `dir` being unset), else under `$HOME` (a plugin installed in ~/.pulumi), else absolute
+ * (docs/architecture.md, "Waking boxes for Pulumi").
+ */
+export function portablePath(file: string, cwd = process.cwd(), home = os.homedir()): string {
+    const inside = (dir: string): string | undefined => {
+        const rel = path.relative(dir, file);
+        return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : undefined;
+    };
+    const fromCwd = inside(cwd);
+    if (fromCwd !== undefined) return shellQuote(fromCwd.startsWith("-") ? `./${fromCwd}` : fromCwd);
+    const fromHome = home !== "" && home !== "/" ? inside(home) : undefined;
+    if (fromHome !== undefined) return `"$HOME"/${shellQuote(fromHome)}`;
+    return shellQuote(file);
+}
+
+/**
+ * ts-node's register module for `node -r`: its bare name when node, resolving it from the working
+ * directory as `-r` does, finds the same file this module would; else its path (portablePath).
+ */
+function tsNodeRegister(cwd = process.cwd()): string {
+    const name = "ts-node/register/transpile-only";
+    let own: string;
     try {
-        register = require.resolve("ts-node/register/transpile-only");
+        own = require.resolve(name);
     } catch {
         throw new Error("idle-stop: waking boxes needs ts-node (the TypeScript runner Pulumi programs use); run `npm ci`");
     }
-    return `node -r ${shellQuote(register)} ${shellQuote(powerScript)}`;
+    try {
+        if (require.resolve(name, { paths: [cwd] }) === own) return name;
+    } catch {
+        /* not reachable from the working directory: name it by path */
+    }
+    return portablePath(own, cwd);
+}
+
+/** How `node` runs the script: TypeScript goes through ts-node, which every TypeScript Pulumi program has. */
+function nodeCommand(): string {
+    if (powerScript.endsWith(".js")) return `node ${portablePath(powerScript)}`;
+    return `node -r ${tsNodeRegister()} ${portablePath(powerScript)}`;
 }
 
 export interface PowerTarget {

@@ -1,14 +1,15 @@
 /**
  * One CloudWatch dashboard per stack: active sessions of every watched instance against the stop
- * threshold, the alarms' states, whether each instance is running at all, and per instance what
- * kept it up (one line per kind of signal). Instances may live in several regions: a metric line of
- * another region names its region, and a per-instance widget sits in its instance's region, so one
- * dashboard covers the whole fleet.
+ * threshold, the alarms' states, whether each instance is running at all, per instance what kept
+ * it up (one line per kind of signal), and the hours each ran per day. Instances may live in
+ * several regions: a metric line of another region names its region, and a per-instance widget
+ * sits in its instance's region, so one dashboard covers the whole fleet.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONNECTED_SESSIONS_METRIC, INSTANCE_ID_DIMENSION, KEPT_UP_BY_METRIC, KEPT_UP_SIGNALS, SIGNAL_DIMENSION } from "../common/metric";
 import { dashboardConsoleUrl } from "./console-urls";
+import { hoursWidgets } from "./hours-widgets";
 
 export interface DashboardInstance {
     readonly name: string;
@@ -19,11 +20,13 @@ export interface DashboardInstance {
     readonly namespace: string;
     readonly metricName: string;
     readonly alarmArns: string[];
+    /** Seconds between the agent's samples (stack key sampleSeconds; default 10): the hours widgets' unit. */
+    readonly sampleSeconds?: number;
 }
 
 type MetricLine = Array<string | Record<string, unknown>>;
 
-interface Widget {
+export interface Widget {
     readonly type: "text" | "metric" | "alarm";
     readonly x: number;
     readonly y: number;
@@ -154,6 +157,8 @@ function dashboardBody(stack: string, region: string, instances: DashboardInstan
             },
         },
         ...instances.map((instance, index) => keptUpWidget(instance, index, region)),
+        // Below the "why is it up" widgets.
+        ...hoursWidgets(instances, region, KEPT_UP_TOP + Math.ceil(instances.length / 2) * KEPT_UP_HEIGHT),
     ];
     return JSON.stringify({ widgets });
 }

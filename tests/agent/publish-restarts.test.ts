@@ -20,8 +20,10 @@ describe("publishing to CloudWatch (local endpoint)", function () {
         fake.addSession({ pid: 201, user: "alice", uid: 1000, tty: "pts/0" });
         const cfg = writePublishConfig(fake.root);
         cw().failWith({ status: 503, type: "ServiceUnavailable", message: "down for a test" }, { operations: ["PutMetricData"] });
-        const t0 = Date.now();
         const a = daemon(cfg.path);
+        // From the agent's start, not its spawn: a loaded machine takes seconds to start node.
+        await waitUntil(() => a.events("started").length > 0, 30000, "the agent to start");
+        const t0 = Date.now();
         await sleep(5000);
         // Each phase lasts until the agent has met its error at least once (retries back off with
         // jitter, and a loaded machine starts the agent late).

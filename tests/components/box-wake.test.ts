@@ -1,4 +1,6 @@
 import { strict as assert } from "assert";
+import * as path from "node:path";
+import { portablePath } from "../../components/box-wake";
 import { connectionOnlyEnv } from "../../common/address-overrides";
 import { mockAws, RecordedResource, runProgram } from "../support/pulumi-mocks";
 import { named, single } from "../support/resources";
@@ -47,6 +49,27 @@ describe("waking the box for the agent push inside the program", () => {
         // Pulumi deletes the sleep (a dependent) first: its delete wakes; the wake's delete, last, sleeps.
         assert.match(String(sleep.delete), / wake .* --marker$/);
         assert.match(String(wake.delete), / sleep .* --marker$/);
+        // The same stack deployed from another checkout records the same commands: no path of this one.
+        const repo = path.resolve(__dirname, "..", "..");
+        for (const [step, inputs] of [
+            ["wake", wake],
+            ["sleep", sleep],
+        ] as const) {
+            for (const verb of ["create", "delete"]) {
+                const text = String(inputs[verb]);
+                assert.ok(!text.includes(repo) && !text.includes("/node_modules/"), `${step}.${verb} names a path of this checkout: ${text}`);
+                assert.match(text, /^node -r ts-node\/register\/transpile-only components\/box-power\.ts (wake|sleep) /, `${step}.${verb}`);
+            }
+        }
+    });
+
+    it("names the script relative to the working directory, else under $HOME, else by its absolute path", () => {
+        const home = "/home/ann";
+        assert.equal(portablePath("/src/app/components/box-power.ts", "/src/app", home), "components/box-power.ts");
+        assert.equal(portablePath("/home/ann/.pulumi/plugins/x y/box-power.ts", "/src/app", home), `"$HOME"/'.pulumi/plugins/x y/box-power.ts'`);
+        assert.equal(portablePath("/opt/idle-stop/box-power.ts", "/src/app", home), "/opt/idle-stop/box-power.ts");
+        assert.equal(portablePath("/src/app/-x/box-power.ts", "/src/app", home), "./-x/box-power.ts");
+        assert.equal(portablePath("/src/box-power.ts", "/src/app", "/"), "/src/box-power.ts", "a home of / is no anchor");
     });
 
     it("a new agent release replaces the wake and sleep with the push, so the old uninstall is framed by them too", async () => {

@@ -146,6 +146,16 @@ describe("fleets across regions", () => {
             providerUrnOf(named(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm", "home-idle").provider),
             "the dashboard lives in the stack's region",
         );
+        // The hours-running widgets (components/hours-widgets.ts): one per box in its region, a fleet total per region.
+        for (const [entry, region] of Object.entries(regions)) {
+            const hours = widgets.find((w) => w.properties.title === `Hours ${entry} ran per day`);
+            assert.equal(hours?.properties.region, region, `${entry}'s hours widget`);
+            assert.deepEqual((hours?.properties.metrics as MetricLine[])[1], [{ expression: "s0*10/3600", label: "hours running", id: "h0" }]);
+        }
+        assert.deepEqual(
+            widgets.filter((w) => String(w.properties.title).startsWith("Hours running per day, fleet total")).map((w) => w.properties.region),
+            ["us-east-1", "eu-west-1", "ap-southeast-2"],
+        );
     });
 
     it("gives each other region its own notification topic, since an alarm notifies only a topic in its region", async () => {

@@ -72,7 +72,7 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
 
     it("waits out 'stopping', then starts the box once", async () => {
         const id = newId();
-        ec2.addInstance({ id, state: "stopping" });
+        ec2.addInstance({ id, state: "stopping", untilDescribed: true });
         const r = await sshThroughProxy(id, "echo after-stopping", undefined, []);
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout, "after-stopping\n");
@@ -98,11 +98,9 @@ describe("idle-stop proxy (real ssh, local EC2 endpoint, loopback sshd)", functi
 
     it("on a box that was just started, retries a port that accepts and drops connections until sshd greets", async () => {
         const id = newId();
-        // Pending long enough that the proxy, however slowly it starts (parallel tests), still finds
-        // the box pending: only a box it saw starting gets its banner awaited.
-        ec2.pendingMs = 5000;
-        ec2.addInstance({ id, state: "pending" });
-        ec2.pendingMs = 1500;
+        // Pending until the proxy, however slowly it starts (parallel tests), has seen it pending:
+        // only a box it saw starting gets its banner awaited.
+        ec2.addInstance({ id, state: "pending", untilDescribed: true });
         // A booting box: the first connections are accepted and closed at once, then sshd answers.
         let dropped = 0;
         const flaky = net.createServer((client) => {

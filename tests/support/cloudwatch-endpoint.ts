@@ -9,6 +9,10 @@
 // that Debian's AWS CLI v2 (2.9) speaks; Query calls are recorded with the same params shape as
 // JSON calls (MetricData.member.1.Value=3 becomes {MetricData: [{Value: 3}]}).
 //
+// For the laptop command it answers DescribeAlarms, ListTagsForResource, GetMetricData (Maximum
+// and SampleCount per period over seeded and published datapoints, `metricDataPageSize` a page
+// with NextToken) and DescribeAlarmHistory (seeded items: tests/support/alarm-history.ts).
+//
 //   const cw = await startCloudWatchEndpoint();
 //   env: AWS_ENDPOINT_URL_CLOUDWATCH=cw.url, AWS_ACCESS_KEY_ID=TEST_CREDENTIALS.accessKeyId, ...
 //   cw.failWith({ status: 503, type: "ServiceUnavailable" }, { count: 5 });
@@ -20,6 +24,7 @@ import { createHash, createHmac, Hash, randomUUID } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
 import { gunzipSync } from "node:zlib";
+import { AlarmHistory } from "./alarm-history";
 import { listenOnLoopback } from "./loopback";
 
 export const TEST_CREDENTIALS = {
@@ -546,6 +551,7 @@ export class CloudWatchEndpoint {
         this.alarms.clear();
         this.definitions.length = 0;
         this.seeded.length = 0;
+        this.history.clear();
     }
 
     /** Alarm states DescribeAlarms reports (AWS JSON 1.0), by alarm name. */
@@ -553,17 +559,24 @@ export class CloudWatchEndpoint {
     /** Datapoints GetMetricData sees besides the ones PutMetricData delivered. */
     private readonly seeded: Datapoint[] = [];
 
-    /** Adds a datapoint as if it had been published earlier (timestamp in ms). */
-    seedDatapoint(d: { namespace: string; metricName: string; instanceId: string; timestamp: number; value: number }): void {
+    /** Adds a datapoint as if it had been published earlier (timestamp in ms); with sampleCount, as the agent's StatisticValues. */
+    seedDatapoint(d: { namespace: string; metricName: string; instanceId: string; timestamp: number; value: number; sampleCount?: number }): void {
         this.seeded.push({
             at: Date.now(),
             namespace: d.namespace,
             metricName: d.metricName,
             dimensions: { InstanceId: d.instanceId },
             timestamp: d.timestamp,
-            value: d.value,
+            ...(d.sampleCount === undefined
+                ? { value: d.value }
+                : { statisticValues: { SampleCount: d.sampleCount, Sum: d.value * d.sampleCount, Minimum: d.value, Maximum: d.value } }),
         });
     }
+
+    /** GetMetricData answers at most this many datapoints per query and page (then a NextToken). */
+    metricDataPageSize = 100_800;
+    /** DescribeAlarmHistory's items (tests/support/alarm-history.ts), per region. */
+    readonly history = new AlarmHistory();
 
     /** Whole alarms with tags, per region (the region the request is signed for), as the program deploys them. */
     private readonly definitions: Array<FakeAlarm & { arn: string }> = [];
@@ -603,6 +616,8 @@ export class CloudWatchEndpoint {
             }
             case "GetMetricData":
                 return this.metricData(params);
+            case "DescribeAlarmHistory":
+                return this.history.describe(params, region);
             default:
                 return undefined;
         }
@@ -615,35 +630,46 @@ export class CloudWatchEndpoint {
         const descending = params.ScanBy !== "TimestampAscending";
         const queries = (Array.isArray(params.MetricDataQueries) ? params.MetricDataQueries : []) as MetricStatQuery[];
         const all = [...this.seeded, ...this.datapoints()];
-        return {
-            MetricDataResults: queries.map((q) => {
-                const stat = q.MetricStat;
-                const period = Number(stat.Period) * 1000;
-                const dims: Record<string, string> = {};
-                for (const d of (stat.Metric.Dimensions ?? []) as Array<{ Name: string; Value: string }>) dims[d.Name] = d.Value;
-                const byPeriod = new Map<number, number[]>();
-                for (const p of all) {
-                    if (p.namespace !== stat.Metric.Namespace || p.metricName !== stat.Metric.MetricName) continue;
-                    if (Object.entries(dims).some(([k, v]) => p.dimensions[k] !== v)) continue;
-                    if (p.timestamp < start || p.timestamp >= end) continue;
-                    const bucket = Math.floor(p.timestamp / period) * period;
-                    const value = p.value ?? p.statisticValues?.Maximum;
-                    if (value === undefined) continue;
-                    byPeriod.set(bucket, [...(byPeriod.get(bucket) ?? []), value]);
-                }
-                if (stat.Stat !== "Maximum")
-                    throw new ProtocolError(400, "InvalidParameterValue", `the test endpoint computes Maximum only, not ${String(stat.Stat)}`);
-                const buckets = [...byPeriod.keys()].sort((a, b) => (descending ? b - a : a - b));
-                return {
-                    Id: q.Id,
-                    Label: stat.Metric.MetricName,
-                    StatusCode: "Complete",
-                    Timestamps: buckets.map((b) => b / 1000),
-                    Values: buckets.map((b) => Math.max(...byPeriod.get(b)!)),
-                };
-            }),
-            Messages: [],
-        };
+        // NextToken: the index of the page's first datapoint in every query's answer.
+        const offset = typeof params.NextToken === "string" ? Number(params.NextToken) : 0;
+        const next = offset + this.metricDataPageSize;
+        let more = false;
+        const results = queries.map((q) => {
+            const stat = q.MetricStat;
+            const period = Number(stat.Period) * 1000;
+            const dims: Record<string, string> = {};
+            for (const d of (stat.Metric.Dimensions ?? []) as Array<{ Name: string; Value: string }>) dims[d.Name] = d.Value;
+            const byPeriod = new Map<number, number[]>();
+            for (const p of all) {
+                if (p.namespace !== stat.Metric.Namespace || p.metricName !== stat.Metric.MetricName) continue;
+                if (Object.entries(dims).some(([k, v]) => p.dimensions[k] !== v)) continue;
+                if (p.timestamp < start || p.timestamp >= end) continue;
+                const bucket = Math.floor(p.timestamp / period) * period;
+                // SampleCount adds up the published sample counts (a plain value is one sample), as CloudWatch does.
+                const value = stat.Stat === "SampleCount" ? (p.statisticValues?.SampleCount ?? 1) : (p.value ?? p.statisticValues?.Maximum);
+                if (value === undefined) continue;
+                const values = byPeriod.get(bucket) ?? [];
+                values.push(value);
+                byPeriod.set(bucket, values);
+            }
+            if (stat.Stat !== "Maximum" && stat.Stat !== "SampleCount")
+                throw new ProtocolError(
+                    400,
+                    "InvalidParameterValue",
+                    `the test endpoint computes Maximum and SampleCount only, not ${String(stat.Stat)}`,
+                );
+            const buckets = [...byPeriod.keys()].sort((a, b) => (descending ? b - a : a - b));
+            const page = buckets.slice(offset, next);
+            if (buckets.length > next) more = true;
+            return {
+                Id: q.Id,
+                Label: stat.Metric.MetricName,
+                StatusCode: buckets.length > next ? "PartialData" : "Complete",
+                Timestamps: page.map((b) => b / 1000),
+                Values: page.map((b) => (stat.Stat === "SampleCount" ? byPeriod.get(b)!.reduce((x, y) => x + y, 0) : Math.max(...byPeriod.get(b)!))),
+            };
+        });
+        return { MetricDataResults: results, Messages: [], ...(more ? { NextToken: String(next) } : {}) };
     }
 
     async close(): Promise<void> {

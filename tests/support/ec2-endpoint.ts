@@ -29,6 +29,8 @@ export interface FakeInstance {
     /** Public address while running (assigned at each start, like EC2 without an Elastic IP). */
     publicIp?: string;
     privateIp: string;
+    /** Default t3.micro. */
+    instanceType?: string;
     /** Launched with hibernation enabled (HibernationOptions.Configured). */
     hibernation?: boolean;
     /** Set when the last stop was a hibernation (for tests; EC2 shows it as the stop reason). */
@@ -87,6 +89,8 @@ export class Ec2Endpoint {
     private readonly instances = new Map<string, FakeInstance>();
     private readonly denied = new Set<string>();
     private readonly timers = new Set<NodeJS.Timeout>();
+    /** Transitions that start when an instance is first described (addInstance's untilDescribed). */
+    private readonly onFirstDescribe = new Map<string, () => void>();
     private readonly server: http.Server;
 
     constructor(private readonly creds = TEST_CREDENTIALS) {
@@ -102,19 +106,36 @@ export class Ec2Endpoint {
         return this;
     }
 
-    /** Adds an instance; one added as pending or stopping moves on by itself like a real one. */
-    addInstance(spec: { id: string; state: InstanceState; name?: string; privateIp?: string; hibernation?: boolean }): FakeInstance {
+    /**
+     * Adds an instance; one added as pending or stopping moves on by itself like a real one. With
+     * `untilDescribed` its pendingMs/stoppingMs count from the first DescribeInstances that shows
+     * it, so a client however slow to start (a loaded machine) still sees the transitional state.
+     */
+    addInstance(spec: {
+        id: string;
+        state: InstanceState;
+        name?: string;
+        privateIp?: string;
+        untilDescribed?: boolean;
+        instanceType?: string;
+        hibernation?: boolean;
+    }): FakeInstance {
         const instance: FakeInstance = {
             id: spec.id,
             state: spec.state,
             name: spec.name,
             privateIp: spec.privateIp ?? "10.0.0.17",
+            instanceType: spec.instanceType,
             hibernation: spec.hibernation,
         };
         if (spec.state === "running" || spec.state === "stopping") instance.publicIp = this.publicAddress;
         this.instances.set(spec.id, instance);
-        if (spec.state === "pending") this.after(this.pendingMs, instance, "running");
-        if (spec.state === "stopping") this.after(this.stoppingMs, instance, "stopped");
+        const moveOn = (): void => {
+            if (spec.state === "pending") this.after(this.pendingMs, instance, "running");
+            if (spec.state === "stopping") this.after(this.stoppingMs, instance, "stopped");
+        };
+        if (spec.untilDescribed) this.onFirstDescribe.set(spec.id, moveOn);
+        else moveOn();
         return instance;
     }
 
@@ -233,14 +254,19 @@ export class Ec2Endpoint {
     private answer(action: string, params: Record<string, unknown>): string {
         switch (action) {
             case "DescribeInstances": {
-                const items = this.named(params)
+                const described = this.named(params);
+                for (const i of described) {
+                    this.onFirstDescribe.get(i.id)?.();
+                    this.onFirstDescribe.delete(i.id);
+                }
+                const items = described
                     .map(
                         (i) =>
                             `<item><reservationId>r-${i.id.slice(2)}</reservationId><ownerId>123456789012</ownerId><groupSet/><instancesSet><item>` +
                             `<instanceId>${i.id}</instanceId><imageId>ami-0123456789abcdef0</imageId>${this.stateXml("instanceState", i.state)}` +
                             `<privateDnsName>ip-${i.privateIp.replace(/\./g, "-")}.ec2.internal</privateDnsName>` +
                             `<dnsName>${i.publicIp ? `ec2-${i.publicIp.replace(/\./g, "-")}.compute-1.amazonaws.com` : ""}</dnsName>` +
-                            `<instanceType>t3.micro</instanceType><privateIpAddress>${i.privateIp}</privateIpAddress>` +
+                            `<instanceType>${esc(i.instanceType ?? "t3.micro")}</instanceType><privateIpAddress>${i.privateIp}</privateIpAddress>` +
                             (i.publicIp ? `<ipAddress>${i.publicIp}</ipAddress>` : "") +
                             (i.name ? `<tagSet><item><key>Name</key><value>${esc(i.name)}</value></item></tagSet>` : "") +
                             `</item></instancesSet></item>`,

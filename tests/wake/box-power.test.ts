@@ -45,9 +45,10 @@ describe("waking a box for Pulumi and putting it back to sleep", function () {
 
     const target = (instanceId: string): PowerTarget => ({ instanceId, region: "us-east-1", host: "127.0.0.1", port });
 
-    function run(shellCommand: string, extra: Record<string, string> = {}): Promise<Run> {
+    function run(shellCommand: string, extra: Record<string, string> = {}, cwd?: string): Promise<Run> {
         return new Promise((done, fail) => {
             const child = spawn("sh", ["-c", shellCommand], {
+                cwd,
                 env: clientEnv(ec2.url, { AWS_ENDPOINT_URL_EC2: ec2.url, TMPDIR: tmp, IDLE_STOP_WAKE_POLL_MS: "100", ...extra }),
                 stdio: ["ignore", "pipe", "pipe"],
             });
@@ -112,5 +113,26 @@ describe("waking a box for Pulumi and putting it back to sleep", function () {
         const up = await run(wakeCommand(gone, false));
         assert.notEqual(up.code, 0);
         assert.match(up.stderr, /i-0ccccccccccccccc3/);
+    });
+
+    it("destroy from another checkout: the commands recorded here run there, from its own files", async () => {
+        // Another clone: its own copies of the sources the script loads, the same installed packages.
+        const repo = path.resolve(__dirname, "..", "..");
+        const clone = path.join(tmp, "clone");
+        for (const dir of ["components", "common", path.join("laptop", "src")]) {
+            fs.cpSync(path.join(repo, dir), path.join(clone, dir), { recursive: true });
+        }
+        for (const file of ["tsconfig.json", "package.json"]) fs.copyFileSync(path.join(repo, file), path.join(clone, file));
+        fs.symlinkSync(path.join(repo, "node_modules"), path.join(clone, "node_modules"));
+        const wake = await run(wakeCommand(target(stopped), true), {}, clone);
+        assert.equal(wake.code, 0, wake.stderr);
+        const sleep = await run(sleepCommand(target(stopped), true), {}, clone);
+        assert.equal(sleep.code, 0, sleep.stderr);
+        assert.equal(ec2.calls("StopInstances", stopped).length, 1, "the clone's script stopped the box it woke");
+        // Where no checkout is, the same command finds nothing: it names no path of this one.
+        const elsewhere = fs.mkdtempSync(path.join(tmp, "elsewhere-"));
+        const lost = await run(sleepCommand(target(stopped), true), {}, elsewhere);
+        assert.notEqual(lost.code, 0);
+        assert.match(lost.stderr, /Cannot find module/);
     });
 });

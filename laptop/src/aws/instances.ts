@@ -4,6 +4,7 @@
  * and `pending`), reporting progress as it goes.
  */
 import { DescribeInstancesCommand, EC2Client, Instance, StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import { INSTANCE_TYPE_PATTERN } from "../../../common/aws-ids";
 import { RuntimeError } from "../../../common/errors";
 import { printable } from "../../../common/printable";
 import { SSH_HOST_PATTERN } from "../../../common/ssh-names";
@@ -18,6 +19,8 @@ export interface InstanceView {
     readonly privateIp?: string;
     /** The `Name` tag, made printable: anyone who may tag instances in the account chooses it. */
     readonly name?: string;
+    /** `t3.large`: what `idle-stop savings` prices it by; absent when EC2's answer does not look like one. */
+    readonly instanceType?: string;
 }
 
 /** "devbox (i-0123...)", or just the id when the box has no other name. */
@@ -42,6 +45,7 @@ function view(instance: Instance): InstanceView {
         privateIp: address(instance.PrivateIpAddress),
         // Tags hold up to 256 characters; a progress line needs far fewer.
         name: name ? printable(name, 64) : undefined,
+        instanceType: instance.InstanceType !== undefined && INSTANCE_TYPE_PATTERN.test(instance.InstanceType) ? instance.InstanceType : undefined,
     };
 }
 
