@@ -162,7 +162,10 @@ export function createInstance(
             ...(scheme === AddressScheme.Ipv6 ? { ipv6AddressCount: 1 } : {}),
             tags: { Name: name, ...tags },
         },
-        { parent },
+        // Hibernation can be set only at launch: a change of action must never replace (and so
+        // wipe) a box that exists. It then stops plainly until replaced on purpose
+        // (docs/reference/configuration.md#hibernation).
+        { parent, ignoreChanges: ["hibernation"] },
     );
 
     return { instanceId: instance.id, address: stableAddress(name, instance, scheme, tags, parent), stable: true, instance };
