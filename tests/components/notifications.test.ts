@@ -167,8 +167,8 @@ describe("never leak, never surprise", () => {
 
         it("rejects an unknown action and a non-boolean allowTerminateAdopted", async () => {
             assert.match(
-                (await programError(adoptedConfig({ action: "hibernate" }))).message,
-                /idle-stop:action: "hibernate" .* one of "stop", "terminate"/,
+                (await programError(adoptedConfig({ action: "sleep" }))).message,
+                /idle-stop:action: "sleep" .* one of "stop", "terminate", "hibernate"/,
             );
             assert.match(
                 (await programError(adoptedConfig({ allowTerminateAdopted: "yes" }))).message,
