@@ -27,6 +27,7 @@ process.env.IDLE_STOP_LAPTOP_BUILT = "1";
 
 /** In-process tests (Pulumi mocks, synthetic /proc trees, pure functions): folders and files. */
 const UNIT = [
+    "tests/common/",
     "tests/components/",
     "tests/program/",
     "tests/package/",
