@@ -17,6 +17,7 @@ import {
     RangedSetting,
     settingRanges,
 } from "./validation";
+import { ResolvedSchedules, resolveSchedules } from "./box-schedules";
 import { AddressScheme, addressSchemes, NewInstance } from "./watched-instance";
 
 /**
@@ -89,8 +90,26 @@ export interface IdleStopArgs {
      * fires (rounded up to whole 5-minute periods); 5..1440. Default 10.
      */
     readonly silentMinutes?: number;
-    /** Minutes before the stop at which a warning is sent (needs `notificationTopicArn`); 0 disables. Default 5. */
+    /**
+     * Minutes before the stop at which a warning is sent (needs `notificationTopicArn`) and the box's
+     * terminals are warned (also before a `stopAt` stop); 0 disables. Default 5.
+     */
     readonly warnMinutes?: number;
+    /**
+     * Stop the box at this time whatever it is doing: `HH:MM` (24-hour), optionally after days,
+     * e.g. `"20:00"`, `"Mon-Fri 20:00"`, `"Mon,Wed,Fri 08:30"` (Mon Tue Wed Thu Fri Sat Sun), in
+     * `timezone`. Built with EventBridge Scheduler (docs/reference/configuration.md#schedules). Default: none.
+     */
+    readonly stopAt?: string;
+    /** Start the box at this time, same form as `stopAt`. Default: none. */
+    readonly startAt?: string;
+    /** IANA time zone of `stopAt` and `startAt`, e.g. `Europe/Berlin`. Default `UTC`. */
+    readonly timezone?: string;
+    /**
+     * ARN of the stack's alarm-action function, which a `stopAt` schedule invokes instead of
+     * stopping the box itself when `action` is `hibernate`. Default: none.
+     */
+    readonly alarmActionFunctionArn?: pulumi.Input<string>;
     /**
      * SNS topic that hears the stop itself, the warning before it and the silent-agent alarm.
      * Default: none (no notifications; the alarms still show in the console).
@@ -195,6 +214,7 @@ interface ResolvedArgs {
     readonly nodeDistUrl: string;
     readonly clientAliveIntervalSeconds: number;
     readonly clientAliveCountMax: number;
+    readonly schedules: ResolvedSchedules;
 }
 
 /**
@@ -298,5 +318,6 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
             "clientAliveInterval",
         ),
         clientAliveCountMax: integer("clientAliveCountMax", args.clientAliveCountMax ?? idleStopDefaults.clientAliveCountMax, "clientAliveCountMax"),
+        schedules: resolveSchedules(args, label),
     };
 }

@@ -15,6 +15,7 @@ import { ProgramAgentConfig } from "../common/agent-config";
 import { AgentIdentity, createIamUserIdentity, createInstanceProfileIdentity } from "./agent-identity";
 import { ensureAgentPayload } from "./agent-payload";
 import { pushAgent } from "./agent-push";
+import { agentScheduleConfig, declareBoxSchedules } from "./box-schedules";
 import { declareSleep, declareWake } from "./box-wake";
 import { alarmConsoleUrl } from "./console-urls";
 import { createIdleAlarm, IdleAlarmSettings, stopWarningAlarmArgs } from "./idle-alarm";
@@ -128,7 +129,13 @@ export class IdleStop extends pulumi.ComponentResource {
         const alarm = createIdleAlarm(
             name,
             idleSettings,
-            { sshUser: settings.sshUser, sshPort: settings.sshPort, sshHost: args.ssh.host, adopted: this.adopted },
+            {
+                sshUser: settings.sshUser,
+                sshPort: settings.sshPort,
+                sshHost: args.ssh.host,
+                adopted: this.adopted,
+                schedules: agentScheduleConfig(settings.schedules),
+            },
             this,
         );
         const warningArgs =
@@ -147,6 +154,20 @@ export class IdleStop extends pulumi.ComponentResource {
                 namespace: settings.namespace,
                 metricName: settings.metricName,
                 notifyArns,
+                tags,
+            },
+            this,
+        );
+        // Fixed stop/start times (docs/reference/configuration.md#schedules); none configured: no resources.
+        declareBoxSchedules(
+            name,
+            {
+                schedules: settings.schedules,
+                instanceId: watched.instanceId,
+                partition: partition.partition,
+                region,
+                hibernate: (settings.action as string) === "hibernate",
+                stopFunctionArn: args.alarmActionFunctionArn,
                 tags,
             },
             this,
@@ -192,6 +213,8 @@ export class IdleStop extends pulumi.ComponentResource {
                         transferBytesPerMinute: settings.transferBytesPerMinute,
                         // sshd's sockets carry the sessions' traffic: the port pushes use, and 22.
                         sshPorts: [...new Set([22, settings.sshPort])],
+                        // The scheduled stop's terminal warning and `status` (docs/reference/agent.md).
+                        ...agentScheduleConfig(settings.schedules),
                     })),
                 credentialsFile: identity.credentialsFile,
                 payloadDir: ensureAgentPayload(defaultPayloadDir, payloadBuildScript),
