@@ -36,6 +36,7 @@ const UNIT = [
     "tests/agent/activity-units.test.ts",
     "tests/agent/busy-signals.test.ts",
     "tests/agent/outbox.test.ts",
+    "tests/agent/scheduled-stop.test.ts",
     "tests/agent/scheduler.test.ts",
     "tests/agent/sessions-synthetic.test.ts",
 ];
