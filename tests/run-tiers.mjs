@@ -33,6 +33,7 @@ const UNIT = [
     "tests/package/",
     "tests/laptop/commands.test.ts",
     "tests/laptop/program-outputs.test.ts",
+    "tests/laptop/schedule-status.test.ts",
     "tests/agent/activity-units.test.ts",
     "tests/agent/busy-signals.test.ts",
     "tests/agent/outbox.test.ts",

@@ -5,6 +5,7 @@
  * whoever can change the stack's state (or, later, an instance's tags) chooses them
  * (docs/security.md#the-laptop-side). An entry with a bad value is skipped with a warning.
  */
+import type { BoxTags } from "../../common/box-tags";
 import { WatchedInstanceOutputs } from "../../common/stack-outputs";
 import { RuntimeError, UsageError } from "../../common/errors";
 import { INSTANCE_ID_ALLOWED, INSTANCE_ID_PATTERN, REGION_ALLOWED, REGION_PATTERN } from "../../common/aws-ids";
@@ -44,6 +45,8 @@ export interface WatchedBox extends Pick<
     readonly name: string;
     /** The Pulumi stack that watches it: `project/stack` from its alarm's tag, or the `--stack` its outputs came from. */
     readonly stack?: string;
+    /** The box's fixed stop/start times, from its alarm's tags (checked by common/box-tags.ts); undefined when none or not known. */
+    readonly schedule?: Required<Pick<BoxTags, "timezone">> & Pick<BoxTags, "stopAt" | "startAt">;
 }
 
 /** A check of one field: whether the value is allowed, and how to say what is. */
@@ -67,7 +70,7 @@ const plainText: FieldRule = {
 const urn: FieldRule = { ok: (v) => v === "" || (typeof v === "string" && /^urn:pulumi:[\x21-\x7e]{1,1000}$/.test(v)), allowed: "a Pulumi URN" };
 
 /** Every field the laptop command reads, checked against the same rules as the program's (common/). */
-const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "stack" | "adopted" | "sshHostFixed">, FieldRule>> = {
+const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "stack" | "adopted" | "sshHostFixed" | "schedule">, FieldRule>> = {
     instanceId: matches(INSTANCE_ID_PATTERN, INSTANCE_ID_ALLOWED),
     region: matches(REGION_PATTERN, REGION_ALLOWED),
     // Empty for a created box that had no address when the stack was last deployed.

@@ -107,6 +107,7 @@ function boxFrom(alarm: MetricAlarm, tags: Map<string, string>, alarms: MetricAl
         adopted: parsed.adopted,
         sshHostFixed: parsed.sshHost !== undefined,
         silentAlarmName: silentOk ? silent : "",
+        ...(parsed.timezone !== undefined ? { schedule: { stopAt: parsed.stopAt, startAt: parsed.startAt, timezone: parsed.timezone } } : {}),
         // Only a lifecycle run (deploy/destroy, which needs the stack) targets these.
         agentCommandUrn: "",
         payloadUrn: "",

@@ -9,7 +9,8 @@ export const status: Command = {
     usage: ["[--stack NAME] [--region NAME]... [--json]"],
     summary: "state, idle alarm, last datapoint, minutes idle, expected stop",
     description: `Per watched instance: EC2 state, the idle alarm's state, the last datapoint and its value,
-minutes idle so far, when the alarm is expected to stop the box, the silent-agent alarm's state.
+minutes idle so far, when the alarm is expected to stop the box, the silent-agent alarm's state,
+and the next scheduled stop and start of a box with stopAt / startAt (read from its alarm's tags).
 Needs ec2:DescribeInstances, cloudwatch:DescribeAlarms, cloudwatch:GetMetricData (and
 cloudwatch:ListTagsForResource when the boxes are found from AWS).`,
     options: [boxStackOption, regionOption, { name: "json", type: "boolean", description: "one JSON array, one object per instance" }],
@@ -28,7 +29,15 @@ function clock(iso: string): string {
     return `${iso.slice(0, 16).replace("T", " ")} UTC`;
 }
 
-function formatStatus(statuses: BoxStatus[], now = new Date()): string {
+/** "Mon-Fri 20:00 Europe/Berlin: next 2026-12-07 19:00 UTC (in 4h 25m)". */
+function scheduledLine(schedule: string | undefined, zone: string, next: string | null, now: Date): string[] {
+    if (schedule === undefined || next === null) return [];
+    const minutes = Math.max(0, Math.round((Date.parse(next) - now.getTime()) / minuteMs));
+    const left = minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+    return [`${schedule} ${zone}: next ${clock(next)} (in ${left})`];
+}
+
+export function formatStatus(statuses: BoxStatus[], now = new Date()): string {
     const lines: string[] = [];
     for (const s of statuses) {
         lines.push(`${s.name} (${s.instanceId}, ${s.region}${s.stack !== undefined ? `, ${s.stack}` : ""}): ${s.state}`);
@@ -45,6 +54,9 @@ function formatStatus(statuses: BoxStatus[], now = new Date()): string {
                 : `about ${clock(s.expectedStop)} (in ${Math.max(0, Math.round((Date.parse(s.expectedStop) - now.getTime()) / minuteMs))} min) if nobody connects`;
         lines.push(`  expected stop   ${stop}`);
         lines.push(`  silent alarm    ${s.silentAlarm.state ?? "not found"} (${s.silentAlarm.name})`);
+        const zone = s.schedule?.timezone ?? "";
+        lines.push(...scheduledLine(s.schedule?.stopAt, zone, s.nextScheduledStop, now).map((l) => `  scheduled stop  ${l}`));
+        lines.push(...scheduledLine(s.schedule?.startAt, zone, s.nextScheduledStart, now).map((l) => `  scheduled start ${l}`));
     }
     return lines.join("\n") + "\n";
 }
