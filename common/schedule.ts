@@ -57,7 +57,7 @@ function dayRanges(days: readonly number[]): Array<[number, number]> {
     const ranges: Array<[number, number]> = [];
     for (const d of days) {
         const last = ranges[ranges.length - 1];
-        if (last !== undefined && last[1] === d - 1) last[1] = d;
+        if (last?.[1] === d - 1) last[1] = d;
         else ranges.push([d, d]);
     }
     return ranges;

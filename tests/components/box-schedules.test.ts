@@ -27,7 +27,7 @@ const statements = (r: RecordedResource, key: string): Statement[] => (JSON.pars
 
 function agentJson(run: ProgramRun, box: string): Record<string, unknown> {
     const install = run.resources.find(
-        (r) => r.type === "command:remote:Command" && r.name.startsWith(`${box}-`) && /--config-b64/.test(String(r.inputs.create)),
+        (r) => r.type === "command:remote:Command" && r.name.startsWith(`${box}-`) && String(r.inputs.create).includes("--config-b64"),
     );
     assert.ok(install, `${box}'s install command`);
     const arg = /--config-b64 (\S+)/.exec(String(install.inputs.create));

@@ -35,7 +35,7 @@ export interface BoxStatus {
 }
 
 /** The next scheduled stop and start after `now`, from the schedule the box's alarm tags carry. */
-export function nextScheduled(schedule: WatchedBox["schedule"], now: Date): { nextScheduledStop: string | null; nextScheduledStart: string | null } {
+function nextScheduled(schedule: WatchedBox["schedule"], now: Date): { nextScheduledStop: string | null; nextScheduledStart: string | null } {
     const next = (text: string | undefined): string | null => {
         const s = text === undefined || schedule === undefined ? undefined : parseSchedule(text);
         return s === undefined ? null : new Date(nextOccurrence(s, schedule!.timezone, now.getTime())).toISOString();
