@@ -12,6 +12,7 @@ import { INSTANCE_ID_ALLOWED, INSTANCE_ID_PATTERN, REGION_ALLOWED, REGION_PATTER
 import { programAgentRanges } from "../../common/agent-config";
 import { METRIC_NAME_ALLOWED, METRIC_NAME_PATTERN, NAMESPACE_ALLOWED, NAMESPACE_PATTERN } from "../../common/metric";
 import { printable, quotedPrintable } from "../../common/printable";
+import { isTimeZone, parseSchedule, SCHEDULE_ALLOWED, TIME_ZONE_ALLOWED } from "../../common/schedule";
 import {
     HOST_ALIAS_ALLOWED,
     HOST_ALIAS_PATTERN,
@@ -45,7 +46,7 @@ export interface WatchedBox extends Pick<
     readonly name: string;
     /** The Pulumi stack that watches it: `project/stack` from its alarm's tag, or the `--stack` its outputs came from. */
     readonly stack?: string;
-    /** The box's fixed stop/start times, from its alarm's tags (checked by common/box-tags.ts); undefined when none or not known. */
+    /** The box's fixed stop/start times, from the stack's outputs or its alarm's tags (checked); undefined when none. */
     readonly schedule?: Required<Pick<BoxTags, "timezone">> & Pick<BoxTags, "stopAt" | "startAt">;
 }
 
@@ -109,6 +110,21 @@ export function entryProblem(name: string, entry: Readonly<Record<string, unknow
     return undefined;
 }
 
+/** An entry's schedule (optional fields: a stack without schedules, or deployed before them, has none), checked; a string says what is wrong. */
+function scheduleOf(entry: Readonly<Record<string, unknown>>): WatchedBox["schedule"] | string | undefined {
+    const { stopAt, startAt, timezone } = entry;
+    if (stopAt === undefined && startAt === undefined) return undefined;
+    for (const [field, value] of [
+        ["stopAt", stopAt],
+        ["startAt", startAt],
+    ] as const) {
+        if (value !== undefined && (typeof value !== "string" || parseSchedule(value) === undefined))
+            return `${field} ${quotedPrintable(String(value))} is not ${SCHEDULE_ALLOWED}`;
+    }
+    if (typeof timezone !== "string" || !isTimeZone(timezone)) return `timezone ${quotedPrintable(String(timezone))} is not ${TIME_ZONE_ALLOWED}`;
+    return { stopAt: stopAt as string | undefined, startAt: startAt as string | undefined, timezone };
+}
+
 /** Whether the entry has the fields of the current output shape (an older stack's lack some). */
 function hasCurrentShape(entry: Readonly<Record<string, unknown>>): boolean {
     return Object.keys(fieldRules).every((f) => Object.hasOwn(entry, f)) && Object.hasOwn(entry, "adopted") && Object.hasOwn(entry, "sshHostFixed");
@@ -140,9 +156,14 @@ export function watchedBoxes(outputs: Readonly<Record<string, unknown>>, warn: (
             warn(`skipping the stack's instance ${quotedPrintable(name)}: ${problem}`);
             continue;
         }
+        const schedule = scheduleOf(entry);
+        if (typeof schedule === "string") {
+            warn(`skipping the stack's instance ${quotedPrintable(name)}: ${schedule}`);
+            continue;
+        }
         const box = { name } as Record<string, unknown>;
         for (const field of [...Object.keys(fieldRules), "adopted", "sshHostFixed"]) box[field] = entry[field];
-        boxes.push(box as unknown as WatchedBox);
+        boxes.push({ ...(box as unknown as WatchedBox), ...(schedule !== undefined ? { schedule } : {}) });
     }
     return boxes;
 }

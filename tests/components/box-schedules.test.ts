@@ -111,6 +111,13 @@ describe("schedules (components/box-schedules.ts)", () => {
         assert.deepEqual([bobTags[BOX_TAG.stopAt], bobTags[BOX_TAG.startAt], bobTags[BOX_TAG.timezone]], ["22:15", undefined, "UTC"]);
         const alice = agentJson(run, "alice");
         assert.deepEqual([alice.stopAt, alice.startAt, alice.timezone], ["Mon-Fri 20:00", "Mon,Wed,Fri 08:30", "Europe/Berlin"]);
+        // And the stack's outputs, for the laptop with the stack at hand.
+        const outputs = run.outputs.instances as Record<string, Record<string, unknown>>;
+        assert.deepEqual(
+            [outputs.alice.stopAt, outputs.alice.startAt, outputs.alice.timezone],
+            ["Mon-Fri 20:00", "Mon,Wed,Fri 08:30", "Europe/Berlin"],
+        );
+        assert.deepEqual([outputs.bob.stopAt, "startAt" in outputs.bob, outputs.bob.timezone], ["22:15", false, "UTC"]);
         const bob = agentJson(run, "bob");
         assert.deepEqual([bob.stopAt, "startAt" in bob, bob.timezone], ["22:15", false, "UTC"]);
     });

@@ -7,6 +7,8 @@ import { discoverBoxes } from "../../laptop/src/aws/discovery";
 import { formatStatus } from "../../laptop/src/commands/status";
 import { clientEnv, CloudWatchEndpoint, startCloudWatchEndpoint } from "../support/cloudwatch-endpoint";
 import { Ec2Endpoint, startEc2Endpoint } from "../support/ec2-endpoint";
+import { watchedBoxes } from "../../laptop/src/stack-outputs";
+import { boxOutput } from "../support/fake-pulumi";
 import { addDeployedBox } from "./support-alarms";
 
 const aliceId = "i-0aaaaaaaaaaaaaaa1";
@@ -30,6 +32,27 @@ describe("scheduled stop and start on the laptop", function () {
         assert.match(String(bad(BOX_TAG.stopAt, "25:00")), /^idle-stop:stop-at is not a schedule/);
         assert.match(String(bad(BOX_TAG.startAt, "Mon,Fri 08:00")), /^idle-stop:start-at is not a schedule/);
         assert.match(String(bad(BOX_TAG.timezone, "Europe/Nowhere")), /^idle-stop:timezone is not an IANA time zone/);
+    });
+
+    it("reads the schedule from the stack's outputs too, checked: a bad one skips the box with a warning; none: no schedule", () => {
+        const warnings: string[] = [];
+        const outputs = {
+            instances: {
+                alice: { ...boxOutput("alice", { instanceId: aliceId, sshPort: 22 }), stopAt: "Mon-Fri 20:00", timezone: "Europe/Berlin" },
+                bob: boxOutput("bob", { instanceId: bobId, sshPort: 22 }),
+                carol: { ...boxOutput("carol", { instanceId: "i-0ccccccccccccccc3", sshPort: 22 }), startAt: "8:30", timezone: "Mars/Base" },
+            },
+        };
+        const boxes = watchedBoxes(outputs, (w) => warnings.push(w)) ?? [];
+        assert.deepEqual(
+            boxes.map((b) => [b.name, b.schedule]),
+            [
+                ["alice", { stopAt: "Mon-Fri 20:00", startAt: undefined, timezone: "Europe/Berlin" }],
+                ["bob", undefined],
+            ],
+        );
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0], /instance "carol": timezone "Mars\/Base" is not an IANA time zone/);
     });
 
     describe("status", () => {
