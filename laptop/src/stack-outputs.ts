@@ -119,9 +119,10 @@ function scheduleOf(entry: Readonly<Record<string, unknown>>): WatchedBox["sched
         ["startAt", startAt],
     ] as const) {
         if (value !== undefined && (typeof value !== "string" || parseSchedule(value) === undefined))
-            return `${field} ${quotedPrintable(String(value))} is not ${SCHEDULE_ALLOWED}`;
+            return `${field} ${quotedPrintable(typeof value === "string" ? value : JSON.stringify(value))} is not ${SCHEDULE_ALLOWED}`;
     }
-    if (typeof timezone !== "string" || !isTimeZone(timezone)) return `timezone ${quotedPrintable(String(timezone))} is not ${TIME_ZONE_ALLOWED}`;
+    if (typeof timezone !== "string" || !isTimeZone(timezone))
+        return `timezone ${quotedPrintable(typeof timezone === "string" ? timezone : String(JSON.stringify(timezone)))} is not ${TIME_ZONE_ALLOWED}`;
     return { stopAt: stopAt as string | undefined, startAt: startAt as string | undefined, timezone };
 }
 

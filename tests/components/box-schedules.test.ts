@@ -2,7 +2,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { BOX_TAG, parseBoxTags } from "../../common/box-tags";
-import { scheduledActionEvent } from "../../common/scheduled-action";
+import { SCHEDULED_ACTION_SOURCE, scheduledActionEvent } from "../../common/scheduled-action";
 import { declareBoxSchedules, resolveSchedules } from "../../components/box-schedules";
 import { ConfigSource, readStackConfig } from "../../program/stack-config";
 import { mockAws, ProgramRun, recorded, RecordedResource, runProgram, settle } from "../support/pulumi-mocks";
@@ -165,6 +165,7 @@ describe("schedules (components/box-schedules.ts)", () => {
         const stop = named(recorded, scheduleType, "hib-stop-at").inputs.target as Record<string, string>;
         assert.equal(stop.arn, fn);
         assert.deepEqual(JSON.parse(stop.input), scheduledActionEvent(aliceId));
+        assert.equal((JSON.parse(stop.input) as { source: string }).source, SCHEDULED_ACTION_SOURCE);
         assert.equal(
             (named(recorded, scheduleType, "hib-start-at").inputs.target as Record<string, string>).arn,
             "arn:aws:scheduler:::aws-sdk:ec2:startInstances",
