@@ -6,7 +6,8 @@
  * entry with its own `region` gets that region's provider (program/regional-providers.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { IdleStop, InvalidSettingError } from "./components";
+import { IdleStop, IdleStopArgs, InvalidSettingError } from "./components";
+import { agentScheduleConfig, resolveSchedules } from "./components/box-schedules";
 import { addressOverridesEnv, connectionOnlyEnv, parseAddressOverrides, parseConnectionOnly } from "./common/address-overrides";
 import { createFleetDashboard } from "./components/fleet-dashboard";
 import { createNotifications } from "./components/notifications";
@@ -81,7 +82,7 @@ const dashboard = settings.dashboard
     : undefined;
 
 /** One watched instance's entry in the `instances` output; every field of the shared shape, no more. */
-function instanceOutputs(w: IdleStop): pulumi.Output<WatchedInstanceOutputs> {
+function instanceOutputs(w: IdleStop, args: IdleStopArgs): pulumi.Output<WatchedInstanceOutputs> {
     const fields: { [K in keyof WatchedInstanceOutputs]: pulumi.Input<WatchedInstanceOutputs[K]> } = {
         instanceId: w.instanceId,
         region: w.region,
@@ -101,6 +102,8 @@ function instanceOutputs(w: IdleStop): pulumi.Output<WatchedInstanceOutputs> {
         silentAlarmName: w.silentAlarmName,
         silentAlarmConsoleUrl: w.silentAlarmConsoleUrl,
         dashboardUrl: dashboard?.consoleUrl ?? "",
+        // Checked by readStackConfig already; none without a schedule, so such a stack's outputs stay as they were.
+        ...agentScheduleConfig(resolveSchedules(args)),
     };
     return pulumi.output(fields);
 }
@@ -113,7 +116,9 @@ function instanceOutputs(w: IdleStop): pulumi.Output<WatchedInstanceOutputs> {
  */
 const only = watchers.length === 1 ? watchers[0] : undefined;
 const outputs = {
-    instances: pulumi.all(Object.fromEntries(watchers.map((w, index) => [settings.instances[index].name, instanceOutputs(w)]))),
+    instances: pulumi.all(
+        Object.fromEntries(watchers.map((w, index) => [settings.instances[index].name, instanceOutputs(w, settings.instances[index].args)])),
+    ),
     /** The stack's CloudWatch dashboard in the console. */
     dashboardUrl: dashboard?.consoleUrl,
     instanceId: only?.instanceId,

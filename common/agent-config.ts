@@ -44,6 +44,12 @@ export interface AgentConfigFile {
     warnMinutes?: number;
     /** Where the terminal devices are (tests point it at a directory of links). */
     devRoot?: string;
+    /** The box's fixed stop time (common/schedule.ts grammar): terminals are warned warnMinutes before, `status` shows the next. */
+    stopAt?: string;
+    /** The box's fixed start time, for `status`. */
+    startAt?: string;
+    /** IANA time zone of stopAt and startAt. */
+    timezone?: string;
 }
 
 /** Every key, in the order messages list them; typed so that a key added to AgentConfigFile must be added here. */
@@ -71,6 +77,9 @@ const keyList: Record<keyof AgentConfigFile, true> = {
     loginGraceSeconds: true,
     warnMinutes: true,
     devRoot: true,
+    stopAt: true,
+    startAt: true,
+    timezone: true,
 };
 export const AGENT_CONFIG_KEYS = Object.keys(keyList) as ReadonlyArray<keyof AgentConfigFile>;
 
@@ -121,6 +130,7 @@ export const agentConfigDefaults = {
     loginGraceSeconds: 120,
     warnMinutes: 0,
     devRoot: "/dev",
+    timezone: "UTC",
 } as const;
 
 /**
@@ -180,5 +190,6 @@ export type ProgramAgentConfig = Readonly<
             | "transferBytesPerMinute"
             | "sshPorts"
         >
-    >
+    > &
+        Pick<AgentConfigFile, "stopAt" | "startAt" | "timezone">
 >;

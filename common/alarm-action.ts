@@ -22,3 +22,10 @@ export function parseWatchedInstances(raw: string | undefined): ReadonlySet<stri
     const ids = Array.isArray(parsed) ? parsed : [];
     return new Set(ids.filter((id): id is string => typeof id === "string" && INSTANCE_ID_PATTERN.test(id)));
 }
+
+/**
+ * What an idle alarm's stopping action looks like: CloudWatch's EC2 stop or terminate action, or
+ * a Lambda function (the alarm-action function, for hibernate). The laptop command uses it to
+ * pick the idle alarms out of an account's alarms and to tell idle-stop's stops in their history.
+ */
+export const STOP_ACTION_PATTERN = /^arn:[a-z-]+:(automate:[a-z0-9-]+:ec2:(stop|terminate)|lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?)$/;

@@ -1,5 +1,6 @@
 // The tags the program writes on each box's idle alarm and the laptop command reads to find the box from AWS alone (docs/reference/laptop.md#finding-the-boxes).
 import { programAgentRanges } from "./agent-config";
+import { DEFAULT_TIME_ZONE, formatSchedule, isTimeZone, parseSchedule, parseScheduleTag, scheduleTagValue, TIME_ZONE_ALLOWED } from "./schedule";
 import { HOST_ALIAS_ALLOWED, HOST_ALIAS_PATTERN, SSH_HOST_ALLOWED, SSH_HOST_PATTERN, SSH_USER_ALLOWED, SSH_USER_PATTERN } from "./ssh-names";
 
 /** Tag keys, one place for both sides. Every idle alarm the program creates carries all but sshHost. */
@@ -14,6 +15,12 @@ export const BOX_TAG = {
     sshHost: "idle-stop:ssh-host",
     /** "true" for an adopted instance, "false" for one the stack created. */
     adopted: "idle-stop:adopted",
+    /** Only with a fixed stop time: the schedule, day lists joined by '+' (common/schedule.ts, scheduleTagValue). */
+    stopAt: "idle-stop:stop-at",
+    /** Only with a fixed start time, as stopAt. */
+    startAt: "idle-stop:start-at",
+    /** With either: the schedules' IANA time zone. */
+    timezone: "idle-stop:timezone",
 } as const;
 
 /**
@@ -32,6 +39,10 @@ export interface BoxTags {
     /** Undefined when the address is not fixed. */
     readonly sshHost?: string;
     readonly adopted: boolean;
+    /** The fixed stop/start times in the people's form ("Mon,Wed 20:00"), and their zone; undefined when none. */
+    readonly stopAt?: string;
+    readonly startAt?: string;
+    readonly timezone?: string;
 }
 
 /** The tags for one box, as the program writes them. */
@@ -43,7 +54,35 @@ export function boxTags(t: BoxTags): Record<string, string> {
         [BOX_TAG.sshPort]: String(t.sshPort),
         ...(t.sshHost !== undefined ? { [BOX_TAG.sshHost]: t.sshHost } : {}),
         [BOX_TAG.adopted]: String(t.adopted),
+        ...scheduleTags(t),
     };
+}
+
+/** The schedule tags: the values in the tag-safe form (no ','), the zone only beside a schedule. */
+function scheduleTags(t: BoxTags): Record<string, string> {
+    const tags: Record<string, string> = {};
+    for (const key of ["stopAt", "startAt"] as const) {
+        const s = t[key] === undefined ? undefined : parseSchedule(t[key]);
+        if (s !== undefined) tags[BOX_TAG[key]] = scheduleTagValue(s);
+    }
+    if (Object.keys(tags).length > 0) tags[BOX_TAG.timezone] = t.timezone ?? DEFAULT_TIME_ZONE;
+    return tags;
+}
+
+/** The schedule tags read back, each checked; a string names the first bad one. */
+function parseScheduleTags(tags: ReadonlyMap<string, string>): Pick<BoxTags, "stopAt" | "startAt" | "timezone"> | string {
+    const out: { stopAt?: string; startAt?: string; timezone?: string } = {};
+    for (const key of ["stopAt", "startAt"] as const) {
+        const raw = tags.get(BOX_TAG[key]);
+        if (raw === undefined) continue;
+        const s = parseScheduleTag(raw);
+        if (s === undefined) return `${BOX_TAG[key]} is not a schedule such as "Mon-Fri 20:00" or "Mon+Wed+Fri 08:30"`;
+        out[key] = formatSchedule(s);
+    }
+    if (out.stopAt === undefined && out.startAt === undefined) return {};
+    const zone = tags.get(BOX_TAG.timezone) ?? DEFAULT_TIME_ZONE;
+    if (!isTimeZone(zone)) return `${BOX_TAG.timezone} is not ${TIME_ZONE_ALLOWED}`;
+    return { ...out, timezone: zone };
 }
 
 /**
@@ -65,6 +104,8 @@ export function parseBoxTags(tags: ReadonlyMap<string, string>): BoxTags | strin
     if (host !== undefined && !SSH_HOST_PATTERN.test(host)) return `${BOX_TAG.sshHost} is not ${SSH_HOST_ALLOWED}`;
     const adopted = get(BOX_TAG.adopted);
     if (adopted !== "true" && adopted !== "false") return `${BOX_TAG.adopted} is not true or false`;
+    const schedules = parseScheduleTags(tags);
+    if (typeof schedules === "string") return schedules;
     return {
         box,
         stack: get(BOX_TAG.stack),
@@ -72,5 +113,6 @@ export function parseBoxTags(tags: ReadonlyMap<string, string>): BoxTags | strin
         sshPort: Number(port),
         ...(host !== undefined ? { sshHost: host } : {}),
         adopted: adopted === "true",
+        ...schedules,
     };
 }

@@ -26,6 +26,10 @@ export interface WatchedInstanceOutputs {
     readonly silentAlarmConsoleUrl: string;
     /** The stack's dashboard; "" when there is none. */
     readonly dashboardUrl: string;
+    /** Only for a box with a schedule (docs/reference/configuration.md#schedules): stopAt / startAt as written canonically, and their zone. */
+    readonly stopAt?: string;
+    readonly startAt?: string;
+    readonly timezone?: string;
 }
 
 /** Every output of the stack. The single-instance ones are set only when one instance is watched. */

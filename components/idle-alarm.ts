@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { INSTANCE_ID_DIMENSION } from "../common/metric";
-import { boxTags } from "../common/box-tags";
+import { BoxTags, boxTags } from "../common/box-tags";
 
 /**
  * What the idle alarm does to the instance. An `as const` object (see CredentialsMode): an enum in
@@ -85,6 +85,8 @@ export interface IdleAlarmBox {
     /** Only when the address is fixed by config. */
     readonly sshHost?: pulumi.Input<string>;
     readonly adopted: boolean;
+    /** The fixed stop/start times, as agent.json carries them (components/box-schedules.ts); empty when none. */
+    readonly schedules?: Pick<BoxTags, "stopAt" | "startAt" | "timezone">;
 }
 
 /**
@@ -96,7 +98,7 @@ export function createIdleAlarm(name: string, settings: IdleAlarmSettings, box: 
     const stack = `${pulumi.getProject()}/${pulumi.getStack()}`;
     const tags = pulumi.output(box.sshHost).apply((sshHost) => ({
         ...(settings.tags ?? {}),
-        ...boxTags({ box: name, stack, sshUser: box.sshUser, sshPort: box.sshPort, sshHost, adopted: box.adopted }),
+        ...boxTags({ box: name, stack, sshUser: box.sshUser, sshPort: box.sshPort, sshHost, adopted: box.adopted, ...box.schedules }),
     }));
     return new aws.cloudwatch.MetricAlarm(`${name}-idle`, { ...idleAlarmArgs(settings), tags }, { parent });
 }

@@ -18,6 +18,7 @@ import {
     RangedSetting,
     settingRanges,
 } from "./validation";
+import { ResolvedSchedules, resolveSchedules } from "./box-schedules";
 import { AddressScheme, addressSchemes, NewInstance } from "./watched-instance";
 
 /**
@@ -87,7 +88,8 @@ export interface IdleStopArgs {
     /**
      * With `action: hibernate`, the ARN of an alarm-action function shared by several IdleStops in
      * one region (from TypeScript: an AlarmActionFunction, whose `watch` then gets every such
-     * IdleStop's instanceId and instanceArn). Default: the component creates a function of its own.
+     * IdleStop's instanceId and instanceArn). A `stopAt` schedule hibernates the box through the
+     * same function. Default: the component creates a function of its own.
      */
     readonly alarmActionFunctionArn?: pulumi.Input<string>;
     /**
@@ -100,8 +102,21 @@ export interface IdleStopArgs {
      * fires (rounded up to whole 5-minute periods); 5..1440. Default 10.
      */
     readonly silentMinutes?: number;
-    /** Minutes before the stop at which a warning is sent (needs `notificationTopicArn`); 0 disables. Default 5. */
+    /**
+     * Minutes before the stop at which a warning is sent (needs `notificationTopicArn`) and the box's
+     * terminals are warned (also before a `stopAt` stop); 0 disables. Default 5.
+     */
     readonly warnMinutes?: number;
+    /**
+     * Stop the box at this time whatever it is doing: `HH:MM` (24-hour), optionally after days,
+     * e.g. `"20:00"`, `"Mon-Fri 20:00"`, `"Mon,Wed,Fri 08:30"` (Mon Tue Wed Thu Fri Sat Sun), in
+     * `timezone`. Built with EventBridge Scheduler (docs/reference/configuration.md#schedules). Default: none.
+     */
+    readonly stopAt?: string;
+    /** Start the box at this time, same form as `stopAt`. Default: none. */
+    readonly startAt?: string;
+    /** IANA time zone of `stopAt` and `startAt`, e.g. `Europe/Berlin`. Default `UTC`. */
+    readonly timezone?: string;
     /**
      * SNS topic that hears the stop itself, the warning before it and the silent-agent alarm.
      * Default: none (no notifications; the alarms still show in the console).
@@ -208,6 +223,7 @@ interface ResolvedArgs {
     readonly nodeDistUrl: string;
     readonly clientAliveIntervalSeconds: number;
     readonly clientAliveCountMax: number;
+    readonly schedules: ResolvedSchedules;
 }
 
 /**
@@ -314,5 +330,6 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
             "clientAliveInterval",
         ),
         clientAliveCountMax: integer("clientAliveCountMax", args.clientAliveCountMax ?? idleStopDefaults.clientAliveCountMax, "clientAliveCountMax"),
+        schedules: resolveSchedules(args, label),
     };
 }

@@ -17,6 +17,7 @@ import { AlarmActionFunction, ALARM_INVOKE_PRINCIPAL } from "./alarm-action-func
 import { AgentIdentity, createIamUserIdentity, createInstanceProfileIdentity } from "./agent-identity";
 import { ensureAgentPayload } from "./agent-payload";
 import { pushAgent } from "./agent-push";
+import { agentScheduleConfig, declareBoxSchedules } from "./box-schedules";
 import { declareSleep, declareWake } from "./box-wake";
 import { alarmConsoleUrl } from "./console-urls";
 import { createIdleAlarm, IdleAlarmSettings, stopWarningAlarmArgs } from "./idle-alarm";
@@ -152,7 +153,13 @@ export class IdleStop extends pulumi.ComponentResource {
         const alarm = createIdleAlarm(
             name,
             idleSettings,
-            { sshUser: settings.sshUser, sshPort: settings.sshPort, sshHost: args.ssh.host, adopted: this.adopted },
+            {
+                sshUser: settings.sshUser,
+                sshPort: settings.sshPort,
+                sshHost: args.ssh.host,
+                adopted: this.adopted,
+                schedules: agentScheduleConfig(settings.schedules),
+            },
             this,
         );
         if (functionArn !== undefined && accountId !== undefined && this.instanceArn !== undefined) {
@@ -186,6 +193,20 @@ export class IdleStop extends pulumi.ComponentResource {
                 namespace: settings.namespace,
                 metricName: settings.metricName,
                 notifyArns,
+                tags,
+            },
+            this,
+        );
+        // Fixed stop/start times (docs/reference/configuration.md#schedules); none configured: no resources.
+        declareBoxSchedules(
+            name,
+            {
+                schedules: settings.schedules,
+                instanceId: watched.instanceId,
+                partition: partition.partition,
+                region,
+                hibernate,
+                stopFunctionArn: functionArn,
                 tags,
             },
             this,
@@ -231,6 +252,8 @@ export class IdleStop extends pulumi.ComponentResource {
                         transferBytesPerMinute: settings.transferBytesPerMinute,
                         // sshd's sockets carry the sessions' traffic: the port pushes use, and 22.
                         sshPorts: [...new Set([22, settings.sshPort])],
+                        // The scheduled stop's terminal warning and `status` (docs/reference/agent.md).
+                        ...agentScheduleConfig(settings.schedules),
                     })),
                 credentialsFile: identity.credentialsFile,
                 payloadDir: ensureAgentPayload(defaultPayloadDir, payloadBuildScript),

@@ -15,6 +15,7 @@ import { REGION_ALLOWED, REGION_PATTERN } from "../common/aws-ids";
 import { credentialsModes } from "../components/agent-identity";
 import { IdleStopArgs, idleStopDefaults, InstanceAction, resolveIdleStopArgs } from "../components/idle-stop";
 import { addressSchemes } from "../components/watched-instance";
+import { readSchedules, scheduleKeys } from "./schedule-config";
 import {
     checkEmail,
     checkHostAlias,
@@ -114,6 +115,7 @@ const entryKeys = [
     "busyProcessPercent",
     "busyGpuPercent",
     "transferBytesPerMinute",
+    ...scheduleKeys,
 ];
 const perEntryOnlyKeys = new Set(["name", "region", "instanceId", "sshHost", "sshHostKey", "sshPrivateKeyConfig"]);
 
@@ -264,6 +266,7 @@ function readWatchedInstance(source: ConfigSource, fields: FieldReader, isFleetE
         nodeDistUrl,
         clientAliveIntervalSeconds: optionalInteger(fields, "clientAliveInterval"),
         clientAliveCountMax: optionalInteger(fields, "clientAliveCountMax"),
+        ...readSchedules(fields),
         tags: { "idle-stop:stack": pulumi.getStack() },
     };
     resolveIdleStopArgs(args, (argName) => fields.label(configKeyOfArg[argName] ?? argName));

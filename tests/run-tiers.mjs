@@ -27,15 +27,18 @@ process.env.IDLE_STOP_LAPTOP_BUILT = "1";
 
 /** In-process tests (Pulumi mocks, synthetic /proc trees, pure functions): folders and files. */
 const UNIT = [
+    "tests/common/",
     "tests/components/",
     "tests/program/",
     "tests/package/",
     "tests/lambda/",
     "tests/laptop/commands.test.ts",
     "tests/laptop/program-outputs.test.ts",
+    "tests/laptop/schedule-status.test.ts",
     "tests/agent/activity-units.test.ts",
     "tests/agent/busy-signals.test.ts",
     "tests/agent/outbox.test.ts",
+    "tests/agent/scheduled-stop.test.ts",
     "tests/agent/scheduler.test.ts",
     "tests/agent/sessions-synthetic.test.ts",
 ];

@@ -3,13 +3,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode, errorMessage, UsageError } from "../../common/errors";
 import { AGENT_CONFIG_KEYS, AgentConfigFile, agentConfigDefaults, agentConfigRanges } from "../../common/agent-config";
+import { isTimeZone, parseSchedule, SCHEDULE_ALLOWED, TIME_ZONE_ALLOWED } from "../../common/schedule";
 import { INSTANCE_ID_PATTERN, REGION_ALLOWED, REGION_PATTERN } from "../../common/aws-ids";
 import { METRIC_NAME_ALLOWED, METRIC_NAME_PATTERN, NAMESPACE_ALLOWED, NAMESPACE_PATTERN } from "../../common/metric";
 
 export const DEFAULT_CONFIG_PATH = "/etc/idle-stop/agent.json";
 
 /** Keys that may be absent once parsed: the rest always have a value (agentConfigDefaults). */
-type OptionalKey = "instanceId" | "region" | "alarmName" | "warningAlarmName" | "idleMinutes";
+type OptionalKey = "instanceId" | "region" | "alarmName" | "warningAlarmName" | "idleMinutes" | "stopAt" | "startAt";
 
 /** agent.json parsed: every key of common/agent-config.ts, defaults applied. */
 export interface Config extends Pick<AgentConfigFile, OptionalKey>, Required<Omit<AgentConfigFile, OptionalKey>> {
@@ -89,6 +90,14 @@ export function parseConfig(raw: unknown, source: string): Config {
     const loginGraceSeconds = int(r, "loginGraceSeconds", source) ?? d.loginGraceSeconds;
     const warnMinutes = int(r, "warnMinutes", source) ?? d.warnMinutes;
     const devRoot = str(r, "devRoot", source, absPath, "an absolute path") ?? d.devRoot;
+    const schedule = (key: "stopAt" | "startAt") => {
+        const v = str(r, key, source);
+        if (v !== undefined && parseSchedule(v) === undefined) fail(source, `"${key}" is ${JSON.stringify(v)}; allowed: ${SCHEDULE_ALLOWED}`);
+        return v;
+    };
+    const [stopAt, startAt] = [schedule("stopAt"), schedule("startAt")];
+    const timezone = str(r, "timezone", source) ?? d.timezone;
+    if (!isTimeZone(timezone)) fail(source, `"timezone" is ${JSON.stringify(timezone)}; allowed: ${TIME_ZONE_ALLOWED}`);
     return {
         instanceId,
         region,
@@ -113,6 +122,9 @@ export function parseConfig(raw: unknown, source: string): Config {
         loginGraceSeconds,
         warnMinutes,
         devRoot,
+        stopAt,
+        startAt,
+        timezone,
         source,
     };
 }

@@ -5,12 +5,14 @@
  * whoever can change the stack's state (or, later, an instance's tags) chooses them
  * (docs/security.md#the-laptop-side). An entry with a bad value is skipped with a warning.
  */
+import type { BoxTags } from "../../common/box-tags";
 import { WatchedInstanceOutputs } from "../../common/stack-outputs";
 import { RuntimeError, UsageError } from "../../common/errors";
 import { INSTANCE_ID_ALLOWED, INSTANCE_ID_PATTERN, REGION_ALLOWED, REGION_PATTERN } from "../../common/aws-ids";
 import { programAgentRanges } from "../../common/agent-config";
 import { METRIC_NAME_ALLOWED, METRIC_NAME_PATTERN, NAMESPACE_ALLOWED, NAMESPACE_PATTERN } from "../../common/metric";
 import { printable, quotedPrintable } from "../../common/printable";
+import { isTimeZone, parseSchedule, SCHEDULE_ALLOWED, TIME_ZONE_ALLOWED } from "../../common/schedule";
 import {
     HOST_ALIAS_ALLOWED,
     HOST_ALIAS_PATTERN,
@@ -44,6 +46,8 @@ export interface WatchedBox extends Pick<
     readonly name: string;
     /** The Pulumi stack that watches it: `project/stack` from its alarm's tag, or the `--stack` its outputs came from. */
     readonly stack?: string;
+    /** The box's fixed stop/start times, from the stack's outputs or its alarm's tags (checked); undefined when none. */
+    readonly schedule?: Required<Pick<BoxTags, "timezone">> & Pick<BoxTags, "stopAt" | "startAt">;
 }
 
 /** A check of one field: whether the value is allowed, and how to say what is. */
@@ -67,7 +71,7 @@ const plainText: FieldRule = {
 const urn: FieldRule = { ok: (v) => v === "" || (typeof v === "string" && /^urn:pulumi:[\x21-\x7e]{1,1000}$/.test(v)), allowed: "a Pulumi URN" };
 
 /** Every field the laptop command reads, checked against the same rules as the program's (common/). */
-const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "stack" | "adopted" | "sshHostFixed">, FieldRule>> = {
+const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "stack" | "adopted" | "sshHostFixed" | "schedule">, FieldRule>> = {
     instanceId: matches(INSTANCE_ID_PATTERN, INSTANCE_ID_ALLOWED),
     region: matches(REGION_PATTERN, REGION_ALLOWED),
     // Empty for a created box that had no address when the stack was last deployed.
@@ -106,6 +110,22 @@ export function entryProblem(name: string, entry: Readonly<Record<string, unknow
     return undefined;
 }
 
+/** An entry's schedule (optional fields: a stack without schedules, or deployed before them, has none), checked; a string says what is wrong. */
+function scheduleOf(entry: Readonly<Record<string, unknown>>): WatchedBox["schedule"] | string | undefined {
+    const { stopAt, startAt, timezone } = entry;
+    if (stopAt === undefined && startAt === undefined) return undefined;
+    for (const [field, value] of [
+        ["stopAt", stopAt],
+        ["startAt", startAt],
+    ] as const) {
+        if (value !== undefined && (typeof value !== "string" || parseSchedule(value) === undefined))
+            return `${field} ${quotedPrintable(typeof value === "string" ? value : JSON.stringify(value))} is not ${SCHEDULE_ALLOWED}`;
+    }
+    if (typeof timezone !== "string" || !isTimeZone(timezone))
+        return `timezone ${quotedPrintable(typeof timezone === "string" ? timezone : String(JSON.stringify(timezone)))} is not ${TIME_ZONE_ALLOWED}`;
+    return { stopAt: stopAt as string | undefined, startAt: startAt as string | undefined, timezone };
+}
+
 /** Whether the entry has the fields of the current output shape (an older stack's lack some). */
 function hasCurrentShape(entry: Readonly<Record<string, unknown>>): boolean {
     return Object.keys(fieldRules).every((f) => Object.hasOwn(entry, f)) && Object.hasOwn(entry, "adopted") && Object.hasOwn(entry, "sshHostFixed");
@@ -137,9 +157,14 @@ export function watchedBoxes(outputs: Readonly<Record<string, unknown>>, warn: (
             warn(`skipping the stack's instance ${quotedPrintable(name)}: ${problem}`);
             continue;
         }
+        const schedule = scheduleOf(entry);
+        if (typeof schedule === "string") {
+            warn(`skipping the stack's instance ${quotedPrintable(name)}: ${schedule}`);
+            continue;
+        }
         const box = { name } as Record<string, unknown>;
         for (const field of [...Object.keys(fieldRules), "adopted", "sshHostFixed"]) box[field] = entry[field];
-        boxes.push(box as unknown as WatchedBox);
+        boxes.push({ ...(box as unknown as WatchedBox), ...(schedule !== undefined ? { schedule } : {}) });
     }
     return boxes;
 }

@@ -54,7 +54,7 @@ describe("action hibernate on mocks", () => {
                         { name: "carol", action: "stop" },
                         // The stack's own region spelled out: the same function as alice's and bob's.
                         { name: "fay", region: "us-east-1", action: "hibernate" },
-                        { name: "erin", region: "eu-west-1", action: "hibernate" },
+                        { name: "erin", region: "eu-west-1", action: "hibernate", stopAt: "Mon-Fri 19:00" },
                     ]),
                 }),
             );
@@ -94,6 +94,17 @@ describe("action hibernate on mocks", () => {
         assert.equal(alice.okActions, undefined);
         assert.equal(alice.insufficientDataActions, undefined);
         assert.match(String(named(fleet.resources, alarmType, "alice-warning").inputs.alarmDescription), /will be hibernated in 5 minutes/);
+    });
+
+    it("hibernates a box at its stopAt time through its region's function, like its alarm", () => {
+        const target = named(fleet.resources, "aws:scheduler/schedule:Schedule", "erin-stop-at").inputs.target as Record<string, string>;
+        const erinAlarm = named(fleet.resources, alarmType, "erin-idle").inputs.alarmActions as string[];
+        assert.equal(target.arn, erinAlarm[0]);
+        assert.deepEqual(JSON.parse(target.input), { source: "idle-stop.schedule", action: "hibernate", instanceId: instanceId("erin") });
+        assert.deepEqual(
+            policyDocument(named(fleet.resources, policyType, "erin-schedule")).Statement.map((st) => [st.Action, st.Resource]),
+            [["lambda:InvokeFunction", erinAlarm[0]]],
+        );
     });
 
     it("lets only each hibernating box's own alarm invoke the function, from this account", () => {

@@ -49,7 +49,16 @@ describe("idle-stop with only AWS credentials (boxes found from their alarms' ta
             idleMinutes: 15,
             sshHost: "alice.example.com",
         });
-        addDeployedBox(cw, { region: "us-east-2", box: "bob", stack: "team/prod", instanceId: bobId, sshUser: "ubuntu", sshPort: 2222 });
+        // bob hibernates: his idle alarm's action is the stack's alarm-action function.
+        addDeployedBox(cw, {
+            region: "us-east-2",
+            box: "bob",
+            stack: "team/prod",
+            instanceId: bobId,
+            sshUser: "ubuntu",
+            sshPort: 2222,
+            alarmAction: "arn:aws:lambda:us-east-2:123456789012:function:idle-stop-alarm-action-4f2a9c1",
+        });
         // An alarm that stops an instance but is not idle-stop's: no box tag, never listed or warned about.
         cw.addAlarm({
             region: "eu-west-1",
@@ -64,7 +73,7 @@ describe("idle-stop with only AWS credentials (boxes found from their alarms' ta
         });
     });
 
-    it("status finds both boxes in both regions, with their stacks and alarms, and never runs pulumi", async () => {
+    it("status finds both boxes in both regions (one hibernating), with their stacks and alarms, and never runs pulumi", async () => {
         ec2.addInstance({ id: aliceId, state: "running", name: "alice" });
         ec2.addInstance({ id: bobId, state: "stopped", name: "bob" });
         const r = await runLaptop(["status", "--json"], { env });

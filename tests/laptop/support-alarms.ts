@@ -13,6 +13,8 @@ export interface DeployedBox {
     sshPort?: number;
     sshHost?: string;
     idleMinutes?: number;
+    /** The idle alarm's action; default the EC2 stop action (a hibernating box's is its alarm-action function). */
+    alarmAction?: string;
     /** Tags to write instead of the program's (hostile values). */
     tags?: Record<string, string>;
 }
@@ -32,7 +34,7 @@ export function addDeployedBox(cw: CloudWatchEndpoint, b: DeployedBox): string {
             Statistic: "Maximum",
             Period: 60,
             EvaluationPeriods: b.idleMinutes ?? 30,
-            AlarmActions: [`arn:aws:automate:${b.region}:ec2:stop`],
+            AlarmActions: [b.alarmAction ?? `arn:aws:automate:${b.region}:ec2:stop`],
         },
         tags: b.tags ?? {
             ...userTags,

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Config } from "../config";
 import { seedFromStatus } from "../daemon/activity";
 import { readStatus, staleAfterMs, StatusFile } from "../daemon/status-file";
+import { nextScheduled } from "../daemon/scheduled-stop";
 import { expectedStopAt } from "../daemon/stop-time";
 import { Spool } from "../publish/spool";
 import { ActivityTracker } from "../signals/activity-tracker";
@@ -38,6 +39,10 @@ export interface StatusReport {
         busyProcessPercent: number;
         busyGpuPercent: number;
         warnMinutes: number;
+        /** The fixed stop/start times and their zone (docs/reference/agent.md), null when none. */
+        stopAt: string | null;
+        startAt: string | null;
+        timezone: string;
     };
     daemon: { running: boolean; pid: number; mode: string; startedAt: string; updatedAt: string; rearm: string; rearmedAt: string | null } | null;
     /** Authenticated SSH sessions, in use or not (ConnectedSessions). */
@@ -62,6 +67,9 @@ export interface StatusReport {
     idleSince: string | null;
     idleMinutesSoFar: number | null;
     stopExpectedAt: string | null;
+    /** When the schedule stops and starts the box next (ISO), null without stopAt / startAt. */
+    nextScheduledStop: string | null;
+    nextScheduledStart: string | null;
     /** Why sessions could not be listed for this user (hidepid), else null. */
     procHidden: string | null;
 }
@@ -132,6 +140,9 @@ function configView(c: Config, st: StatusFile | null, idleMinutes: number | null
         busyProcessPercent: c.busyProcessPercent,
         busyGpuPercent: c.busyGpuPercent,
         warnMinutes: c.warnMinutes,
+        stopAt: c.stopAt ?? null,
+        startAt: c.startAt ?? null,
+        timezone: c.timezone,
     };
 }
 
@@ -157,6 +168,8 @@ export function buildStatus(c: Config, now = systemClock.wall()): StatusReport {
     const idleSince = idleSinceFrom(st, fresh, active, now);
     const idleMinutes = c.idleMinutes ?? st?.idleMinutes ?? null;
     const stopAt = idleSince !== null && idleMinutes !== null ? expectedStopAt(idleSince, idleMinutes) : null;
+    const scheduled = nextScheduled(c, now);
+    const isoOrNull = (t: number | null) => (t === null ? null : new Date(t).toISOString());
     return {
         config: configView(c, st, idleMinutes),
         daemon:
@@ -187,6 +200,8 @@ export function buildStatus(c: Config, now = systemClock.wall()): StatusReport {
         idleSince: idleSince === null ? null : new Date(idleSince).toISOString(),
         idleMinutesSoFar: idleSince === null ? (active > 0 ? 0 : null) : Math.floor((now - idleSince) / 60000),
         stopExpectedAt: stopAt === null ? null : new Date(stopAt).toISOString(),
+        nextScheduledStop: isoOrNull(scheduled.stop),
+        nextScheduledStart: isoOrNull(scheduled.start),
         procHidden,
     };
 }

@@ -14,7 +14,9 @@ count as in use), terminals sshd did not open that had input, keep-awake holds, 
 successful publish, the backlog, minutes idle so far and when the alarm would stop the instance
 (needs idleMinutes in the config), and what keeps the box up now ("kept up by": typing, traffic,
 other terminals, holds, busy processes, the GPU, transfers, CPU; the last few from the daemon).
---json: connected, active, keptUpBy, idleSince, stopExpectedAt, and per session inUse and
+With stopAt / startAt in the config: the next scheduled stop and start (a scheduled stop happens
+whatever the box is doing). --json: connected, active, keptUpBy, idleSince, stopExpectedAt,
+nextScheduledStop, nextScheduledStart, and per session inUse and
 idleSeconds (null where unknown). Works for any user: reads the daemon's world-readable <stateDir>/status.json.
 `,
     options: [{ flag: "--json" }],
@@ -46,7 +48,15 @@ function statusText(r: StatusReport, now: number): string[] {
         `backlog:      ${r.backlog === null ? "unknown" : `${r.backlog} datapoint${r.backlog === 1 ? "" : "s"}`}${r.oldestBacklog ? ` (oldest ${r.oldestBacklog})` : ""}`,
     );
     lines.push(idleLine(r, now));
+    lines.push(...scheduleLines(r, now));
     return lines;
+}
+
+/** The fixed stop/start times and when they come next; nothing without a schedule. */
+export function scheduleLines(r: Pick<StatusReport, "config" | "nextScheduledStop" | "nextScheduledStart">, now: number): string[] {
+    const line = (label: string, schedule: string | null, next: string | null) =>
+        schedule === null || next === null ? [] : [`${label}${schedule} ${r.config.timezone}: next ${next} (in ${ago(Date.parse(next) - now)})`];
+    return [...line("stop at:      ", r.config.stopAt, r.nextScheduledStop), ...line("start at:     ", r.config.startAt, r.nextScheduledStart)];
 }
 
 function daemonLine(r: StatusReport, now: number): string {

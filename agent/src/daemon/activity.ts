@@ -10,6 +10,7 @@ import { ActivityTracker, BusySeed } from "../signals/activity-tracker";
 import { Seed, sessionKey, UseBasis } from "../signals/session-use";
 import { keptUpList } from "../signals/signal";
 import { KeptUpAggregator } from "./kept-up-metric";
+import { ScheduledStopWarning } from "./scheduled-stop";
 import { signalsOn, StopWarning } from "./stop-warning";
 import { CONNECTED_SESSIONS_METRIC, KeptUp, KeptUpSignal } from "../../../common/metric";
 
@@ -71,6 +72,8 @@ export class AgentActivity {
     readonly connected: PeriodAggregator;
     readonly keptUp: KeptUpAggregator;
     private readonly warning: StopWarning;
+    /** The warning before a fixed stop time (stopAt), when there is one. */
+    private readonly scheduledWarning: ScheduledStopWarning | null;
     private lastWarning: UseStatus["lastWarning"] = null;
 
     constructor(
@@ -93,6 +96,7 @@ export class AgentActivity {
         this.connected = new PeriodAggregator(c.publishSeconds * 1000, { ns: c.namespace, mn: CONNECTED_SESSIONS_METRIC, iid: c.instanceId });
         this.keptUp = new KeptUpAggregator(c.publishSeconds * 1000, { ns: c.namespace, iid: c.instanceId });
         this.warning = new StopWarning(c.warnMinutes, c.idleMinutes, signalsOn(c));
+        this.scheduledWarning = c.stopAt !== undefined ? new ScheduledStopWarning(c) : null;
     }
 
     /** ConnectedSessions and KeptUpBy for this sample; returns the finished period's datapoints (ConnectedSessions first). */
@@ -108,13 +112,17 @@ export class AgentActivity {
         return [...(connected ? [connected] : []), ...this.keptUp.take()];
     }
 
-    /** After each sample: warn the terminals when the stop is near (once per idle stretch). */
+    /** After each sample: warn the terminals when the idle stop (once per idle stretch) or the scheduled stop is near. */
     afterSample(idleSince: number | null, now: number): void {
-        this.warning.check(idleSince, now, ({ stopAt, error }) => {
-            this.lastWarning = { at: new Date(now).toISOString(), stopAt: new Date(stopAt).toISOString(), error: error ?? null };
-            if (error) log("warn", "warning_failed", { stop_at: new Date(stopAt).toISOString(), error });
-            else log("info", "warned_terminals", { stop_at: new Date(stopAt).toISOString() });
-        });
+        const record =
+            (kind: string) =>
+            ({ stopAt, error }: { stopAt: number; error?: string }) => {
+                this.lastWarning = { at: new Date(now).toISOString(), stopAt: new Date(stopAt).toISOString(), error: error ?? null };
+                if (error) log("warn", "warning_failed", { stop_at: new Date(stopAt).toISOString(), kind, error });
+                else log("info", "warned_terminals", { stop_at: new Date(stopAt).toISOString(), kind });
+            };
+        this.warning.check(idleSince, now, record("idle"));
+        this.scheduledWarning?.check(now, record("scheduled"));
     }
 
     status(s: (Omit<Sample, "keptUp"> & Partial<Pick<Sample, "keptUp">>) | null): UseStatus {

@@ -61,7 +61,7 @@ export type WallRunner = (message: string) => Promise<void>;
 
 const execFileAsync = promisify(execFile);
 
-const runWall: WallRunner = async (message) => {
+export const runWall: WallRunner = async (message) => {
     await execFileAsync("wall", [message], { timeout: 15000, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8" } });
 };
 

@@ -8,6 +8,7 @@ import { awsCall } from "./errors";
 import { describeInstancesLenient } from "./instances";
 import { INSTANCE_ID_DIMENSION } from "../../../common/metric";
 import { printable } from "../../../common/printable";
+import { nextOccurrence, parseSchedule } from "../../../common/schedule";
 
 export interface BoxStatus {
     readonly name: string;
@@ -26,6 +27,20 @@ export interface BoxStatus {
     readonly idleMinutes: number;
     /** When the idle alarm should stop the box if nobody connects; null when it is not running or there is no data. */
     readonly expectedStop: string | null;
+    /** The fixed stop/start times (stopAt, startAt, timezone), when the box has any. */
+    readonly schedule?: WatchedBox["schedule"];
+    /** When the schedule stops / starts the box next (ISO); null without one. */
+    readonly nextScheduledStop: string | null;
+    readonly nextScheduledStart: string | null;
+}
+
+/** The next scheduled stop and start after `now`, from the schedule the box's alarm tags carry. */
+function nextScheduled(schedule: WatchedBox["schedule"], now: Date): { nextScheduledStop: string | null; nextScheduledStart: string | null } {
+    const next = (text: string | undefined): string | null => {
+        const s = text === undefined || schedule === undefined ? undefined : parseSchedule(text);
+        return s === undefined ? null : new Date(nextOccurrence(s, schedule!.timezone, now.getTime())).toISOString();
+    };
+    return { nextScheduledStop: next(schedule?.stopAt), nextScheduledStart: next(schedule?.startAt) };
 }
 
 const minuteMs = 60_000;
@@ -147,6 +162,8 @@ export async function collectStatus(boxes: WatchedBox[], now = new Date()): Prom
                 minutesIdle: run,
                 idleMinutes: box.idleMinutes,
                 expectedStop,
+                ...(box.schedule !== undefined ? { schedule: box.schedule } : {}),
+                ...nextScheduled(box.schedule, now),
             });
         }
     }

@@ -7,6 +7,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand, ListTagsForResourceCommand, MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { loadSharedConfigFiles } from "@smithy/shared-ini-file-loader";
 import { parseBoxTags } from "../../../common/box-tags";
+import { STOP_ACTION_PATTERN } from "../../../common/alarm-action";
 import { UsageError } from "../../../common/errors";
 import { REGION_ALLOWED, REGION_PATTERN } from "../../../common/aws-ids";
 import { INSTANCE_ID_DIMENSION } from "../../../common/metric";
@@ -35,9 +36,6 @@ export async function configuredRegions(flags: readonly string[], env: NodeJS.Pr
     if (regions.length === 0) throw new UsageError("no region to search: give --region NAME (repeatable), or set AWS_REGION or the profile's region");
     return regions;
 }
-
-/** The idle alarm stops or terminates its instance through CloudWatch's EC2 action. */
-const ec2ActionPattern = /^arn:[a-z-]+:automate:[a-z0-9-]+:ec2:(stop|terminate)$/;
 
 function instanceIdOf(alarm: MetricAlarm): string | undefined {
     return alarm.Dimensions?.find((d) => d.Name === INSTANCE_ID_DIMENSION)?.Value;
@@ -107,6 +105,7 @@ function boxFrom(alarm: MetricAlarm, tags: Map<string, string>, alarms: MetricAl
         adopted: parsed.adopted,
         sshHostFixed: parsed.sshHost !== undefined,
         silentAlarmName: silentOk ? silent : "",
+        ...(parsed.timezone !== undefined ? { schedule: { stopAt: parsed.stopAt, startAt: parsed.startAt, timezone: parsed.timezone } } : {}),
         // Only a lifecycle run (deploy/destroy, which needs the stack) targets these.
         agentCommandUrn: "",
         payloadUrn: "",
@@ -117,7 +116,7 @@ async function boxesIn(region: string, warn: (text: string) => void): Promise<Wa
     const cloudwatch = new CloudWatchClient({ region });
     const alarms = await allMetricAlarms(cloudwatch, region);
     const candidates = alarms.filter(
-        (a) => a.AlarmArn && instanceIdOf(a) !== undefined && (a.AlarmActions ?? []).some((x) => ec2ActionPattern.test(x)),
+        (a) => a.AlarmArn && instanceIdOf(a) !== undefined && (a.AlarmActions ?? []).some((x) => STOP_ACTION_PATTERN.test(x)),
     );
     const boxes: WatchedBox[] = [];
     for (const alarm of candidates) {

@@ -5,6 +5,7 @@
  */
 import { CloudWatchClient, DescribeAlarmHistoryCommand, GetMetricDataCommand, MetricDataQuery } from "@aws-sdk/client-cloudwatch";
 import { INSTANCE_ID_DIMENSION } from "../../../common/metric";
+import { STOP_ACTION_PATTERN } from "../../../common/alarm-action";
 import type { WatchedBox } from "../stack-outputs";
 import { awsCall } from "./errors";
 
@@ -76,9 +77,6 @@ export async function hourlySamples(
     return result;
 }
 
-/** What stops a box: the EC2 stop or terminate action, or a Lambda function (the hibernate action). */
-const stopActionPattern = /^arn:[a-z-]+:(automate:[a-z0-9-]+:ec2:(stop|terminate)|lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?)$/;
-
 /** The ARN of the action a history item says was executed successfully, if it was. */
 function executedAction(item: { HistoryData?: string; HistorySummary?: string }): string | undefined {
     try {
@@ -116,7 +114,7 @@ export async function idleStopTimes(region: string, box: WatchedBox, from: Date,
             if (item.AlarmName !== box.alarmName || item.Timestamp === undefined) continue;
             const at = new Date(item.Timestamp).getTime();
             const action = executedAction(item);
-            if (Number.isFinite(at) && at >= from.getTime() && at < to.getTime() && action !== undefined && stopActionPattern.test(action))
+            if (Number.isFinite(at) && at >= from.getTime() && at < to.getTime() && action !== undefined && STOP_ACTION_PATTERN.test(action))
                 times.push(at);
         }
         token = out.NextToken;

@@ -11,6 +11,7 @@ export const status: Command = {
     summary: "state, idle alarm, last datapoint, minutes idle, expected stop",
     description: `Per watched instance: EC2 state, the idle alarm's state, the last datapoint and its value,
 minutes idle so far, when the alarm is expected to stop the box, the silent-agent alarm's state,
+the next scheduled stop and start of a box with stopAt / startAt (read from its alarm's tags),
 and this month's saving so far (as \`idle-stop savings\` counts it, with the prices it cached).
 Needs ec2:DescribeInstances, cloudwatch:DescribeAlarms, cloudwatch:GetMetricData (and
 cloudwatch:ListTagsForResource when the boxes are found from AWS).`,
@@ -43,7 +44,15 @@ function formatSaving(m: MonthSaving): string {
     return m.savedUsd === null ? `${stopped} (hours only: ${m.noPrice})` : `$${m.savedUsd.toFixed(2)} (${stopped} at $${m.usdPerHour}/h)`;
 }
 
-function formatStatus(statuses: Array<BoxStatus & { savedThisMonth: MonthSaving }>, now = new Date()): string {
+/** "Mon-Fri 20:00 Europe/Berlin: next 2026-12-07 19:00 UTC (in 4 h 25 min)". */
+function scheduledLine(schedule: string | undefined, zone: string, next: string | null, now: Date): string[] {
+    if (schedule === undefined || next === null) return [];
+    const minutes = Math.max(0, Math.round((Date.parse(next) - now.getTime()) / minuteMs));
+    const left = minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+    return [`${schedule} ${zone}: next ${clock(next)} (in ${left})`];
+}
+
+export function formatStatus(statuses: Array<BoxStatus & { savedThisMonth?: MonthSaving }>, now = new Date()): string {
     const lines: string[] = [];
     for (const s of statuses) {
         lines.push(`${s.name} (${s.instanceId}, ${s.region}${s.stack !== undefined ? `, ${s.stack}` : ""}): ${s.state}`);
@@ -60,7 +69,10 @@ function formatStatus(statuses: Array<BoxStatus & { savedThisMonth: MonthSaving 
                 : `about ${clock(s.expectedStop)} (in ${Math.max(0, Math.round((Date.parse(s.expectedStop) - now.getTime()) / minuteMs))} min) if nobody connects`;
         lines.push(`  expected stop   ${stop}`);
         lines.push(`  silent alarm    ${s.silentAlarm.state ?? "not found"} (${s.silentAlarm.name})`);
-        lines.push(`  month's saving  ${formatSaving(s.savedThisMonth)}`);
+        const zone = s.schedule?.timezone ?? "";
+        lines.push(...scheduledLine(s.schedule?.stopAt, zone, s.nextScheduledStop, now).map((l) => `  scheduled stop  ${l}`));
+        lines.push(...scheduledLine(s.schedule?.startAt, zone, s.nextScheduledStart, now).map((l) => `  scheduled start ${l}`));
+        if (s.savedThisMonth !== undefined) lines.push(`  month's saving  ${formatSaving(s.savedThisMonth)}`);
     }
     return lines.join("\n") + "\n";
 }
