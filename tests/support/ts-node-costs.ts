@@ -29,8 +29,8 @@ if (service) {
     };
 }
 
-type PrepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => unknown;
-const mapped = Error.prepareStackTrace as PrepareStackTrace | undefined;
+// V8 calls it with `this` = Error.
+const mapped = Error.prepareStackTrace?.bind(Error);
 
 if (mapped) {
     Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]): unknown =>
