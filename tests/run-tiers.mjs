@@ -47,8 +47,15 @@ const isUnit = (file) => UNIT.some((u) => (u.endsWith("/") ? file.startsWith(u) 
 /**
  * The longest files first, so a worker is not left starting one of them at the end (measured
  * durations in docs/testing.md); the others follow in path order. A name missing here is harmless.
+ * The unit tier's four package files lead its list: the plugin's (a minute in a child process) keeps
+ * one worker waiting, so the other worker runs the other three, which then infer the package
+ * schema (20 s of CPU, once per process: tests/support/idle-stop-package.ts) only once.
  */
 const LONGEST_FIRST = [
+    "tests/package/plugin.test.ts",
+    "tests/package/construct.test.ts",
+    "tests/package/schema.test.ts",
+    "tests/package/examples.test.ts",
     "tests/agent/activity-sshd-sftp.test.ts",
     "tests/agent/publish.test.ts",
     "tests/agent/holds.test.ts",
