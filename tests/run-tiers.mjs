@@ -47,9 +47,10 @@ const isUnit = (file) => UNIT.some((u) => (u.endsWith("/") ? file.startsWith(u) 
 /**
  * The longest files first, so a worker is not left starting one of them at the end (measured
  * durations in docs/testing.md); the others follow in path order. A name missing here is harmless.
- * The unit tier's four package files lead its list: the plugin's (a minute in a child process) keeps
- * one worker waiting, so the other worker runs the other three, which then infer the package
- * schema (20 s of CPU, once per process: tests/support/idle-stop-package.ts) only once.
+ * The unit tier's four package files lead its list: the plugin's (it starts the plugin in a child
+ * process) keeps one worker waiting while the other starts the other three, which then mostly
+ * share one inference of the package schema (20 s of CPU, once per process:
+ * tests/support/idle-stop-package.ts).
  */
 const LONGEST_FIRST = [
     "tests/package/plugin.test.ts",
