@@ -6,7 +6,8 @@
 // tests/support/isolated-view.ts, its view of the machine's sessions, so files do not see each
 // other); the system tier, which changes the machine (a system user, /opt, /etc, /run/utmp), runs
 // serially under a machine-wide lock. The integration report is shown as it comes; the unit and
-// system reports follow it, so the three do not interleave.
+// system reports follow it, so the three do not interleave. An `all` run also type-checks
+// (`tsc --noEmit`) alongside them.
 //
 //   node tests/run-tiers.mjs [all|unit|integration|system] [mocha options...]    (default: all)
 //   IDLE_STOP_TEST_JOBS=N   parallel integration workers (default 6: they mostly wait)
@@ -49,8 +50,16 @@ const isUnit = (file) => UNIT.some((u) => (u.endsWith("/") ? file.startsWith(u) 
 /**
  * The longest files first, so a worker is not left starting one of them at the end (measured
  * durations in docs/testing.md); the others follow in path order. A name missing here is harmless.
+ * The unit tier's four package files lead its list: the plugin's (it starts the plugin in a child
+ * process) keeps one worker waiting while the other starts the other three, which then mostly
+ * share one inference of the package schema (20 s of CPU, once per process:
+ * tests/support/idle-stop-package.ts).
  */
 const LONGEST_FIRST = [
+    "tests/package/plugin.test.ts",
+    "tests/package/construct.test.ts",
+    "tests/package/schema.test.ts",
+    "tests/package/examples.test.ts",
     "tests/agent/activity-sshd-sftp.test.ts",
     "tests/agent/publish.test.ts",
     "tests/agent/holds.test.ts",
@@ -95,12 +104,18 @@ const tiers = {
     },
     system: { args: files.filter(isSystem), lock: SYSTEM_LOCK },
 };
+/**
+ * `tsc --noEmit` (`npm run typecheck`): in an `all` run it goes alongside the tiers, niced like the
+ * unit tier, instead of before them: it only reads, and its half a minute of CPU fills the time
+ * the integration and system tiers spend waiting.
+ */
+const typecheck = { command: [process.execPath, `${ROOT}node_modules/typescript/bin/tsc`, "--noEmit"], nice: 10 };
 
 /** Runs one tier; resolves with its exit code, wall time and (when buffered) its output. */
 function run(name, extra, { buffered }) {
-    const tier = tiers[name];
-    const mocha = [`${ROOT}node_modules/.bin/mocha`, ...extra.map((a) => a.replaceAll("{tier}", name)), ...tier.args];
-    const argv = [...(tier.nice ? ["nice", "-n", String(tier.nice)] : []), ...(tier.lock ? ["flock", tier.lock] : []), ...mocha];
+    const tier = name === "typecheck" ? typecheck : tiers[name];
+    const command = tier.command ?? [`${ROOT}node_modules/.bin/mocha`, ...extra.map((a) => a.replaceAll("{tier}", name)), ...tier.args];
+    const argv = [...(tier.nice ? ["nice", "-n", String(tier.nice)] : []), ...(tier.lock ? ["flock", tier.lock] : []), ...command];
     const [cmd, args] = [argv[0], argv.slice(1)];
     const started = Date.now();
     const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
@@ -127,11 +142,13 @@ let results;
 if (which === "all") {
     const system = run("system", extra, { buffered: true });
     const unit = run("unit", extra, { buffered: true });
+    const types = run("typecheck", extra, { buffered: true });
     const integration = await run("integration", extra, { buffered: false });
     results = [integration];
     for (const [r, how] of [
         [await unit, "parallel, niced"],
         [await system, `serial, under ${SYSTEM_LOCK}`],
+        [await types, "tsc --noEmit, niced"],
     ]) {
         process.stdout.write(`\n=== ${r.name} tier (${how}) ===\n`);
         process.stdout.write(r.output);
