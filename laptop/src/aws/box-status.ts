@@ -5,8 +5,8 @@
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, MetricDataResult } from "@aws-sdk/client-cloudwatch";
 import type { WatchedBox } from "../stack-outputs";
 import { awsCall } from "./errors";
+import { agentMetricQuery } from "./metric-query";
 import { describeInstancesLenient } from "./instances";
-import { INSTANCE_ID_DIMENSION } from "../../../common/metric";
 import { printable } from "../../../common/printable";
 import { nextOccurrence, parseSchedule } from "../../../common/schedule";
 
@@ -92,19 +92,7 @@ async function lastDatapoints(
                 StartTime: new Date(now.getTime() - windowMinutes * minuteMs),
                 EndTime: now,
                 ScanBy: "TimestampDescending",
-                MetricDataQueries: boxes.map((box, index) => ({
-                    Id: `m${index}`,
-                    ReturnData: true,
-                    MetricStat: {
-                        Metric: {
-                            Namespace: box.namespace,
-                            MetricName: box.metricName,
-                            Dimensions: [{ Name: INSTANCE_ID_DIMENSION, Value: box.instanceId }],
-                        },
-                        Period: 60,
-                        Stat: "Maximum",
-                    },
-                })),
+                MetricDataQueries: boxes.map((box, index) => agentMetricQuery(box, index, 60, "Maximum")),
             }),
         ),
     );

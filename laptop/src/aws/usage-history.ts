@@ -4,10 +4,10 @@
  * stop actions (DescribeAlarmHistory). How they become hours and stops: docs/reference/laptop.md#savings.
  */
 import { CloudWatchClient, DescribeAlarmHistoryCommand, GetMetricDataCommand, MetricDataQuery } from "@aws-sdk/client-cloudwatch";
-import { INSTANCE_ID_DIMENSION } from "../../../common/metric";
 import { STOP_ACTION_PATTERN } from "../../../common/alarm-action";
 import type { WatchedBox } from "../stack-outputs";
 import { awsCall } from "./errors";
+import { agentMetricQuery } from "./metric-query";
 
 export const hourMs = 3_600_000;
 
@@ -30,19 +30,7 @@ export async function hourlySamples(
     if (from.getTime() >= to.getTime()) return result;
     for (let first = 0; first < boxes.length; first += queriesPerCall) {
         const chunk = boxes.slice(first, first + queriesPerCall);
-        const queries: MetricDataQuery[] = chunk.map((box, index) => ({
-            Id: `m${index}`,
-            ReturnData: true,
-            MetricStat: {
-                Metric: {
-                    Namespace: box.namespace,
-                    MetricName: box.metricName,
-                    Dimensions: [{ Name: INSTANCE_ID_DIMENSION, Value: box.instanceId }],
-                },
-                Period: 3600,
-                Stat: "SampleCount",
-            },
-        }));
+        const queries: MetricDataQuery[] = chunk.map((box, index) => agentMetricQuery(box, index, 3600, "SampleCount"));
         const metrics = [...new Set(chunk.map((b) => `${b.namespace}/${b.metricName}`))].join(", ");
         let token: string | undefined;
         do {
