@@ -13,7 +13,7 @@ export interface Schedule {
 export const SCHEDULE_ALLOWED =
     'a 24-hour time HH:MM, optionally after days: "20:00" (every day), "Mon-Fri 20:00", "Mon,Wed,Fri 08:30" (days: Mon Tue Wed Thu Fri Sat Sun; a range may wrap, as in Fri-Mon)';
 
-export const TIME_ZONE_ALLOWED = 'an IANA time zone name such as "UTC", "Europe/Berlin" or "America/New_York"';
+export const TIME_ZONE_ALLOWED = 'an IANA time zone name, spelled as in the tz database, such as "UTC", "Europe/Berlin" or "America/New_York"';
 
 /** The default `timezone`. */
 export const DEFAULT_TIME_ZONE = "UTC";
@@ -43,7 +43,9 @@ function parseDays(text: string): number[] | undefined {
 
 /** A schedule as written by people, or undefined when it does not follow the grammar (SCHEDULE_ALLOWED). */
 export function parseSchedule(text: string): Schedule | undefined {
-    const parts = text.trim().split(/\s+/);
+    // Plain spaces only: a line break or other whitespace would reach status lines and tags as is.
+    if (!/^[ A-Za-z0-9,:-]{1,64}$/.test(text)) return undefined;
+    const parts = text.trim().split(/ +/);
     if (parts.length < 1 || parts.length > 2) return undefined;
     const time = TIME.exec(parts[parts.length - 1]);
     if (time === null) return undefined;
@@ -121,8 +123,10 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 export function isTimeZone(name: string): boolean {
     if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(name)) return false;
     try {
-        formatterFor(name);
-        return true;
+        // Node matches names in any case, EventBridge Scheduler and the box's tools do not:
+        // "europe/berlin" is refused (aliases such as "US/Pacific" stay valid names).
+        const resolved = formatterFor(name).resolvedOptions().timeZone;
+        return resolved === name || resolved.toLowerCase() !== name.toLowerCase();
     } catch {
         return false;
     }

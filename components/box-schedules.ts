@@ -120,7 +120,12 @@ export function declareBoxSchedules(name: string, s: BoxScheduleSettings, parent
                 scheduleExpression: scheduleCron(when),
                 scheduleExpressionTimezone: timezone,
                 flexibleTimeWindow: { mode: "OFF" },
-                target,
+                // Scheduler's default retries a failed call for up to a day: a start that fails at
+                // 08:30 (no capacity) must not start the box at night. A few tries in 15 minutes.
+                target: {
+                    ...target,
+                    retryPolicy: { maximumEventAgeInSeconds: SCHEDULE_RETRY.maxAgeSeconds, maximumRetryAttempts: SCHEDULE_RETRY.attempts },
+                },
             },
             { parent },
         );
@@ -143,6 +148,9 @@ export function declareBoxSchedules(name: string, s: BoxScheduleSettings, parent
     }
     return schedules;
 }
+
+/** How long a scheduled stop or start may be retried after its time (docs/reference/configuration.md#schedules). */
+export const SCHEDULE_RETRY = { maxAgeSeconds: 900, attempts: 3 } as const;
 
 /** The schedule keys of agent.json (common/agent-config.ts): only those set, so a box without a schedule gets the same file as before. */
 export function agentScheduleConfig(s: ResolvedSchedules): { stopAt?: string; startAt?: string; timezone?: string } {

@@ -12,7 +12,7 @@ import { INSTANCE_ID_ALLOWED, INSTANCE_ID_PATTERN, REGION_ALLOWED, REGION_PATTER
 import { programAgentRanges } from "../../common/agent-config";
 import { METRIC_NAME_ALLOWED, METRIC_NAME_PATTERN, NAMESPACE_ALLOWED, NAMESPACE_PATTERN } from "../../common/metric";
 import { printable, quotedPrintable } from "../../common/printable";
-import { isTimeZone, parseSchedule, SCHEDULE_ALLOWED, TIME_ZONE_ALLOWED } from "../../common/schedule";
+import { formatSchedule, isTimeZone, parseSchedule, SCHEDULE_ALLOWED, TIME_ZONE_ALLOWED } from "../../common/schedule";
 import {
     HOST_ALIAS_ALLOWED,
     HOST_ALIAS_PATTERN,
@@ -123,7 +123,9 @@ function scheduleOf(entry: Readonly<Record<string, unknown>>): WatchedBox["sched
     }
     if (typeof timezone !== "string" || !isTimeZone(timezone))
         return `timezone ${quotedPrintable(typeof timezone === "string" ? timezone : String(JSON.stringify(timezone)))} is not ${TIME_ZONE_ALLOWED}`;
-    return { stopAt: stopAt as string | undefined, startAt: startAt as string | undefined, timezone };
+    // Shown in the canonical form, as a schedule found from the alarm's tags is.
+    const canonical = (value: unknown): string | undefined => (typeof value === "string" ? formatSchedule(parseSchedule(value)!) : undefined);
+    return { stopAt: canonical(stopAt), startAt: canonical(startAt), timezone };
 }
 
 /** Whether the entry has the fields of the current output shape (an older stack's lack some). */

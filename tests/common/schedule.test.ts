@@ -46,6 +46,11 @@ describe("schedules (common/schedule.ts)", () => {
         "Mon - Fri 20:00",
         "-Fri 20:00",
         "Mon+Fri 20:00",
+        // Whitespace other than spaces would reach status lines and tags as is.
+        "Mon\r20:00",
+        "Mon\n20:00",
+        "Mon\t20:00",
+        "Mon\u2028 20:00",
     ]) {
         it(`refuses ${JSON.stringify(bad)}`, () => {
             assert.equal(parseSchedule(bad), undefined);
@@ -71,6 +76,9 @@ describe("schedules (common/schedule.ts)", () => {
     it("knows IANA time zones and refuses anything else", () => {
         for (const zone of ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Etc/GMT+5"]) assert.equal(isTimeZone(zone), true, zone);
         for (const zone of ["", "Mars/Olympus", "Europe/Berlin; reboot", "CEST+2", "../etc/passwd"]) assert.equal(isTimeZone(zone), false, zone);
+        // Spelled as in the tz database: Node would take any case, EventBridge Scheduler does not.
+        for (const zone of ["europe/berlin", "utc", "AMERICA/NEW_YORK"]) assert.equal(isTimeZone(zone), false, zone);
+        assert.equal(isTimeZone("US/Pacific"), true, "an alias of the tz database is a name");
     });
 
     it("next occurrence: strictly after the instant, on the listed days only", () => {

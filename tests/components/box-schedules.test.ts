@@ -65,6 +65,8 @@ describe("schedules (components/box-schedules.ts)", () => {
         for (const s of [stop, start]) {
             assert.equal(s.scheduleExpressionTimezone, "Europe/Berlin");
             assert.deepEqual(s.flexibleTimeWindow, { mode: "OFF" });
+            // Retried for 15 minutes at most, never hours later (Scheduler's default is a day).
+            assert.deepEqual((s.target as Record<string, unknown>).retryPolicy, { maximumEventAgeInSeconds: 900, maximumRetryAttempts: 3 });
         }
         const stopTarget = stop.target as Record<string, string>;
         const startTarget = start.target as Record<string, string>;
