@@ -52,6 +52,7 @@ export function hibernationRootVolume(
     label: (argName: string) => string,
     instanceType: pulumi.Input<string> | undefined,
     rootVolumeGb: number | undefined,
+    customAmi = false,
 ): number {
     if (instanceType !== undefined && typeof instanceType !== "string") {
         throw new InvalidSettingError(
@@ -69,6 +70,15 @@ export function hibernationRootVolume(
             label("instance.rootVolumeGb"),
             rootVolumeGb,
             `at least ${needed} (GiB) with action "hibernate" on ${type}: its ${memory} GiB of memory are saved there, beside ${OS_ROOT_GIB} GiB for the OS`,
+        );
+    }
+    // Another image's root snapshot may be larger than memory + OS, and a volume smaller than the
+    // snapshot fails the launch: with an `ami` of your own, say how large.
+    if (rootVolumeGb === undefined && customAmi) {
+        throw new InvalidSettingError(
+            label("instance.rootVolumeGb"),
+            "(not set)",
+            `a size in GiB with action "hibernate" and an \`ami\` of your own: at least ${needed} and at least the image's root snapshot`,
         );
     }
     return rootVolumeGb ?? needed;

@@ -299,7 +299,9 @@ export function resolveIdleStopArgs(args: IdleStopArgs, label: (argName: string)
         );
     }
     const hibernationRootVolumeGb =
-        action === "hibernate" && !adopted ? hibernationRootVolume(label, args.instance?.instanceType, args.instance?.rootVolumeGb) : undefined;
+        action === "hibernate" && !adopted
+            ? hibernationRootVolume(label, args.instance?.instanceType, args.instance?.rootVolumeGb, args.instance?.ami !== undefined)
+            : undefined;
     return {
         addressScheme,
         hibernationRootVolumeGb,

@@ -179,6 +179,14 @@ describe("action hibernate on mocks", () => {
             message({ instances: JSON.stringify([{ name: "dora", action: "hibernate", instanceType: "m5.xlarge", rootVolumeGb: 20 }]) }),
             /^idle-stop:instances\[0\] "dora".rootVolumeGb: 20 is not allowed; expected at least 24 \(GiB\) with action "hibernate" on m5.xlarge/,
         );
+        // An image of your own: its root snapshot may be larger than memory + OS, so the size must be given.
+        assert.match(
+            message({ action: "hibernate", instanceType: "t3.large", ami: "ami-0123456789abcdef0" }),
+            /^idle-stop:rootVolumeGb: "\(not set\)" is not allowed; expected a size in GiB with action "hibernate" and an `ami` of your own: at least 16/,
+        );
+        readStackConfig(
+            configSource(createdConfig({ action: "hibernate", instanceType: "t3.large", ami: "ami-0123456789abcdef0", rootVolumeGb: "30" })),
+        );
         assert.match(message({ action: "sleep" }), /^idle-stop:action: "sleep" is not allowed; expected one of "stop", "terminate", "hibernate"/);
         // Large enough, and an adopted box whatever its type: accepted.
         readStackConfig(configSource(createdConfig({ action: "hibernate", instanceType: "m5.xlarge", rootVolumeGb: "24" })));
