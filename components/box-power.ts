@@ -112,7 +112,11 @@ async function sleepBox(target: PowerTarget, woken: { woke?: string; marker?: st
         return true;
     }
     const outcome = await hibernateInstance(ec2, target.instanceId);
-    const how = outcome.did === "hibernating" ? "hibernating it again" : `${outcome.did} (${outcome.because ?? ""})`;
+    const how = {
+        hibernating: "hibernating it again",
+        stopping: `stopping it plainly, hibernation refused (${outcome.because ?? ""})`,
+        "already stopped": `it was stopped already (${outcome.because ?? ""})`,
+    }[outcome.did];
     process.stderr.write(`idle-stop: ${target.instanceId} was woken for this run; ${how}\n`);
     return outcome.did !== "already stopped";
 }
