@@ -81,7 +81,9 @@ describe("waking a box for Pulumi and putting it back to sleep", function () {
         ec2.addInstance({ id: ready, state: "running", hibernation: true });
         ec2.addInstance({ id: plain, state: "running" });
         const hibernating = (id: string): PowerTarget => ({ ...target(id), hibernate: true });
-        const sleep = await run(`${sleepCommand(hibernating(ready), false)} && ${sleepCommand(hibernating(plain), false)}`, { IDLE_STOP_WOKE: "woke" });
+        const sleep = await run(`${sleepCommand(hibernating(ready), false)} && ${sleepCommand(hibernating(plain), false)}`, {
+            IDLE_STOP_WOKE: "woke",
+        });
         assert.equal(sleep.code, 0, sleep.stderr);
         // The configured box: one StopInstances with Hibernate=true, and EC2 hibernated it.
         assert.deepEqual(
@@ -97,7 +99,10 @@ describe("waking a box for Pulumi and putting it back to sleep", function () {
         );
         assert.ok(["stopping", "stopped"].includes(ec2.instance(plain)!.state));
         assert.notEqual(ec2.instance(plain)!.hibernated, true);
-        assert.match(sleep.stderr, /i-0eeeeeeeeeeeeeee5 was woken for this run; stopping it plainly, hibernation refused \(UnsupportedHibernationConfiguration/);
+        assert.match(
+            sleep.stderr,
+            /i-0eeeeeeeeeeeeeee5 was woken for this run; stopping it plainly, hibernation refused \(UnsupportedHibernationConfiguration/,
+        );
     });
 
     it("up: a running box is woken by nobody and never stopped", async () => {

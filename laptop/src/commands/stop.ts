@@ -33,7 +33,8 @@ export const stop: Command = {
         // As its idle alarm would (common/stop-instance.ts): hibernate, else a plain stop, saying why.
         const outcome = await hibernateInstance(ec2, box.instanceId);
         const why = outcome.because !== undefined ? ` (${printable(outcome.because, 300)})` : "";
-        const did = outcome.did === "hibernating" ? "is hibernating" : outcome.did === "stopping" ? "is stopping, not hibernating" : "was stopped already";
+        const did =
+            outcome.did === "hibernating" ? "is hibernating" : outcome.did === "stopping" ? "is stopping, not hibernating" : "was stopped already";
         process.stdout.write(`${box.name} (${box.instanceId}) ${did}${why}\n`);
         return 0;
     },
