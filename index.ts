@@ -104,6 +104,8 @@ function instanceOutputs(w: IdleStop, args: IdleStopArgs): pulumi.Output<Watched
         dashboardUrl: dashboard?.consoleUrl ?? "",
         // Checked by readStackConfig already; none without a schedule, so such a stack's outputs stay as they were.
         ...agentScheduleConfig(resolveSchedules(args)),
+        // Only for hibernate, likewise: the laptop's `stop` hibernates such a box (docs/reference/laptop.md).
+        ...(args.action === "hibernate" ? { action: "hibernate" as const } : {}),
     };
     return pulumi.output(fields);
 }

@@ -29,3 +29,6 @@ export function parseWatchedInstances(raw: string | undefined): ReadonlySet<stri
  * pick the idle alarms out of an account's alarms and to tell idle-stop's stops in their history.
  */
 export const STOP_ACTION_PATTERN = /^arn:[a-z-]+:(automate:[a-z0-9-]+:ec2:(stop|terminate)|lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?)$/;
+
+/** The Lambda-function form of STOP_ACTION_PATTERN: an idle alarm with it belongs to a box whose action is hibernate. */
+export const LAMBDA_ACTION_PATTERN = /^arn:[a-z-]+:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/;

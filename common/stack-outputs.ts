@@ -30,6 +30,8 @@ export interface WatchedInstanceOutputs {
     readonly stopAt?: string;
     readonly startAt?: string;
     readonly timezone?: string;
+    /** Only for a box whose action is hibernate: `hibernate` (the laptop's `stop` then hibernates it too). */
+    readonly action?: "hibernate";
 }
 
 /** Every output of the stack. The single-instance ones are set only when one instance is watched. */

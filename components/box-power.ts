@@ -4,12 +4,14 @@
  * Pulumi"). A box is stopped only when this script started it: a running box is never stopped.
  *
  *   node -r ts-node/register/transpile-only box-power.ts wake  --region R --instance I --host H --port P [--marker]
- *   node -r ts-node/register/transpile-only box-power.ts sleep --region R --instance I [--woke STDOUT | --marker]
+ *   node -r ts-node/register/transpile-only box-power.ts sleep --region R --instance I [--woke STDOUT | --marker] [--hibernate]
  *
  * `wake` prints `woke` (it started the box) or `awake` (it was running or starting already) on
  * stdout; `sleep --woke` takes that line back. `--marker` keeps the same fact in a file instead,
  * for the destroy path, where the step that wakes and the step that sleeps are two resources'
- * deletes and cannot pass outputs to each other.
+ * deletes and cannot pass outputs to each other. `--hibernate` (a box whose action is hibernate)
+ * hibernates it, else stops it plainly, as its alarm-action function would (common/stop-instance.ts):
+ * a plain stop would drop the memory the box was woken from.
  */
 import * as fs from "fs";
 import * as net from "net";
@@ -18,7 +20,7 @@ import * as path from "path";
 import { RuntimeError, errorMessage } from "../common/errors";
 import { INSTANCE_ID_PATTERN, REGION_PATTERN } from "../common/aws-ids";
 import { SSH_HOST_PATTERN } from "../common/ssh-names";
-import { describeInstances, ec2Client, ensureRunning, stopInstance } from "../laptop/src/aws/instances";
+import { describeInstances, ec2Client, ensureRunning, hibernateInstance, stopInstance } from "../laptop/src/aws/instances";
 
 const WOKE = "woke";
 const AWAKE = "awake";
@@ -28,6 +30,8 @@ interface PowerTarget {
     readonly instanceId: string;
     /** Polling interval while waiting for the state and the port. */
     readonly pollMs: number;
+    /** Sleep means hibernate (else a plain stop where EC2 refuses). */
+    readonly hibernate: boolean;
 }
 
 /** A marker older than this is left over from a run that died between wake and sleep; it is ignored. */
@@ -102,19 +106,32 @@ async function sleepBox(target: PowerTarget, woken: { woke?: string; marker?: st
     const ec2 = ec2Client(target.region);
     const state = (await describeInstances(ec2, [target.instanceId])).get(target.instanceId)?.state;
     if (state !== "running" && state !== "pending") return false;
-    process.stderr.write(`idle-stop: ${target.instanceId} was woken for this run; stopping it again\n`);
-    await stopInstance(ec2, target.instanceId);
-    return true;
+    if (!target.hibernate) {
+        process.stderr.write(`idle-stop: ${target.instanceId} was woken for this run; stopping it again\n`);
+        await stopInstance(ec2, target.instanceId);
+        return true;
+    }
+    const outcome = await hibernateInstance(ec2, target.instanceId);
+    const how = {
+        hibernating: "hibernating it again",
+        stopping: `stopping it plainly, hibernation refused (${outcome.because ?? ""})`,
+        "already stopped": `it was stopped already (${outcome.because ?? ""})`,
+    }[outcome.did];
+    process.stderr.write(`idle-stop: ${target.instanceId} was woken for this run; ${how}\n`);
+    return outcome.did !== "already stopped";
 }
 
-/** Parses `--key value` flags (and bare `--marker`); every value is checked before use. */
+/** Flags that take no value. */
+const BARE_FLAGS = new Set(["--marker", "--hibernate"]);
+
+/** Parses `--key value` flags (and the bare ones); every value is checked before use. */
 function parseFlags(argv: string[]): Map<string, string> {
     const flags = new Map<string, string>();
     for (let i = 0; i < argv.length; i++) {
         const key = argv[i];
         if (!key.startsWith("--")) throw new RuntimeError(`unexpected argument ${JSON.stringify(key)}`);
-        if (key === "--marker") {
-            flags.set("marker", "");
+        if (BARE_FLAGS.has(key)) {
+            flags.set(key.slice(2), "");
         } else {
             flags.set(key.slice(2), argv[++i] ?? "");
         }
@@ -143,6 +160,7 @@ async function main(argv: string[]): Promise<void> {
         instanceId,
         // The tests poll faster than EC2 needs (its starts take tens of seconds).
         pollMs: Number(flags.get("poll-ms") ?? process.env.IDLE_STOP_WAKE_POLL_MS ?? 5000),
+        hibernate: flags.has("hibernate"),
     };
     const marker = flags.has("marker") ? markerPath(instanceId) : undefined;
     if (verb === "wake") {

@@ -68,6 +68,8 @@ export interface PowerTarget {
     readonly region: string;
     readonly host: string;
     readonly port: number;
+    /** The box's action is hibernate: sleep hibernates it (box-power.ts `--hibernate`). */
+    readonly hibernate?: boolean;
 }
 
 /** Start if stopped, wait for the SSH port; `marker` keeps "we started it" in a file (destroy path). */
@@ -76,9 +78,12 @@ export function wakeCommand(t: PowerTarget, marker: boolean): string {
     return `${nodeCommand()} ${args.map(shellQuote).join(" ")}${marker ? " --marker" : ""}`;
 }
 
-/** Stop only if the wake step started it: its stdout arrives in $IDLE_STOP_WOKE, or a marker file says so. */
+/**
+ * Stop (or hibernate, `t.hibernate`) only if the wake step started it: its stdout arrives in
+ * $IDLE_STOP_WOKE, or a marker file says so.
+ */
 export function sleepCommand(t: PowerTarget, marker: boolean): string {
-    const args = ["sleep", "--region", t.region, "--instance", t.instanceId];
+    const args = ["sleep", "--region", t.region, "--instance", t.instanceId, ...(t.hibernate ? ["--hibernate"] : [])];
     return `${nodeCommand()} ${args.map(shellQuote).join(" ")}${marker ? " --marker" : ' --woke "${IDLE_STOP_WOKE:-}"'}`;
 }
 
@@ -87,6 +92,8 @@ interface BoxWakeArgs {
     readonly region: pulumi.Output<string>;
     readonly host: pulumi.Output<string>;
     readonly port: number;
+    /** The IdleStop's action is hibernate. */
+    readonly hibernate: boolean;
     /** Inputs whose change makes the push run on the box again (release, connection). */
     readonly triggers: Array<pulumi.Input<unknown>>;
     /** What must exist before the box can be woken (the instance, its address). */
@@ -103,7 +110,7 @@ function awsEnvironment(): Record<string, string> {
 export function declareWake(name: string, args: BoxWakeArgs, parent: pulumi.Resource): command.local.Command {
     const target = pulumi
         .all([args.instanceId, args.region, args.host])
-        .apply(([instanceId, region, host]) => ({ instanceId, region, host, port: args.port }));
+        .apply(([instanceId, region, host]): PowerTarget => ({ instanceId, region, host, port: args.port, hibernate: args.hibernate }));
     return new command.local.Command(
         `${name}-wake`,
         {
@@ -126,7 +133,7 @@ export function declareSleep(
 ): command.local.Command {
     const target = pulumi
         .all([args.instanceId, args.region, args.host])
-        .apply(([instanceId, region, host]) => ({ instanceId, region, host, port: args.port }));
+        .apply(([instanceId, region, host]): PowerTarget => ({ instanceId, region, host, port: args.port, hibernate: args.hibernate }));
     return new command.local.Command(
         `${name}-sleep`,
         {

@@ -223,7 +223,9 @@ export class IdleStop extends pulumi.ComponentResource {
             region,
             host: sshHost,
             port: settings.sshPort,
-            triggers: [sshHost, settings.sshUser, settings.sshPort],
+            hibernate,
+            // With hibernate the pair is replaced (wake runs again) rather than the sleep re-run with an old wake's word.
+            triggers: [sshHost, settings.sshUser, settings.sshPort, ...(hibernate ? ["hibernate"] : [])],
             dependsOn: watched.instance ? [watched.instance] : [],
         };
         const push = pushAgent(

@@ -2,7 +2,7 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { parseWatchedInstances, WATCHED_INSTANCES_ENV } from "../../common/alarm-action";
 import { targetOf } from "./events";
-import { hibernateOrStop, StopOutcome } from "./stop-instance";
+import { hibernateOrStop, StopOutcome } from "../../common/stop-instance";
 
 /** What one invocation did, also its one log line. */
 export interface ActionResult {

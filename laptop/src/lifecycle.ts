@@ -20,7 +20,7 @@
  */
 import { addressOverridesEnv, connectionOnlyEnv, formatAddressOverrides } from "../../common/address-overrides";
 import { RuntimeError } from "../../common/errors";
-import { addressOf, describeInstancesLenient, ec2Client, ensureRunning, InstanceView, stopInstance } from "./aws/instances";
+import { addressOf, describeInstancesLenient, ec2Client, ensureRunning, hibernateInstance, InstanceView, stopInstance } from "./aws/instances";
 import { Progress } from "./cli/progress";
 import { runPulumi, stackArgs } from "./pulumi/cli";
 import { connectWhenReady } from "./ssh/relay";
@@ -89,8 +89,10 @@ async function backToSleep(woken: Woken[]): Promise<void> {
     for (const box of started) {
         const state = states.get(box.instanceId)?.state ?? "unknown";
         if (state === "running" || state === "pending") {
-            say(`${box.name} was asleep: stopping it again`);
-            await stopInstance(ec2Client(box.region), box.instanceId);
+            // A hibernating box goes back to hibernation, so its memory survives the run (common/stop-instance.ts).
+            say(`${box.name} was asleep: ${box.hibernate ? "hibernating" : "stopping"} it again`);
+            if (box.hibernate) await hibernateInstance(ec2Client(box.region), box.instanceId);
+            else await stopInstance(ec2Client(box.region), box.instanceId);
         }
     }
 }

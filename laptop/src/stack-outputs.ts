@@ -48,6 +48,8 @@ export interface WatchedBox extends Pick<
     readonly stack?: string;
     /** The box's fixed stop/start times, from the stack's outputs or its alarm's tags (checked); undefined when none. */
     readonly schedule?: Required<Pick<BoxTags, "timezone">> & Pick<BoxTags, "stopAt" | "startAt">;
+    /** Its action is hibernate (the stack's `action` output, or an idle alarm acting through a Lambda function): `stop` hibernates it. */
+    readonly hibernate?: boolean;
 }
 
 /** A check of one field: whether the value is allowed, and how to say what is. */
@@ -71,7 +73,7 @@ const plainText: FieldRule = {
 const urn: FieldRule = { ok: (v) => v === "" || (typeof v === "string" && /^urn:pulumi:[\x21-\x7e]{1,1000}$/.test(v)), allowed: "a Pulumi URN" };
 
 /** Every field the laptop command reads, checked against the same rules as the program's (common/). */
-const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "stack" | "adopted" | "sshHostFixed" | "schedule">, FieldRule>> = {
+const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "stack" | "adopted" | "sshHostFixed" | "schedule" | "hibernate">, FieldRule>> = {
     instanceId: matches(INSTANCE_ID_PATTERN, INSTANCE_ID_ALLOWED),
     region: matches(REGION_PATTERN, REGION_ALLOWED),
     // Empty for a created box that had no address when the stack was last deployed.
@@ -166,7 +168,9 @@ export function watchedBoxes(outputs: Readonly<Record<string, unknown>>, warn: (
         }
         const box = { name } as Record<string, unknown>;
         for (const field of [...Object.keys(fieldRules), "adopted", "sshHostFixed"]) box[field] = entry[field];
-        boxes.push({ ...(box as unknown as WatchedBox), ...(schedule !== undefined ? { schedule } : {}) });
+        // Any other value (or none) is a plain stop, as the laptop did before.
+        const hibernate = entry.action === "hibernate" ? { hibernate: true } : {};
+        boxes.push({ ...(box as unknown as WatchedBox), ...(schedule !== undefined ? { schedule } : {}), ...hibernate });
     }
     return boxes;
 }

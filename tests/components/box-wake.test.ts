@@ -63,6 +63,21 @@ describe("waking the box for the agent push inside the program", () => {
         }
     });
 
+    it("a hibernating box's sleep commands carry --hibernate (a stopping box's do not: above), and its outputs say so", async () => {
+        const run = await runProgram(createdConfig({ name: "devbox", action: "hibernate" }));
+        const wake = named(run.resources, "command:local:Command", "devbox-wake").inputs;
+        const sleep = named(run.resources, "command:local:Command", "devbox-sleep").inputs;
+        // up's sleep (its create) and destroy's (the wake's delete) both hibernate; waking takes no flag.
+        assert.match(String(sleep.create), / sleep --region eu-west-1 --instance \S+ --hibernate --woke /);
+        assert.match(String(wake.delete), / sleep .* --hibernate --marker$/);
+        assert.doesNotMatch(String(wake.create), /--hibernate/);
+        assert.doesNotMatch(String(sleep.delete), /--hibernate/);
+        // The pair is replaced when a box turns to hibernate, so the new sleep never acts on an old wake's word.
+        assert.ok((sleep.triggers as unknown[]).includes("hibernate"));
+        // The laptop's `stop` reads it from the stack's outputs (laptop/src/stack-outputs.ts).
+        assert.equal((run.outputs.instances as Record<string, Record<string, unknown>>).devbox.action, "hibernate");
+    });
+
     it("names the script relative to the working directory, else under $HOME, else by its absolute path", () => {
         const home = "/home/ann";
         assert.equal(portablePath("/src/app/components/box-power.ts", "/src/app", home), "components/box-power.ts");

@@ -145,6 +145,20 @@ describe("idle-stop with only AWS credentials (boxes found from their alarms' ta
         assert.equal(unknown.stderr, 'idle-stop: no watched instance named "carol"; found in AWS: alice, bob\n');
     });
 
+    it("stop hibernates a box whose idle alarm acts through a Lambda function (action hibernate)", async () => {
+        ec2.addInstance({ id: bobId, state: "running", hibernation: true });
+        const before = ec2.calls("StopInstances", bobId).length;
+        const r = await runLaptop(["stop", "bob"], { env });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, "bob (i-0bbbbbbbbbbbbbbb2) is hibernating\n");
+        const stops = ec2.calls("StopInstances", bobId).slice(before);
+        assert.deepEqual(
+            stops.map((c) => c.params.Hibernate),
+            ["true"],
+        );
+        assert.equal(ec2.instance(bobId)!.hibernated, true);
+    });
+
     it("a name two stacks use must be picked with --stack", async () => {
         addDeployedBox(cw, { region: "us-east-2", box: "alice", stack: "team/prod", instanceId: carolId });
         ec2.addInstance({ id: carolId, state: "running" });

@@ -74,6 +74,37 @@ describe("waking a box for Pulumi and putting it back to sleep", function () {
         assert.ok(["stopping", "stopped"].includes(ec2.instance(stopped)!.state));
     });
 
+    it("up with --hibernate: a box launched for hibernation is hibernated again, one without it stopped plainly", async () => {
+        // Both as the wake step leaves them: running, and woken by it ("woke").
+        const ready = "i-0ddddddddddddddd4";
+        const plain = "i-0eeeeeeeeeeeeeee5";
+        ec2.addInstance({ id: ready, state: "running", hibernation: true });
+        ec2.addInstance({ id: plain, state: "running" });
+        const hibernating = (id: string): PowerTarget => ({ ...target(id), hibernate: true });
+        const sleep = await run(`${sleepCommand(hibernating(ready), false)} && ${sleepCommand(hibernating(plain), false)}`, {
+            IDLE_STOP_WOKE: "woke",
+        });
+        assert.equal(sleep.code, 0, sleep.stderr);
+        // The configured box: one StopInstances with Hibernate=true, and EC2 hibernated it.
+        assert.deepEqual(
+            ec2.calls("StopInstances", ready).map((c) => c.params.Hibernate),
+            ["true"],
+        );
+        assert.equal(ec2.instance(ready)!.hibernated, true);
+        // The other: EC2 refused hibernation (UnsupportedHibernationConfiguration), so one plain stop followed.
+        assert.ok(ec2.log.some((c) => c.action === "StopInstances" && c.errorCode === "UnsupportedHibernationConfiguration"));
+        assert.deepEqual(
+            ec2.calls("StopInstances", plain).map((c) => c.params.Hibernate),
+            [undefined],
+        );
+        assert.ok(["stopping", "stopped"].includes(ec2.instance(plain)!.state));
+        assert.notEqual(ec2.instance(plain)!.hibernated, true);
+        assert.match(
+            sleep.stderr,
+            /i-0eeeeeeeeeeeeeee5 was woken for this run; stopping it plainly, hibernation refused \(UnsupportedHibernationConfiguration/,
+        );
+    });
+
     it("up: a running box is woken by nobody and never stopped", async () => {
         const wake = await run(wakeCommand(target(running), false));
         assert.equal(wake.code, 0, wake.stderr);

@@ -7,7 +7,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand, ListTagsForResourceCommand, MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { loadSharedConfigFiles } from "@smithy/shared-ini-file-loader";
 import { parseBoxTags } from "../../../common/box-tags";
-import { STOP_ACTION_PATTERN } from "../../../common/alarm-action";
+import { LAMBDA_ACTION_PATTERN, STOP_ACTION_PATTERN } from "../../../common/alarm-action";
 import { UsageError } from "../../../common/errors";
 import { REGION_ALLOWED, REGION_PATTERN } from "../../../common/aws-ids";
 import { INSTANCE_ID_DIMENSION } from "../../../common/metric";
@@ -99,13 +99,15 @@ function boxFrom(alarm: MetricAlarm, tags: Map<string, string>, alarms: MetricAl
     // A silent alarm whose name is not plain text is shown as "not found" rather than dropping the box.
     const silentOk = silent !== "" && fieldsProblem({ silentAlarmName: silent }, ["silentAlarmName"]) === undefined;
     return {
-        ...(entry as Omit<WatchedBox, "name" | "adopted" | "sshHostFixed" | "silentAlarmName" | "agentCommandUrn" | "payloadUrn">),
+        ...(entry as Omit<WatchedBox, "name" | "adopted" | "sshHostFixed" | "silentAlarmName" | "agentCommandUrn" | "payloadUrn" | "hibernate">),
         name: parsed.box,
         stack: parsed.stack,
         adopted: parsed.adopted,
         sshHostFixed: parsed.sshHost !== undefined,
         silentAlarmName: silentOk ? silent : "",
         ...(parsed.timezone !== undefined ? { schedule: { stopAt: parsed.stopAt, startAt: parsed.startAt, timezone: parsed.timezone } } : {}),
+        // An idle alarm acting through a Lambda function is action hibernate (docs/reference/alarm-action.md).
+        ...((alarm.AlarmActions ?? []).some((x) => LAMBDA_ACTION_PATTERN.test(x)) ? { hibernate: true } : {}),
         // Only a lifecycle run (deploy/destroy, which needs the stack) targets these.
         agentCommandUrn: "",
         payloadUrn: "",

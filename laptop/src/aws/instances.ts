@@ -8,6 +8,7 @@ import { INSTANCE_TYPE_PATTERN } from "../../../common/aws-ids";
 import { RuntimeError } from "../../../common/errors";
 import { printable } from "../../../common/printable";
 import { SSH_HOST_PATTERN } from "../../../common/ssh-names";
+import { hibernateOrStop, StopOutcome } from "../../../common/stop-instance";
 import { awsCall } from "./errors";
 
 export interface InstanceView {
@@ -92,6 +93,14 @@ export async function stopInstance(ec2: EC2Client, id: string): Promise<void> {
     await awsCall({ action: "ec2:StopInstances", target: `${id} in ${await regionOf(ec2)}` }, () =>
         ec2.send(new StopInstancesCommand({ InstanceIds: [id] })),
     );
+}
+
+/**
+ * Hibernates the box, else stops it plainly, as the alarm-action function does (common/stop-instance.ts):
+ * for a box whose action is hibernate, so a stop from here keeps its memory as the idle alarm's does.
+ */
+export async function hibernateInstance(ec2: EC2Client, id: string): Promise<StopOutcome> {
+    return awsCall({ action: "ec2:StopInstances", target: `${id} in ${await regionOf(ec2)}` }, () => hibernateOrStop(ec2, id));
 }
 
 /** DescribeInstances fails as a whole for one unknown id; ask one by one then, so the rest still show. */

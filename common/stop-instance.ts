@@ -1,4 +1,4 @@
-// Hibernates one instance, or stops it plainly where EC2 refuses to hibernate it (docs/reference/alarm-action.md).
+// Hibernates one instance, or stops it plainly where EC2 refuses to hibernate it: the alarm-action function, `pulumi up`/`destroy`'s sleep step and the laptop's `stop` all call it (docs/reference/alarm-action.md).
 import { EC2Client, StopInstancesCommand } from "@aws-sdk/client-ec2";
 
 export interface StopOutcome {
