@@ -9,10 +9,12 @@ export interface StopOutcome {
 }
 
 /**
- * Refusals that say "stopped or stopping already" (or gone): acting again is pointless and stopping
- * is what we wanted. EC2 answers a plain stop of a stopped instance with success, but a hibernate
- * request for one with IncorrectInstanceState.
+ * A plain stop's answer for an instance that was stopped or stopping already: EC2 answers a plain
+ * stop of one with success (and a hibernate request for one with IncorrectInstanceState, which is
+ * why that refusal is not taken at its word: a pending box, or one EC2 will not hibernate just
+ * now, answers it too, and must still be stopped).
  */
+const ALREADY_STOPPED_STATES = new Set(["stopped", "stopping"]);
 const ALREADY_STOPPED = new Set(["IncorrectInstanceState"]);
 
 /**
@@ -32,8 +34,10 @@ function errorText(err: unknown): string {
     return `${errorCode(err)}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300);
 }
 
-async function stop(client: EC2Client, instanceId: string, hibernate: boolean): Promise<void> {
-    await client.send(new StopInstancesCommand({ InstanceIds: [instanceId], ...(hibernate ? { Hibernate: true } : {}) }));
+/** StopInstances for one instance; its state before the call, as EC2 reports it. */
+async function stop(client: EC2Client, instanceId: string, hibernate: boolean): Promise<string | undefined> {
+    const out = await client.send(new StopInstancesCommand({ InstanceIds: [instanceId], ...(hibernate ? { Hibernate: true } : {}) }));
+    return out.StoppingInstances?.find((i) => i.InstanceId === instanceId)?.PreviousState?.Name;
 }
 
 /** StopInstances with Hibernate=true, then without it when EC2 refuses to hibernate; throws what a plain stop meets too. */
@@ -42,15 +46,15 @@ export async function hibernateOrStop(client: EC2Client, instanceId: string): Pr
         await stop(client, instanceId, true);
         return { did: "hibernating" };
     } catch (err) {
-        const code = errorCode(err);
-        if (ALREADY_STOPPED.has(code)) return { did: "already stopped", because: errorText(err) };
-        if (PLAIN_STOP_FAILS_TOO.test(code)) throw err;
+        if (PLAIN_STOP_FAILS_TOO.test(errorCode(err))) throw err;
+        let previous: string | undefined;
         try {
-            await stop(client, instanceId, false);
+            previous = await stop(client, instanceId, false);
         } catch (plainErr) {
             if (ALREADY_STOPPED.has(errorCode(plainErr))) return { did: "already stopped", because: errorText(plainErr) };
             throw plainErr;
         }
+        if (previous !== undefined && ALREADY_STOPPED_STATES.has(previous)) return { did: "already stopped", because: errorText(err) };
         return { did: "stopping", because: errorText(err) };
     }
 }

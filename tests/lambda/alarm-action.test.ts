@@ -17,6 +17,7 @@ const unconfigured = "i-0aaaaaaaaaaaaaaa2";
 const stopped = "i-0aaaaaaaaaaaaaaa3";
 const stoppedPlain = "i-0aaaaaaaaaaaaaaa4";
 const scheduled = "i-0aaaaaaaaaaaaaaa5";
+const booting = "i-0aaaaaaaaaaaaaaa6";
 const stranger = "i-0bbbbbbbbbbbbbbb9";
 
 /**
@@ -64,7 +65,7 @@ describe("alarm-action function", () => {
         AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
         AWS_REGION: TEST_CREDENTIALS.region,
-        [WATCHED_INSTANCES_ENV]: JSON.stringify([configured, unconfigured, stopped, stoppedPlain, scheduled]),
+        [WATCHED_INSTANCES_ENV]: JSON.stringify([configured, unconfigured, stopped, stoppedPlain, scheduled, booting]),
     };
 
     before(async () => {
@@ -84,6 +85,9 @@ describe("alarm-action function", () => {
         ec2.addInstance({ id: stoppedPlain, state: "stopped" });
         ec2.addInstance({ id: scheduled, state: "running", hibernation: true });
         ec2.addInstance({ id: stranger, state: "running", hibernation: true });
+        ec2.pendingMs = 60_000;
+        ec2.addInstance({ id: booting, state: "pending", hibernation: true });
+        ec2.pendingMs = 1500;
     });
     after(async () => {
         for (const [k, v] of Object.entries(saved)) {
@@ -128,9 +132,23 @@ describe("alarm-action function", () => {
         assert.equal(configuredResult.did, "already stopped");
         assert.equal(ec2.instance(stopped)?.state, "stopped");
         const plainResult = await handler(alarmEvent(stoppedPlain));
-        assert.equal(plainResult.did, "stopping", "the plain stop EC2 accepts for a stopped instance");
+        // EC2 accepts the plain stop of a stopped instance; its answer's previous state says so.
+        assert.equal(plainResult.did, "already stopped");
         assert.equal(ec2.instance(stoppedPlain)?.state, "stopped");
         assert.equal(ec2.calls("StartInstances").length, 0);
+    });
+
+    it("stops plainly a box EC2 will not hibernate in its state (IncorrectInstanceState for a pending box): it never stays up", async () => {
+        const result = await handler(alarmEvent(booting));
+        assert.equal(result.did, "stopping");
+        assert.deepEqual(
+            stopCalls(booting).map((c) => [c.params.Hibernate, c.errorCode]),
+            [
+                ["true", "IncorrectInstanceState"],
+                [undefined, undefined],
+            ],
+        );
+        assert.equal(ec2.instance(booting)?.state, "stopping");
     });
 
     it("refuses, without any EC2 call, an instance it does not watch, an OK-state event and a stranger's event", async () => {
