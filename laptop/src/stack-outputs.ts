@@ -135,7 +135,7 @@ function sampleSecondsOf(entry: Readonly<Record<string, unknown>>): number | str
     const value = Object.hasOwn(entry, "sampleSeconds") ? entry.sampleSeconds : undefined;
     if (value === undefined) return programAgentDefaults.sampleSeconds;
     const rule = integerIn(programAgentRanges.sampleSeconds);
-    return rule.ok(value) ? (value as number) : `sampleSeconds ${quotedPrintable(String(value))} is not ${rule.allowed}`;
+    return rule.ok(value) ? (value as number) : `sampleSeconds ${quotedPrintable(String(JSON.stringify(value)))} is not ${rule.allowed}`;
 }
 
 /** Whether the entry has the fields of the current output shape (an older stack's lack some). */
