@@ -15,6 +15,7 @@ import { alarmActionFunctions, watchHibernatingInstances } from "./program/alarm
 import { regionalProviders } from "./program/regional-providers";
 import { configNamespace, readStackConfig, StackSettings } from "./program/stack-config";
 import { StackOutputs, WatchedInstanceOutputs } from "./common/stack-outputs";
+import { programAgentDefaults } from "./common/agent-config";
 
 function readSettings(): StackSettings {
     try {
@@ -102,6 +103,7 @@ function instanceOutputs(w: IdleStop, args: IdleStopArgs): pulumi.Output<Watched
         silentAlarmName: w.silentAlarmName,
         silentAlarmConsoleUrl: w.silentAlarmConsoleUrl,
         dashboardUrl: dashboard?.consoleUrl ?? "",
+        sampleSeconds: args.sampleSeconds ?? programAgentDefaults.sampleSeconds,
         // Checked by readStackConfig already; none without a schedule, so such a stack's outputs stay as they were.
         ...agentScheduleConfig(resolveSchedules(args)),
         // Only for hibernate, likewise: the laptop's `stop` hibernates such a box (docs/reference/laptop.md).

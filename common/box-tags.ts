@@ -1,5 +1,5 @@
 // The tags the program writes on each box's idle alarm and the laptop command reads to find the box from AWS alone (docs/reference/laptop.md#finding-the-boxes).
-import { programAgentRanges } from "./agent-config";
+import { programAgentDefaults, programAgentRanges } from "./agent-config";
 import { DEFAULT_TIME_ZONE, formatSchedule, isTimeZone, parseSchedule, parseScheduleTag, scheduleTagValue, TIME_ZONE_ALLOWED } from "./schedule";
 import { HOST_ALIAS_ALLOWED, HOST_ALIAS_PATTERN, SSH_HOST_ALLOWED, SSH_HOST_PATTERN, SSH_USER_ALLOWED, SSH_USER_PATTERN } from "./ssh-names";
 
@@ -21,6 +21,12 @@ export const BOX_TAG = {
     startAt: "idle-stop:start-at",
     /** With either: the schedules' IANA time zone. */
     timezone: "idle-stop:timezone",
+    /**
+     * Seconds between the agent's samples, what each sample stands for in `savings` and status's
+     * saving line. Only when not the default (10): an alarm without it (also one of a deploy before
+     * this tag) is read as 10.
+     */
+    sampleSeconds: "idle-stop:sample-seconds",
 } as const;
 
 /**
@@ -43,6 +49,8 @@ export interface BoxTags {
     readonly stopAt?: string;
     readonly startAt?: string;
     readonly timezone?: string;
+    /** The agent's sampleSeconds; undefined (no tag) means the default, 10. */
+    readonly sampleSeconds?: number;
 }
 
 /** The tags for one box, as the program writes them. */
@@ -55,7 +63,20 @@ export function boxTags(t: BoxTags): Record<string, string> {
         ...(t.sshHost !== undefined ? { [BOX_TAG.sshHost]: t.sshHost } : {}),
         [BOX_TAG.adopted]: String(t.adopted),
         ...scheduleTags(t),
+        ...(t.sampleSeconds !== undefined && t.sampleSeconds !== programAgentDefaults.sampleSeconds
+            ? { [BOX_TAG.sampleSeconds]: String(t.sampleSeconds) }
+            : {}),
     };
+}
+
+/** The sample-seconds tag read back: its number, undefined without the tag, a string when it is bad. */
+function parseSampleSecondsTag(tags: ReadonlyMap<string, string>): number | string | undefined {
+    const raw = tags.get(BOX_TAG.sampleSeconds);
+    if (raw === undefined) return undefined;
+    const { min, max } = programAgentRanges.sampleSeconds;
+    if (!/^\d{1,5}$/.test(raw) || Number(raw) < min || Number(raw) > max)
+        return `${BOX_TAG.sampleSeconds} is not a whole number from ${min} to ${max}`;
+    return Number(raw);
 }
 
 /** The schedule tags: the values in the tag-safe form (no ','), the zone only beside a schedule. */
@@ -106,6 +127,8 @@ export function parseBoxTags(tags: ReadonlyMap<string, string>): BoxTags | strin
     if (adopted !== "true" && adopted !== "false") return `${BOX_TAG.adopted} is not true or false`;
     const schedules = parseScheduleTags(tags);
     if (typeof schedules === "string") return schedules;
+    const sampleSeconds = parseSampleSecondsTag(tags);
+    if (typeof sampleSeconds === "string") return sampleSeconds;
     return {
         box,
         stack: get(BOX_TAG.stack),
@@ -114,5 +137,6 @@ export function parseBoxTags(tags: ReadonlyMap<string, string>): BoxTags | strin
         ...(host !== undefined ? { sshHost: host } : {}),
         adopted: adopted === "true",
         ...schedules,
+        ...(sampleSeconds !== undefined ? { sampleSeconds } : {}),
     };
 }

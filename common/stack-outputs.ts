@@ -26,6 +26,11 @@ export interface WatchedInstanceOutputs {
     readonly silentAlarmConsoleUrl: string;
     /** The stack's dashboard; "" when there is none. */
     readonly dashboardUrl: string;
+    /**
+     * Seconds between the agent's samples: what `savings` and status's saving line count each
+     * sample as. Optional for the laptop: a stack deployed before it has none (read as 10).
+     */
+    readonly sampleSeconds?: number;
     /** Only for a box with a schedule (docs/reference/configuration.md#schedules): stopAt / startAt as written canonically, and their zone. */
     readonly stopAt?: string;
     readonly startAt?: string;

@@ -87,6 +87,8 @@ export interface IdleAlarmBox {
     readonly adopted: boolean;
     /** The fixed stop/start times, as agent.json carries them (components/box-schedules.ts); empty when none. */
     readonly schedules?: Pick<BoxTags, "stopAt" | "startAt" | "timezone">;
+    /** The agent's sampleSeconds: what `savings` counts each sample as. */
+    readonly sampleSeconds: number;
 }
 
 /**
@@ -98,7 +100,16 @@ export function createIdleAlarm(name: string, settings: IdleAlarmSettings, box: 
     const stack = `${pulumi.getProject()}/${pulumi.getStack()}`;
     const tags = pulumi.output(box.sshHost).apply((sshHost) => ({
         ...(settings.tags ?? {}),
-        ...boxTags({ box: name, stack, sshUser: box.sshUser, sshPort: box.sshPort, sshHost, adopted: box.adopted, ...box.schedules }),
+        ...boxTags({
+            box: name,
+            stack,
+            sshUser: box.sshUser,
+            sshPort: box.sshPort,
+            sshHost,
+            adopted: box.adopted,
+            sampleSeconds: box.sampleSeconds,
+            ...box.schedules,
+        }),
     }));
     return new aws.cloudwatch.MetricAlarm(`${name}-idle`, { ...idleAlarmArgs(settings), tags }, { parent });
 }

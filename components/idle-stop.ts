@@ -159,6 +159,7 @@ export class IdleStop extends pulumi.ComponentResource {
                 sshHost: args.ssh.host,
                 adopted: this.adopted,
                 schedules: agentScheduleConfig(settings.schedules),
+                sampleSeconds: settings.sampleSeconds,
             },
             this,
         );

@@ -34,6 +34,7 @@ const UNIT = [
     "tests/package/",
     "tests/lambda/",
     "tests/laptop/commands.test.ts",
+    "tests/laptop/price-cache.test.ts",
     "tests/laptop/program-outputs.test.ts",
     "tests/laptop/schedule-status.test.ts",
     "tests/agent/activity-units.test.ts",

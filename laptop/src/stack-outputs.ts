@@ -9,7 +9,7 @@ import type { BoxTags } from "../../common/box-tags";
 import { WatchedInstanceOutputs } from "../../common/stack-outputs";
 import { RuntimeError, UsageError } from "../../common/errors";
 import { INSTANCE_ID_ALLOWED, INSTANCE_ID_PATTERN, REGION_ALLOWED, REGION_PATTERN } from "../../common/aws-ids";
-import { programAgentRanges } from "../../common/agent-config";
+import { programAgentDefaults, programAgentRanges } from "../../common/agent-config";
 import { METRIC_NAME_ALLOWED, METRIC_NAME_PATTERN, NAMESPACE_ALLOWED, NAMESPACE_PATTERN } from "../../common/metric";
 import { printable, quotedPrintable } from "../../common/printable";
 import { formatSchedule, isTimeZone, parseSchedule, SCHEDULE_ALLOWED, TIME_ZONE_ALLOWED } from "../../common/schedule";
@@ -44,6 +44,8 @@ export interface WatchedBox extends Pick<
     | "payloadUrn"
 > {
     readonly name: string;
+    /** Seconds between the agent's samples: from the stack's outputs or the alarm's tag, else the default 10 (a deploy before them). */
+    readonly sampleSeconds: number;
     /** The Pulumi stack that watches it: `project/stack` from its alarm's tag, or the `--stack` its outputs came from. */
     readonly stack?: string;
     /** The box's fixed stop/start times, from the stack's outputs or its alarm's tags (checked); undefined when none. */
@@ -73,7 +75,9 @@ const plainText: FieldRule = {
 const urn: FieldRule = { ok: (v) => v === "" || (typeof v === "string" && /^urn:pulumi:[\x21-\x7e]{1,1000}$/.test(v)), allowed: "a Pulumi URN" };
 
 /** Every field the laptop command reads, checked against the same rules as the program's (common/). */
-const fieldRules: Readonly<Record<Exclude<keyof WatchedBox, "name" | "stack" | "adopted" | "sshHostFixed" | "schedule" | "hibernate">, FieldRule>> = {
+const fieldRules: Readonly<
+    Record<Exclude<keyof WatchedBox, "name" | "stack" | "adopted" | "sshHostFixed" | "schedule" | "sampleSeconds" | "hibernate">, FieldRule>
+> = {
     instanceId: matches(INSTANCE_ID_PATTERN, INSTANCE_ID_ALLOWED),
     region: matches(REGION_PATTERN, REGION_ALLOWED),
     // Empty for a created box that had no address when the stack was last deployed.
@@ -130,6 +134,14 @@ function scheduleOf(entry: Readonly<Record<string, unknown>>): WatchedBox["sched
     return { stopAt: canonical(stopAt), startAt: canonical(startAt), timezone };
 }
 
+/** An entry's sampleSeconds: a stack deployed before the field has none, the default then (10); a string says what is wrong. */
+function sampleSecondsOf(entry: Readonly<Record<string, unknown>>): number | string {
+    const value = Object.hasOwn(entry, "sampleSeconds") ? entry.sampleSeconds : undefined;
+    if (value === undefined) return programAgentDefaults.sampleSeconds;
+    const rule = integerIn(programAgentRanges.sampleSeconds);
+    return rule.ok(value) ? (value as number) : `sampleSeconds ${quotedPrintable(String(JSON.stringify(value)))} is not ${rule.allowed}`;
+}
+
 /** Whether the entry has the fields of the current output shape (an older stack's lack some). */
 function hasCurrentShape(entry: Readonly<Record<string, unknown>>): boolean {
     return Object.keys(fieldRules).every((f) => Object.hasOwn(entry, f)) && Object.hasOwn(entry, "adopted") && Object.hasOwn(entry, "sshHostFixed");
@@ -166,7 +178,12 @@ export function watchedBoxes(outputs: Readonly<Record<string, unknown>>, warn: (
             warn(`skipping the stack's instance ${quotedPrintable(name)}: ${schedule}`);
             continue;
         }
-        const box = { name } as Record<string, unknown>;
+        const sampleSeconds = sampleSecondsOf(entry);
+        if (typeof sampleSeconds === "string") {
+            warn(`skipping the stack's instance ${quotedPrintable(name)}: ${sampleSeconds}`);
+            continue;
+        }
+        const box = { name, sampleSeconds } as Record<string, unknown>;
         for (const field of [...Object.keys(fieldRules), "adopted", "sshHostFixed"]) box[field] = entry[field];
         // Any other value (or none) is a plain stop, as the laptop did before.
         const hibernate = entry.action === "hibernate" ? { hibernate: true } : {};

@@ -55,12 +55,40 @@ describe("box tags on the idle alarm", () => {
             notificationEmail: "ops@example.com",
             instances: JSON.stringify([
                 { name: "alice", instanceId: "i-0aaaaaaaaaaaaaaa1", sshUser: "ec2-user" },
-                { name: "bob", instanceId: "i-0bbbbbbbbbbbbbbb2", sshPort: 2200 },
+                { name: "bob", instanceId: "i-0bbbbbbbbbbbbbbb2", sshPort: 2200, sampleSeconds: 60 },
             ]),
         });
         const tagged = ofType(run.resources, alarmType).filter((r) => tagsOf(r.inputs).has(BOX_TAG.box));
         assert.deepEqual(tagged.map((r) => r.name).sort(), ["alice-idle", "bob-idle"]);
         assert.ok(ofType(run.resources, alarmType).length > 2);
         assert.equal(tagsOf(named(run.resources, alarmType, "bob-idle").inputs).get(BOX_TAG.sshPort), "2200");
+        // bob's agent samples every 60 s: the laptop learns it from the tag (savings counts each sample as 60 s);
+        // alice's default 10 needs no tag. The stack's outputs carry both.
+        const bobTags = tagsOf(named(run.resources, alarmType, "bob-idle").inputs);
+        assert.equal(bobTags.get(BOX_TAG.sampleSeconds), "60");
+        assert.equal(BOX_TAG.sampleSeconds, "idle-stop:sample-seconds");
+        assert.equal((parseBoxTags(bobTags) as { sampleSeconds?: number }).sampleSeconds, 60);
+        assert.equal(tagsOf(named(run.resources, alarmType, "alice-idle").inputs).has(BOX_TAG.sampleSeconds), false);
+        const outputs = run.outputs.instances as Record<string, Record<string, unknown>>;
+        assert.deepEqual([outputs.alice.sampleSeconds, outputs.bob.sampleSeconds], [10, 60]);
+    });
+
+    it("the sample-seconds tag is read back within the program's range (1 to 60); none means the default", () => {
+        const base = new Map(
+            Object.entries({
+                [BOX_TAG.box]: "devbox",
+                [BOX_TAG.stack]: "idle-stop/test",
+                [BOX_TAG.sshUser]: "ec2-user",
+                [BOX_TAG.sshPort]: "22",
+                [BOX_TAG.adopted]: "true",
+            }),
+        );
+        const withTag = (value: string) => parseBoxTags(new Map([...base, [BOX_TAG.sampleSeconds, value]]));
+        const parsed = parseBoxTags(base);
+        assert.ok(typeof parsed === "object" && parsed.sampleSeconds === undefined, String(parsed));
+        assert.equal((withTag("1") as { sampleSeconds: number }).sampleSeconds, 1);
+        assert.equal((withTag("60") as { sampleSeconds: number }).sampleSeconds, 60);
+        for (const bad of ["0", "61", "3600", "6e1", "-5", " 10", "10.5", ""])
+            assert.equal(withTag(bad), "idle-stop:sample-seconds is not a whole number from 1 to 60", JSON.stringify(bad));
     });
 });

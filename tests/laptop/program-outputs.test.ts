@@ -7,6 +7,8 @@ import { addressOverridesEnv, connectionOnlyEnv, parseAddressOverrides } from ".
 import { mockAws, programError, runProgram } from "../support/pulumi-mocks";
 import { named } from "../support/resources";
 import { adoptedConfig, registerAdoptedInstance, testPrivateKey } from "../support/stack-configs";
+import { boxOutput } from "../support/fake-pulumi";
+import { watchedBoxes } from "../../laptop/src/stack-outputs";
 
 const alice = { name: "alice", instanceId: "i-0aaaaaaaaaaaaaaa1", sshUser: "ec2-user", idleMinutes: 45 };
 const bob = { name: "bob", instanceId: "i-0bbbbbbbbbbbbbbb2", sshPort: 2222, sshHost: "bob.example.net" };
@@ -168,5 +170,25 @@ describe("stack outputs for the laptop command", () => {
         process.env[addressOverridesEnv] = JSON.stringify({ alice: "198.51.100.7 -oProxyCommand=sh" });
         const err = await programError(fleet());
         assert.match(err.message, /IDLE_STOP_SSH_HOSTS: .* is not allowed/);
+    });
+
+    it("the laptop reads each instance's sampleSeconds: the output's value, 10 when absent (an older stack), a bad one skips the box", () => {
+        const warnings: string[] = [];
+        const outputs = {
+            instances: {
+                alice: { ...boxOutput("alice", { instanceId: alice.instanceId, sshPort: 22 }), sampleSeconds: 60 },
+                bob: boxOutput("bob", { instanceId: bob.instanceId, sshPort: 22 }),
+                carol: { ...boxOutput("carol", { instanceId: "i-0ccccccccccccccc3", sshPort: 22 }), sampleSeconds: 61 },
+            },
+        };
+        const boxes = watchedBoxes(outputs, (w) => warnings.push(w)) ?? [];
+        assert.deepEqual(
+            boxes.map((b) => [b.name, b.sampleSeconds]),
+            [
+                ["alice", 60],
+                ["bob", 10],
+            ],
+        );
+        assert.deepEqual(warnings, ['skipping the stack\'s instance "carol": sampleSeconds "61" is not a whole number from 1 to 60']);
     });
 });

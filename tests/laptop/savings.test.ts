@@ -34,6 +34,11 @@ const aliceOtherStops = 15;
 const bobFirst = 245;
 const bobGap = { from: 345, to: 365 };
 const bobRunning = bobGap.from - bobFirst + (720 - bobGap.to);
+// carol, alone in a third region (the runs above never ask it), has an agent that samples every
+// 60 s (her alarm's idle-stop:sample-seconds tag says so): 60 samples are a full hour. She runs
+// hours 700 to 709 and half of 710 (30 samples), then is stopped by someone.
+const carol = { box: "carol", region: "ap-southeast-2", instanceId: "i-0ccccccccccccccc3", type: "t3.small", sampleSeconds: 60 };
+const carolSeed: Array<[number, number]> = [...Array.from({ length: 10 }, (_, i): [number, number] => [700 + i, 60]), [710, 30]];
 
 const jsonKeys = ["days", "from", "to", "stopsFrom", "sampleSeconds", "boxes", "total", "priceSource", "notes"];
 const boxKeys = [
@@ -84,7 +89,7 @@ describe("idle-stop savings", function () {
             alarms[b.box] = addDeployedBox(cw, { region: b.region, box: b.box, stack: "team/dev", instanceId: b.instanceId });
             ec2.addInstance({ id: b.instanceId, state: "stopped", name: b.box, instanceType: b.type });
         }
-        const seed = (b: typeof alice, h: number, samples: number) =>
+        const seed = (b: { instanceId: string }, h: number, samples: number) =>
             cw.seedDatapoint({
                 namespace: "IdleStop",
                 metricName: "ActiveSessions",
@@ -107,6 +112,15 @@ describe("idle-stop savings", function () {
         }
         action(alice, 3 * 24 + 10.5, stopArn(alice));
         for (let h = bobFirst; h < 720; h++) if (h < bobGap.from || h >= bobGap.to) seed(bob, h, fullHour);
+        addDeployedBox(cw, {
+            region: carol.region,
+            box: carol.box,
+            stack: "team/dev",
+            instanceId: carol.instanceId,
+            sampleSeconds: carol.sampleSeconds,
+        });
+        ec2.addInstance({ id: carol.instanceId, state: "stopped", name: carol.box, instanceType: carol.type });
+        for (const [h, samples] of carolSeed) seed(carol, h, samples);
         // bob's alarm hibernates through the alarm-action function (a Lambda action).
         action(bob, bobGap.from - 0.5, `arn:aws:lambda:${bob.region}:123456789012:function:idle-stop-hibernate`);
         // Pages of 200 datapoints a query: alice's 270 hours take two pages, bob's 455 three.
@@ -227,6 +241,45 @@ describe("idle-stop savings", function () {
         assert.match(text, /^note: no prices: the AWS Price List API did not answer/m);
         assert.doesNotMatch(text, /^prices:/m);
         assert.equal(readFileSync(cacheFile, "utf8"), '{"eu-west-1/t3.large": {"usdPerHour": "free"', "nothing cached from a failed lookup");
+    });
+
+    it("counts a box's samples as its own sampleSeconds (60, from its alarm's tag), in savings and status", async () => {
+        const r = await runLaptop(["savings", "--json", "--price", `${carol.type}=0.02`, "--region", carol.region], { env });
+        assert.equal(r.code, 0, r.stderr);
+        const report = JSON.parse(r.stdout) as Report & { sampleSeconds: number | null };
+        const running = 10.5; // ten hours of 60 samples and one of 30, each sample 60 s
+        assert.deepEqual(report.boxes, [
+            {
+                name: "carol",
+                stack: "team/dev",
+                instanceId: carol.instanceId,
+                region: carol.region,
+                instanceType: carol.type,
+                countedFrom: new Date(start + 700 * hour).toISOString(),
+                hoursRunning: running,
+                hoursStopped: 720 - 700 - running,
+                stopsByIdleStop: 0,
+                otherStops: 1,
+                usdPerHour: 0.02,
+                savedUsd: cents((720 - 700 - running) * 0.02),
+            },
+        ]);
+        assert.equal(report.sampleSeconds, 60, "the boxes' one value");
+
+        // status's month's saving counts her hours the same way: from the 1st of this month (UTC) or her first data in it.
+        const to = start + 30 * day;
+        const now = new Date(to);
+        const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+        const inMonth = carolSeed.filter(([h]) => start + h * hour >= monthStart);
+        const first = inMonth.length > 0 ? start + inMonth[0][0] * hour : undefined;
+        const runningInMonth = inMonth.reduce((sum, [, samples]) => sum + Math.min(1, (samples * carol.sampleSeconds) / 3600), 0);
+        const stoppedInMonth = first === undefined ? 0 : Math.round(((to - first) / hour - runningInMonth) * 100) / 100;
+        const st = await runLaptop(["status", "--json", "--region", carol.region], { env });
+        assert.equal(st.code, 0, st.stderr);
+        const [status] = JSON.parse(st.stdout) as Array<{ name: string; savedThisMonth: { hoursStopped: number; since: string } }>;
+        assert.equal(status.name, "carol");
+        assert.equal(status.savedThisMonth.hoursStopped, stoppedInMonth, JSON.stringify(status.savedThisMonth));
+        assert.equal(status.savedThisMonth.since, new Date(first ?? monthStart).toISOString());
     });
 
     it("status shows this month's saving per box, from the cached prices", async () => {

@@ -13,6 +13,8 @@ export interface DeployedBox {
     sshPort?: number;
     sshHost?: string;
     idleMinutes?: number;
+    /** The stack's sampleSeconds, written as the program writes it (a tag only when not 10). */
+    sampleSeconds?: number;
     /** The idle alarm's action; default the EC2 stop action (a hibernating box's is its alarm-action function). */
     alarmAction?: string;
     /** Tags to write instead of the program's (hostile values). */
@@ -38,7 +40,15 @@ export function addDeployedBox(cw: CloudWatchEndpoint, b: DeployedBox): string {
         },
         tags: b.tags ?? {
             ...userTags,
-            ...boxTags({ box: b.box, stack: b.stack, sshUser: b.sshUser ?? "ec2-user", sshPort: b.sshPort ?? 22, sshHost: b.sshHost, adopted: true }),
+            ...boxTags({
+                box: b.box,
+                stack: b.stack,
+                sshUser: b.sshUser ?? "ec2-user",
+                sshPort: b.sshPort ?? 22,
+                sshHost: b.sshHost,
+                adopted: true,
+                sampleSeconds: b.sampleSeconds,
+            }),
         },
     });
     cw.addAlarm({

@@ -12,6 +12,7 @@ import { UsageError } from "../../../common/errors";
 import { REGION_ALLOWED, REGION_PATTERN } from "../../../common/aws-ids";
 import { INSTANCE_ID_DIMENSION } from "../../../common/metric";
 import { quotedPrintable } from "../../../common/printable";
+import { programAgentDefaults } from "../../../common/agent-config";
 import { fieldsProblem, WatchedBox } from "../stack-outputs";
 import { awsCall } from "./errors";
 
@@ -105,6 +106,8 @@ function boxFrom(alarm: MetricAlarm, tags: Map<string, string>, alarms: MetricAl
         adopted: parsed.adopted,
         sshHostFixed: parsed.sshHost !== undefined,
         silentAlarmName: silentOk ? silent : "",
+        // No tag: the default (an alarm of a deploy before the tag, too; docs/reference/laptop.md#savings).
+        sampleSeconds: parsed.sampleSeconds ?? programAgentDefaults.sampleSeconds,
         ...(parsed.timezone !== undefined ? { schedule: { stopAt: parsed.stopAt, startAt: parsed.startAt, timezone: parsed.timezone } } : {}),
         // An idle alarm acting through a Lambda function is action hibernate (docs/reference/alarm-action.md).
         ...((alarm.AlarmActions ?? []).some((x) => LAMBDA_ACTION_PATTERN.test(x)) ? { hibernate: true } : {}),

@@ -16,7 +16,7 @@ export const savingKey = (b: { region: string; instanceId: string }): string => 
 export async function monthSavings(boxes: readonly WatchedBox[], now = Date.now()): Promise<Map<string, MonthSaving>> {
     const window = thisMonth(now);
     try {
-        const report = await savingsReport(boxes, { ...window, sampleSeconds: 10, overrides: new Map(), withStops: false, cacheOnly: true });
+        const report = await savingsReport(boxes, { ...window, overrides: new Map(), withStops: false, cacheOnly: true });
         const noPrice = report.notes.find((n) => n.startsWith("no cached price")) ?? "no price";
         return new Map(
             report.boxes.map((b): [string, MonthSaving] => [

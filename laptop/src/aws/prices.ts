@@ -4,7 +4,8 @@
  * `--price TYPE=USD` (docs/reference/laptop.md#savings).
  */
 import { GetProductsCommand, PricingClient } from "@aws-sdk/client-pricing";
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { INSTANCE_TYPE_PATTERN } from "../../../common/aws-ids";
@@ -15,6 +16,13 @@ import { awsCall } from "./errors";
 /** Where the Price List Query API answers (it also runs in ap-south-1; one is enough). */
 const PRICING_REGION = "us-east-1";
 const dayMs = 86_400_000;
+/** No EC2 instance costs this much an hour; a larger figure (from the API or the cache) is no price. */
+const MAX_USD_PER_HOUR = 1_000_000;
+/** The cache holds a few entries; a larger file is not ours. */
+const MAX_CACHE_BYTES = 1 << 20;
+
+/** A price per hour as both the Price List and the cache must give it: a finite number above 0, below the bound. */
+const sanePrice = (usd: unknown): usd is number => typeof usd === "number" && Number.isFinite(usd) && usd > 0 && usd < MAX_USD_PER_HOUR;
 
 /** `--price TYPE=USD_PER_HOUR`, repeatable: type -> dollars an hour. */
 export function parsePriceOverrides(values: readonly string[]): Map<string, number> {
@@ -34,17 +42,39 @@ function priceCacheFile(env: NodeJS.ProcessEnv = process.env): string {
     return path.join(base, "idle-stop", "prices.json");
 }
 
-type CacheEntries = Record<string, { usdPerHour: number; fetchedAt: number }>;
+export type CacheEntries = Record<string, { usdPerHour: number; fetchedAt: number }>;
 
-/** The cache's entries; a missing, unreadable or corrupt file is an empty cache. */
-function readCache(file: string): CacheEntries {
+/**
+ * The cache file's text, when it is a regular file of at most MAX_CACHE_BYTES: opened without
+ * following a symlink and without blocking on a FIFO, then checked on the open descriptor.
+ */
+function readCacheText(file: string): string | undefined {
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
-        const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+        const stat = fstatSync(fd);
+        if (!stat.isFile() || stat.size > MAX_CACHE_BYTES) return undefined;
+        const buffer = Buffer.alloc(stat.size);
+        let read = 0;
+        while (read < buffer.length) {
+            const n = readSync(fd, buffer, read, buffer.length - read, read);
+            if (n === 0) break;
+            read += n;
+        }
+        return buffer.subarray(0, read).toString("utf8");
+    } finally {
+        closeSync(fd);
+    }
+}
+
+/** The cache's entries; a missing, unreadable or corrupt file (or not a regular file) is an empty cache. */
+export function readPriceCache(file: string): CacheEntries {
+    try {
+        const parsed: unknown = JSON.parse(readCacheText(file) ?? "");
         if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
         const entries: CacheEntries = {};
         for (const [key, v] of Object.entries(parsed as Record<string, unknown>)) {
             const { usdPerHour, fetchedAt } = (typeof v === "object" && v !== null ? v : {}) as Record<string, unknown>;
-            if (typeof usdPerHour === "number" && usdPerHour > 0 && typeof fetchedAt === "number") entries[key] = { usdPerHour, fetchedAt };
+            if (sanePrice(usdPerHour) && typeof fetchedAt === "number" && Number.isFinite(fetchedAt)) entries[key] = { usdPerHour, fetchedAt };
         }
         return entries;
     } catch {
@@ -52,15 +82,27 @@ function readCache(file: string): CacheEntries {
     }
 }
 
-/** Written whole to a temporary file and renamed, readable by its owner only (0600 in a 0700 folder). */
-function writeCache(file: string, entries: CacheEntries): void {
+/**
+ * Written whole to a new temporary file of a random name (created exclusively: nothing there is
+ * followed) and renamed over the cache, readable by its owner only (0600 in a 0700 folder).
+ */
+export function writePriceCache(file: string, entries: CacheEntries): void {
+    const temp = `${file}.${randomBytes(8).toString("hex")}.tmp`;
     try {
-        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-        const temp = `${file}.${process.pid}.tmp`;
-        writeFileSync(temp, JSON.stringify(entries), { mode: 0o600 });
-        chmodSync(temp, 0o600);
+        const dir = path.dirname(file);
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        // mkdir leaves an existing folder's mode alone.
+        chmodSync(dir, 0o700);
+        const fd = openSync(temp, "wx", 0o600);
+        try {
+            fchmodSync(fd, 0o600); // whatever the umask
+            writeFileSync(fd, JSON.stringify(entries));
+        } finally {
+            closeSync(fd);
+        }
         renameSync(temp, file);
     } catch {
+        rmSync(temp, { force: true });
         /* a cache that cannot be written only costs the next run a request */
     }
 }
@@ -86,7 +128,7 @@ function onDemandUsd(item: unknown): number | undefined {
     )) {
         for (const dim of Object.values(term?.priceDimensions ?? {})) {
             const usd = dim?.pricePerUnit?.USD;
-            if (dim?.unit === "Hrs" && typeof usd === "string" && /^\d{1,6}(\.\d{1,10})?$/.test(usd) && Number(usd) > 0) return Number(usd);
+            if (dim?.unit === "Hrs" && typeof usd === "string" && /^\d{1,6}(\.\d{1,10})?$/.test(usd) && sanePrice(Number(usd))) return Number(usd);
         }
     }
     return undefined;
@@ -142,7 +184,7 @@ export async function lookUpPrices(
 ): Promise<PriceLookup> {
     const now = options.now ?? Date.now();
     const file = options.cacheFile ?? priceCacheFile();
-    const cache = readCache(file);
+    const cache = readPriceCache(file);
     const prices = new Map<string, number>();
     const sources = new Set<string>();
     const problems: string[] = [];
@@ -186,6 +228,6 @@ export async function lookUpPrices(
         sources.add("Price List API");
         fetched = true;
     }
-    if (fetched) writeCache(file, cache);
+    if (fetched) writePriceCache(file, cache);
     return { prices, sources: [...sources], problems };
 }

@@ -3,6 +3,7 @@
  * memory of the agent's samples and the idle alarm's actions and EC2's instance types; what is
  * counted and why: docs/reference/laptop.md#savings.
  */
+import { programAgentDefaults } from "../../../common/agent-config";
 import type { WatchedBox } from "../stack-outputs";
 import { describeInstancesLenient } from "./instances";
 import { lookUpPrices, priceKey } from "./prices";
@@ -36,7 +37,8 @@ export interface SavingsReport {
     readonly to: string;
     /** Where the stop counts start (alarm history is kept 30 days); null when stops were not counted. */
     readonly stopsFrom: string | null;
-    readonly sampleSeconds: number;
+    /** The boxes' sampleSeconds when they all have the same (10 without boxes), null when they differ. */
+    readonly sampleSeconds: number | null;
     readonly boxes: BoxSavings[];
     readonly total: {
         readonly hoursRunning: number;
@@ -55,8 +57,6 @@ export interface SavingsReport {
 export interface SavingsOptions {
     readonly from: Date;
     readonly to: Date;
-    /** Seconds between two of the agent's samples (stack key sampleSeconds): each sample stands for this much running time. */
-    readonly sampleSeconds: number;
     readonly overrides: ReadonlyMap<string, number>;
     /** Read the idle alarms' history to count stops (savings), or not (status). */
     readonly withStops: boolean;
@@ -119,8 +119,14 @@ async function regionFigures(region: string, boxes: WatchedBox[], o: SavingsOpti
     return boxes.map((box, i) => ({
         box,
         instanceType: instances.get(box.instanceId)?.instanceType ?? null,
-        figures: boxFigures(samples.get(box) ?? new Map(), stops?.[i] ?? null, o.from.getTime(), o.to.getTime(), stopsFrom, o.sampleSeconds),
+        figures: boxFigures(samples.get(box) ?? new Map(), stops?.[i] ?? null, o.from.getTime(), o.to.getTime(), stopsFrom, box.sampleSeconds),
     }));
+}
+
+/** Each box's samples count as its own sampleSeconds; the report names the value when they share one. */
+function commonSampleSeconds(boxes: readonly WatchedBox[]): number | null {
+    const values = new Set(boxes.map((b) => b.sampleSeconds));
+    return values.size === 0 ? programAgentDefaults.sampleSeconds : values.size === 1 ? [...values][0] : null;
 }
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
@@ -172,7 +178,7 @@ export async function savingsReport(boxes: readonly WatchedBox[], o: SavingsOpti
         from: o.from.toISOString(),
         to: o.to.toISOString(),
         stopsFrom: o.withStops ? new Date(stopsFrom).toISOString() : null,
-        sampleSeconds: o.sampleSeconds,
+        sampleSeconds: commonSampleSeconds(boxes),
         boxes: out,
         total: {
             hoursRunning: round2(sum(rows.map((r) => r.figures.running))),

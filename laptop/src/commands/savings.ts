@@ -7,10 +7,10 @@ import { boxStackOption, regionOption } from "./common-options";
 
 export const savings: Command = {
     name: "savings",
-    usage: ["[--days N] [--json] [--price TYPE=USD_PER_HOUR]... [--sample-seconds N]", "[--region NAME]... [--stack NAME] [--profile NAME]"],
+    usage: ["[--days N] [--json] [--price TYPE=USD_PER_HOUR]...", "[--region NAME]... [--stack NAME] [--profile NAME]"],
     summary: "hours running and stopped, stops by idle-stop and by others,\nand the money saved, per box, over the last N days",
     description: `Per watched instance and in total, over the last N whole days up to the current hour: hours
-running (the agent's samples, hourly SampleCount x sampleSeconds), hours stopped (the rest, from
+running (the agent's samples, hourly SampleCount x the box's sampleSeconds), hours stopped (the rest, from
 the first hour with data), stops by idle-stop (the idle alarm's successful stop or hibernate
 actions) and other stops (people, schedules), and money saved = hours stopped x the on-demand Linux
 price of the instance type in its region (AWS Price List, cached a day). EBS volumes and Elastic
@@ -28,12 +28,6 @@ ec2:DescribeInstances and pricing:GetProducts.`,
             description:
                 "this on-demand price per hour for an instance type, instead of the Price List's\n(repeatable), e.g. --price t3.large=0.0832",
         },
-        {
-            name: "sample-seconds",
-            type: "string",
-            value: "N",
-            description: "seconds between the agent's samples, the stack's sampleSeconds (default 10)",
-        },
         regionOption,
         boxStackOption,
         { name: "profile", type: "string", value: "NAME", description: "AWS profile (default: AWS_PROFILE, else the default profile)" },
@@ -41,7 +35,6 @@ ec2:DescribeInstances and pricing:GetProducts.`,
     async run(argv) {
         const p = parseCommand(savings, argv);
         const days = integerOption("savings", p, "days", 30, 1, 455);
-        const sampleSeconds = integerOption("savings", p, "sample-seconds", 10, 1, 60);
         const [{ readBoxes }, report, prices, { profileProblem }] = await Promise.all([
             import("../stack-outputs"),
             import("../aws/savings-report"),
@@ -56,7 +49,7 @@ ec2:DescribeInstances and pricing:GetProducts.`,
             process.env.AWS_PROFILE = profile;
         }
         const boxes = await readBoxes({ stack: stringOption(p, "stack"), regions: stringsOption(p, "region") });
-        const result = await report.savingsReport(boxes, { ...report.lastDays(days), sampleSeconds, overrides, withStops: true });
+        const result = await report.savingsReport(boxes, { ...report.lastDays(days), overrides, withStops: true });
         process.stdout.write(p.values.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatSavings(result));
         return 0;
     },
