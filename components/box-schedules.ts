@@ -150,7 +150,7 @@ export function declareBoxSchedules(name: string, s: BoxScheduleSettings, parent
 }
 
 /** How long a scheduled stop or start may be retried after its time (docs/reference/configuration.md#schedules). */
-export const SCHEDULE_RETRY = { maxAgeSeconds: 900, attempts: 3 } as const;
+const SCHEDULE_RETRY = { maxAgeSeconds: 900, attempts: 3 } as const;
 
 /** The schedule keys of agent.json (common/agent-config.ts): only those set, so a box without a schedule gets the same file as before. */
 export function agentScheduleConfig(s: ResolvedSchedules): { stopAt?: string; startAt?: string; timezone?: string } {
