@@ -91,10 +91,17 @@ describe("idle-stop deploy / destroy while boxes sleep", function () {
         await waitUntil(() => ec2.instance(alice)!.state === "stopped", 10000, "alice stopped again");
     });
 
-    it("destroy still puts boxes back to sleep when pulumi fails, and exits with pulumi's code", async () => {
-        const alice = newId();
+    it("destroy still puts boxes back to sleep when pulumi fails, and exits with pulumi's code; a hibernating box is hibernated again", async () => {
+        const [alice, dora] = [newId(), newId()];
         ec2.addInstance({ id: alice, state: "stopped" });
-        pulumi.setOutputs({ instances: { alice: boxOutput("alice", { instanceId: alice, sshPort: sshd().port, sshHost: "127.0.0.1" }) } });
+        ec2.addInstance({ id: dora, state: "stopped", hibernation: true });
+        pulumi.setOutputs({
+            instances: {
+                alice: boxOutput("alice", { instanceId: alice, sshPort: sshd().port, sshHost: "127.0.0.1" }),
+                // The stack's output names the hibernating box's action (index.ts).
+                dora: { ...boxOutput("dora", { instanceId: dora, sshPort: sshd().port, sshHost: "127.0.0.1" }), action: "hibernate" },
+            },
+        });
         pulumi.setExitCode("destroy", 3);
         const r = await runLaptop(["destroy", "--stack", "dev"], { env });
         assert.equal(r.code, 3);
@@ -105,6 +112,10 @@ describe("idle-stop deploy / destroy while boxes sleep", function () {
         );
         assert.equal(startsOf(alice), 1);
         assert.equal(stopsOf(alice), 1);
+        const hibernateFlags = (id: string) => ec2.calls("StopInstances", id).map((c) => c.params.Hibernate);
+        assert.deepEqual(hibernateFlags(alice), [undefined], "a box that stops is stopped");
+        assert.deepEqual(hibernateFlags(dora), ["true"], "a box that hibernates is hibernated, its memory kept");
+        assert.match(r.stderr, /idle-stop: dora was asleep: hibernating it again/);
     });
 
     it("deploy wakes only the sleeping boxes whose agent the preview changes, with their current address", async () => {
