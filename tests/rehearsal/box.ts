@@ -125,13 +125,20 @@ export function describePath(p: string): string {
 }
 
 /** A comparable description of the machine state an installation could change. */
+/**
+ * The files useradd/userdel hold for a moment while they change the user database
+ * (passwd.lock, subuid.lock, passwd.<pid>, passwd+ ...): the integration tier creates test users
+ * while this tier runs, so they come and go in /etc independently of the installer.
+ */
+const USER_DB_TRANSIENT = /^(passwd|group|shadow|gshadow|subuid|subgid)(\.lock|\.\d+|\+)$/;
+
 export function snapshot(homeDirs: string[] = []): string[] {
     const out: string[] = [];
     for (const p of INSTALL_PATHS) out.push(describePath(p));
     for (const d of WATCHED_DIRS) {
         const names = existsSync(d)
             ? readdirSync(d)
-                  .filter((n) => !n.startsWith("idle-stop-sshd-"))
+                  .filter((n) => !n.startsWith("idle-stop-sshd-") && !USER_DB_TRANSIENT.test(n))
                   .sort()
             : [];
         out.push(`${d}: ${names.join(" ")}`);
