@@ -15,21 +15,22 @@ import { REGION_ALLOWED, REGION_PATTERN } from "../common/aws-ids";
 import { credentialsModes } from "../components/agent-identity";
 import { IdleStopArgs, idleStopDefaults, InstanceAction, resolveIdleStopArgs } from "../components/idle-stop";
 import { addressSchemes } from "../components/watched-instance";
-import { readSchedules, scheduleKeys } from "./schedule-config";
+import { readSchedules } from "./schedule-config";
+import { checkEmail, checkHostAlias, checkHttpsUrl, InvalidSettingError, parseBoolean } from "../components/validation";
 import {
-    checkEmail,
-    checkHostAlias,
-    checkHttpsUrl,
-    checkOneOf,
-    checkSshHost,
-    InvalidSettingError,
-    parseBoolean,
-    parseInteger,
-    RangedSetting,
-    settingRanges,
-} from "../components/validation";
+    ConfigSource,
+    entryKeys,
+    entryReader,
+    FieldReader,
+    stackKeyLabel,
+    optionalChoice,
+    optionalInteger,
+    optionalSshHost,
+    optionalStringList,
+    topLevelReader,
+} from "./config-fields";
 
-export const configNamespace = "idle-stop";
+export { ConfigSource, configNamespace } from "./config-fields";
 
 /** One watched instance as the program builds it: a resource name and the component's args. */
 interface WatchedInstanceSettings {
@@ -47,97 +48,6 @@ export interface StackSettings {
     readonly dashboard: boolean;
 }
 
-/** The subset of pulumi.Config the reader needs; a plain map works in unit tests. */
-export interface ConfigSource {
-    get(key: string): string | undefined;
-    getSecret(key: string): pulumi.Output<string> | undefined;
-}
-
-/** Where one watched instance's settings come from, and how to name them in messages. */
-interface FieldReader {
-    /** The raw value, or undefined when unset ("" counts as unset: Pulumi.yaml's "no value" default). */
-    get(key: string): string | undefined;
-    /** Whether the entry itself sets the key (not inherited from the stack-wide keys). */
-    ownsKey(key: string): boolean;
-    label(key: string): string;
-}
-
-function label(key: string): string {
-    return `${configNamespace}:${key}`;
-}
-
-/**
- * Optional string keys are declared in Pulumi.yaml with the default "" (a declared key without a
- * default would be required), so the empty string means "not set".
- */
-function blankToUndefined(raw: string | undefined): string | undefined {
-    return raw === undefined || raw.trim() === "" ? undefined : raw;
-}
-
-const topLevelReader = (source: ConfigSource): FieldReader => ({
-    get: (key) => blankToUndefined(source.get(key)),
-    ownsKey: (key) => blankToUndefined(source.get(key)) !== undefined,
-    label,
-});
-
-/** Keys a fleet entry may set; all but `name`, `region`, `instanceId`, `sshHost` and `sshHostKey` fall back to the stack-wide key. */
-const entryKeys = [
-    "name",
-    "region",
-    "instanceId",
-    "sshHost",
-    "sshHostKey",
-    "addressScheme",
-    "sshUser",
-    "sshPort",
-    "sshPrivateKeyConfig",
-    "credentials",
-    "idleMinutes",
-    "action",
-    "allowTerminateAdopted",
-    "silentMinutes",
-    "warnMinutes",
-    "namespace",
-    "metricName",
-    "sampleSeconds",
-    "nodeDistUrl",
-    "clientAliveInterval",
-    "clientAliveCountMax",
-    "instanceType",
-    "ami",
-    "keyName",
-    "sshPublicKey",
-    "sshIngressCidrs",
-    "subnetId",
-    "rootVolumeGb",
-    "sessionIdleMinutes",
-    "busyCpuPercent",
-    "busyProcessPercent",
-    "busyGpuPercent",
-    "transferBytesPerMinute",
-    ...scheduleKeys,
-];
-const perEntryOnlyKeys = new Set(["name", "region", "instanceId", "sshHost", "sshHostKey", "sshPrivateKeyConfig"]);
-
-function entryReader(entry: Record<string, unknown>, index: number, name: string, stackWide: FieldReader): FieldReader {
-    const entryLabel = `${label("instances")}[${index}] "${name}"`;
-    const own = (key: string): string | undefined => {
-        const value = entry[key];
-        if (value === undefined || value === null) return undefined;
-        return blankToUndefined(typeof value === "string" ? value : JSON.stringify(value));
-    };
-    return {
-        get: (key) => own(key) ?? (perEntryOnlyKeys.has(key) ? undefined : stackWide.get(key)),
-        ownsKey: (key) => own(key) !== undefined,
-        label: (key) => (own(key) !== undefined || perEntryOnlyKeys.has(key) ? `${entryLabel}.${key}` : stackWide.label(key)),
-    };
-}
-
-function optionalInteger(fields: FieldReader, key: RangedSetting): number | undefined {
-    const raw = fields.get(key);
-    return raw === undefined ? undefined : parseInteger(fields.label(key), raw, settingRanges[key].min, settingRanges[key].max);
-}
-
 /** IdleStopArgs field names whose config key is spelled differently. */
 const configKeyOfArg: Record<string, string> = {
     "ssh.user": "sshUser",
@@ -150,31 +60,6 @@ const configKeyOfArg: Record<string, string> = {
     "instance.rootVolumeGb": "rootVolumeGb",
 };
 const instanceActions = Object.values(InstanceAction);
-
-function optionalSshHost(fields: FieldReader): string | undefined {
-    const raw = fields.get("sshHost");
-    return raw === undefined ? undefined : checkSshHost(fields.label("sshHost"), raw);
-}
-
-function optionalChoice<T extends string>(fields: FieldReader, key: string, allowed: readonly T[]): T | undefined {
-    const raw = fields.get(key);
-    return raw === undefined ? undefined : checkOneOf(fields.label(key), raw, allowed);
-}
-
-function optionalStringList(fields: FieldReader, key: string): string[] | undefined {
-    const raw = fields.get(key);
-    if (raw === undefined) return undefined;
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(raw);
-    } catch {
-        parsed = undefined;
-    }
-    if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === "string")) {
-        throw new InvalidSettingError(fields.label(key), raw, "a list of strings");
-    }
-    return parsed;
-}
 
 function readPrivateKey(source: ConfigSource, fields: FieldReader, isFleetEntry: boolean): pulumi.Output<string> {
     const keyConfig = isFleetEntry ? fields.get("sshPrivateKeyConfig") : undefined;
@@ -192,7 +77,7 @@ function readPrivateKey(source: ConfigSource, fields: FieldReader, isFleetEntry:
     const key = source.getSecret("sshPrivateKey");
     if (key === undefined) {
         throw new InvalidSettingError(
-            label("sshPrivateKey"),
+            stackKeyLabel("sshPrivateKey"),
             undefined,
             "the SSH private key that logs in to the instance, set as a secret: `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`",
         );
@@ -290,18 +175,18 @@ function readFleet(source: ConfigSource, raw: string, stackWide: FieldReader): W
         entries = undefined;
     }
     if (!Array.isArray(entries) || entries.length === 0) {
-        throw new InvalidSettingError(label("instances"), raw, "a non-empty list of entries, each an object with at least a name");
+        throw new InvalidSettingError(stackKeyLabel("instances"), raw, "a non-empty list of entries, each an object with at least a name");
     }
     if (stackWide.get("instanceId") !== undefined) {
         throw new InvalidSettingError(
-            label("instanceId"),
+            stackKeyLabel("instanceId"),
             stackWide.get("instanceId"),
-            `no value when ${label("instances")} lists the fleet; give each entry its own instanceId`,
+            `no value when ${stackKeyLabel("instances")} lists the fleet; give each entry its own instanceId`,
         );
     }
     const seen = new Map<string, number>();
     return entries.map((entry: unknown, index: number) => {
-        const at = `${label("instances")}[${index}]`;
+        const at = `${stackKeyLabel("instances")}[${index}]`;
         if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
             throw new InvalidSettingError(at, entry, 'an object such as {"name": "alice", "instanceId": "i-..."}');
         }
@@ -319,7 +204,7 @@ function readFleet(source: ConfigSource, raw: string, stackWide: FieldReader): W
             throw new InvalidSettingError(
                 `${at}.name`,
                 name,
-                `a name not already used by ${label("instances")}[${first}]: names become resource names and must be unique`,
+                `a name not already used by ${stackKeyLabel("instances")}[${first}]: names become resource names and must be unique`,
             );
         }
         seen.set(name, index);
@@ -336,7 +221,7 @@ export function readStackConfig(source: ConfigSource): StackSettings {
             ? readFleet(source, fleet, stackWide)
             : [
                   (() => {
-                      const name = checkHostAlias(label("name"), stackWide.get("name") ?? "devbox");
+                      const name = checkHostAlias(stackKeyLabel("name"), stackWide.get("name") ?? "devbox");
                       return { name, args: readWatchedInstance(source, stackWide, false) };
                   })(),
               ];
@@ -345,8 +230,8 @@ export function readStackConfig(source: ConfigSource): StackSettings {
         .split(",")
         .map((e) => e.trim())
         .filter((e) => e !== "");
-    notifyEmails.forEach((email) => checkEmail(label("notifyEmail"), email));
+    notifyEmails.forEach((email) => checkEmail(stackKeyLabel("notifyEmail"), email));
     const dashboardRaw = stackWide.get("dashboard");
-    const dashboard = dashboardRaw === undefined ? true : parseBoolean(label("dashboard"), dashboardRaw);
+    const dashboard = dashboardRaw === undefined ? true : parseBoolean(stackKeyLabel("dashboard"), dashboardRaw);
     return { instances, notifyEmails, dashboard };
 }
