@@ -284,6 +284,7 @@ describe("idle-stop savings", function () {
 
     it("status shows this month's saving per box, from the cached prices", async () => {
         const before = cw.accepted("GetMetricData").length;
+        const describesBefore = ec2.calls("DescribeInstances").length;
         const r = await runLaptop(["status", ...regions], { env });
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /^ {2}month's saving {2}\$\d+\.\d\d \(\d+\.\d h stopped since \d{4}-\d\d-\d\d at \$0\.0832\/h\)$/m);
@@ -303,5 +304,14 @@ describe("idle-stop savings", function () {
             [`${bob.region} 3600`, `${bob.region} 60`, `${alice.region} 3600`, `${alice.region} 60`].sort(),
         );
         assert.equal(pricing.calls.length, 2, "status never asks the Price List");
+        // The instances are read once per region for the status lines and the saving alike.
+        assert.deepEqual(
+            ec2
+                .calls("DescribeInstances")
+                .slice(describesBefore)
+                .map((c) => JSON.stringify(c.params.InstanceId))
+                .sort(),
+            [JSON.stringify([alice.instanceId]), JSON.stringify([bob.instanceId])].sort(),
+        );
     });
 });

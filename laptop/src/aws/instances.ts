@@ -103,8 +103,23 @@ export async function hibernateInstance(ec2: EC2Client, id: string): Promise<Sto
     return awsCall({ action: "ec2:StopInstances", target: `${id} in ${await regionOf(ec2)}` }, () => hibernateOrStop(ec2, id));
 }
 
+/**
+ * The same question asked twice at once is asked of EC2 once: `status` reads the instances for
+ * its own lines and, alongside, for the month's saving (the same boxes of each region).
+ */
+const describesInFlight = new Map<string, Promise<Map<string, InstanceView>>>();
+
 /** DescribeInstances fails as a whole for one unknown id; ask one by one then, so the rest still show. */
-export async function describeInstancesLenient(region: string, ids: string[]): Promise<Map<string, InstanceView>> {
+export function describeInstancesLenient(region: string, ids: string[]): Promise<Map<string, InstanceView>> {
+    const key = `${region} ${[...ids].sort().join(" ")}`;
+    const asked = describesInFlight.get(key);
+    if (asked) return asked;
+    const answer = describeEach(region, ids).finally(() => describesInFlight.delete(key));
+    describesInFlight.set(key, answer);
+    return answer;
+}
+
+async function describeEach(region: string, ids: string[]): Promise<Map<string, InstanceView>> {
     const ec2 = ec2Client(region);
     try {
         return await describeInstances(ec2, ids);
