@@ -642,6 +642,9 @@ export class SshdFixture {
 
     /** Stop everything this fixture started or created. Safe to call twice. */
     async stop(): Promise<void> {
+        // The sessions' processes first: once its client is gone, sshd ends the connection and a
+        // notty session's command (`sleep 86400`) is left to init, out of cleanupSync's reach.
+        if (this.t.sshd?.pid !== undefined) for (const pid of descendantsOf(this.t.sshd.pid)) killQuiet(pid, "SIGKILL");
         for (const s of this.t.sockets) s.destroy();
         for (const c of this.t.clients) killQuiet(c.pid, "SIGTERM");
         await sleep(100);
